@@ -42,7 +42,7 @@ async function nodeBuild([outDir, name, input, format]) {
       rollupOptions: {
         input: { [name]: input },
         external,
-        output: { format, entryFileNames: format === 'cjs' ? '[name].cjs' : '[name].js', inlineDynamicImports: true },
+        output: { format, entryFileNames: format === 'cjs' ? '[name].cjs' : '[name].js', codeSplitting: false },
       },
     },
   });

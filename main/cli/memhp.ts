@@ -1,0 +1,45 @@
+/**
+ * memhp — the headless face of memhp-lab (`npm run memhp -- <command>`).
+ * Every command lives in its own module under ./commands and registers itself on the program.
+ * Nothing reachable from here may import `electron` (importing it starts a download).
+ */
+import { Command, CommanderError } from 'commander';
+import { registerReplay } from './commands/replay.js';
+import { registerIomem } from './commands/iomem.js';
+import { registerRun } from './commands/run.js';
+import { registerCompare } from './commands/compare.js';
+import { CliError } from './errors.js';
+
+export function buildProgram(): Command {
+  const program = new Command('memhp')
+    .description('Emulate Linux memory hot(un)plug: the iomem resource tree, memory blocks and the drivers that add memory.')
+    .showHelpAfterError()
+    .exitOverride();
+  registerReplay(program);
+  registerIomem(program);
+  registerRun(program);
+  registerCompare(program);
+  return program;
+}
+
+/** Runs the CLI; bad input ends with one clear line on stderr and a non-zero exit, never a stack trace. */
+export async function main(argv: string[]): Promise<number> {
+  try {
+    await buildProgram().parseAsync(argv, { from: 'user' });
+    return process.exitCode === undefined ? 0 : Number(process.exitCode);
+  } catch (e) {
+    if (e instanceof CommanderError) return e.exitCode;
+    if (e instanceof CliError) {
+      process.stderr.write(`memhp: ${e.message}\n`);
+      return e.exitCode;
+    }
+    process.stderr.write(`memhp: internal error: ${e instanceof Error ? e.message : String(e)}\n`);
+    return 70;
+  }
+}
+
+// Run when executed as the CLI (the built out/cli/memhp.js), not when imported by a test.
+const invokedAsCli = process.argv[1] !== undefined && /memhp\.(m?js|ts)$/.test(process.argv[1]);
+if (invokedAsCli) {
+  main(process.argv.slice(2)).then((code) => process.exit(code));
+}
