@@ -290,7 +290,7 @@ export interface Snapshot {
   speed: number;
   simTimeMs: number;
   resources: { total: number; topLevel: number; systemRam: number };
-  /** /proc/iomem size; `hash` is an FNV-1a 64 of the whole text (hex), null while a run is streaming. */
+  /** /proc/iomem size; `hash` is a 64-bit fingerprint of the whole text (16 hex digits: two FNV-1a 32 passes), null while a run is streaming. */
   iomem: { lines: number; bytes: number; hash: string | null };
   plugged: string;
   requested: string;

@@ -1,0 +1,164 @@
+/**
+ * A tiny stand-in for the engine behind the worker's port: a machine whose timeline plugs one
+ * 128 MiB "System RAM (virtio_mem)" block per step under a "virtio0" container. Enough to test
+ * the session's protocol logic (snapshots, windows, search, pacing, exports) without the engine.
+ */
+import type { EngineRun, EngineStep, LabEngine, LoadedScenario, RunOptions } from '../../worker/engine-port.js';
+
+const MiB = 1n << 20n;
+const BLOCK = 128n * MiB;
+const BASE = 0x140000000n;
+
+export interface FakeOptions {
+  steps?: number;
+  /** Make step number `n` throw (a broken invariant). */
+  throwAt?: number;
+}
+
+function hex(x: bigint): string {
+  return x.toString(16).padStart(8, '0');
+}
+
+export class FakeRun implements EngineRun {
+  stepIndex = 0;
+  blocks: ('online' | 'offline')[] = [];
+  logs: { t: number; source: string; level: 'info' | 'warn' | 'error'; message: string }[] = [];
+  requested = 0n;
+
+  constructor(
+    readonly totalSteps: number,
+    private readonly strategy: string,
+    private readonly opts: FakeOptions,
+  ) {}
+
+  get done(): boolean {
+    return this.stepIndex >= this.totalSteps;
+  }
+
+  private lines(): string[] {
+    const out = ['00000000-00000fff : Reserved', '00001000-0009ffff : System RAM', '100000000-13fffffff : System RAM'];
+    if (this.blocks.length > 0) {
+      out.push(`${hex(BASE)}-${hex(BASE + 64n * 1024n * MiB - 1n)} : virtio0`);
+      if (this.strategy === 'none') {
+        this.blocks.forEach((_, i) => {
+          const s = BASE + BigInt(i) * BLOCK;
+          out.push(`  ${hex(s)}-${hex(s + BLOCK - 1n)} : System RAM (virtio_mem)`);
+        });
+      } else {
+        out.push(`  ${hex(BASE)}-${hex(BASE + BigInt(this.blocks.length) * BLOCK - 1n)} : System RAM (virtio_mem)`);
+      }
+    }
+    return out;
+  }
+
+  step(): EngineStep | null {
+    if (this.done) return null;
+    if (this.opts.throwAt === this.stepIndex) throw new Error('KernelBug: list corrupted');
+    this.blocks.push('online');
+    this.requested += BLOCK;
+    this.logs.push({ t: this.stepIndex * 10, source: 'virtio_mem', level: 'info', message: `plugged block ${this.stepIndex}` });
+    this.stepIndex++;
+    const st = this.stats();
+    const lines = this.lines().length;
+    return {
+      index: this.stepIndex - 1,
+      label: `plug ${this.stepIndex}`,
+      simTimeMs: this.stepIndex * 10,
+      visits: 3 + this.stepIndex,
+      resources: st.resources,
+      iomem: st.iomem,
+      plugged: st.plugged.toString(),
+      blocks: st.blocks,
+      kdump: { ranges: st.resources.systemRam, cap: 4, ok: st.resources.systemRam <= 4 },
+      changedLines: [[lines - 1, lines]],
+    };
+  }
+
+  stats() {
+    const lines = this.lines();
+    const text = this.iomemText(false);
+    return {
+      resources: { total: lines.length, topLevel: lines.filter((l) => !l.startsWith(' ')).length, systemRam: lines.filter((l) => l.includes('System RAM')).length },
+      iomem: { lines: lines.length, bytes: text.length },
+      visits: { total: this.stepIndex * 5 },
+      blocks: { online: this.blocks.filter((b) => b === 'online').length, offline: this.blocks.filter((b) => b === 'offline').length },
+      plugged: BigInt(this.blocks.length) * BLOCK,
+    };
+  }
+  simTimeMs(): number {
+    return this.stepIndex * 10;
+  }
+  blockSize(): bigint {
+    return BLOCK;
+  }
+  devices() {
+    return [{ id: 'vmem0', kind: 'virtio-mem', plugged: BigInt(this.blocks.length) * BLOCK, requested: this.requested, details: { state: 'idle' } }];
+  }
+  log(since: number) {
+    return this.logs.slice(since);
+  }
+  logLength(): number {
+    return this.logs.length;
+  }
+  kdump() {
+    const n = this.stats().resources.systemRam;
+    return { ranges: n, cap: 4, ok: n <= 4, missedBytes: '0', headroomBlocks: Math.max(0, 4 - n) };
+  }
+  summaryKdump() {
+    return this.kdump();
+  }
+  iomemLines(from: number, count: number, user: boolean): string[] {
+    const l = this.lines().slice(from, from + count);
+    return user ? l.map((x) => x.replace(/[0-9a-f]+-[0-9a-f]+/, '00000000-00000000')) : l;
+  }
+  iomemText(user: boolean): string {
+    return this.iomemLines(0, 1e9, user).map((l) => l + '\n').join('');
+  }
+  lsmem(all: boolean): string {
+    return `RANGE SIZE STATE${all ? ' (all)' : ''}\nblocks: ${this.blocks.length}\n`;
+  }
+  guestWriteState(block: number, state: string): number {
+    if (block >= this.blocks.length) return -19;
+    const want = state === 'offline' ? 'offline' : 'online';
+    if (this.blocks[block] === want) return -22;
+    this.blocks[block] = want;
+    return 0;
+  }
+  addDevice(spec: { kind: string }) {
+    return spec.kind === 'xen-balloon' ? ({ ok: false, error: 'no Xen here' } as const) : ({ ok: true } as const);
+  }
+  resizeDevice(id: string, size: bigint): number | null {
+    if (id !== 'vmem0') return null;
+    if (size % BLOCK !== 0n) return -22;
+    this.requested = size;
+    return 0;
+  }
+  settle(): void {}
+}
+
+export function fakeEngine(opts: FakeOptions = {}): LabEngine & { runs: FakeRun[] } {
+  const runs: FakeRun[] = [];
+  const scenario = (name: string): LoadedScenario => ({
+    info: { name, description: `fake ${name}` },
+    seed: 1,
+    profile: '6.12',
+    strategy: 'mhp-merge',
+    text: `name: ${name}\n`,
+    create(o: RunOptions) {
+      if (o.profile === '5.9' && o.strategy === 'mhp-merge') return { ok: false, error: 'profile 5.9 cannot merge' };
+      const run = new FakeRun(opts.steps ?? 8, o.strategy ?? 'mhp-merge', opts);
+      runs.push(run);
+      return { ok: true, run };
+    },
+  });
+  return {
+    runs,
+    presets: () => [{ name: 'fake-8', description: 'eight blocks' }],
+    loadPreset: (name) => (name === 'fake-8' ? scenario(name) : undefined),
+    loadScenarioText: (text) =>
+      text.startsWith('name:') ? { ok: true, scenario: scenario(text.slice(5).trim()) } : { ok: false, errors: [{ path: 'name', message: 'is required' }] },
+    loadIomem: (text) => (text.includes(' : ') ? { ok: true, scenario: scenario('imported') } : { ok: false, error: 'line 1: expected "start-end : name"' }),
+    parseSize: (t) => (/^\d+M$/.test(t) ? BigInt(t.slice(0, -1)) * MiB : /^\d+$/.test(t) ? BigInt(t) : null),
+    errnoName: (c) => ({ [-22]: '-EINVAL', [-19]: '-ENODEV', [-16]: '-EBUSY' })[c] ?? String(c),
+  };
+}

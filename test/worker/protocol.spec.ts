@@ -1,0 +1,70 @@
+import { describe, expect, it } from 'vitest';
+import { COMMANDS, COMMAND_NAMES, HOST_COMMAND_NAMES, channelOf, isLabError, validateArgs, validateHostArgs } from '../../worker/protocol.js';
+
+describe('protocol: argument validation', () => {
+  const good: [string, unknown][] = [
+    ['hello', {}],
+    ['loadPreset', { name: 'seed-100g-virtio-mem' }],
+    ['loadPreset', { name: 'x', strategy: 'none', profile: '5.9', seed: 7 }],
+    ['loadScenario', { text: 'name: a', format: 'yaml', source: 'a.yaml' }],
+    ['importIomem', { text: '00000000-00000fff : Reserved\n', blockSize: '128M' }],
+    ['step', {}],
+    ['step', { count: 10 }],
+    ['setSpeed', { stepsPerSecond: 0 }],
+    ['addDevice', { spec: { kind: 'virtio-mem', regionSize: '64G', id: 'vm0' } }],
+    ['addDevice', { spec: { kind: 'acpi-dimm', size: '1G' } }],
+    ['resizeDevice', { device: 'vm0', size: '4G' }],
+    ['resizeDevice', { device: 'vm0', size: '0x100000000' }],
+    ['guestAction', { block: 33, state: 'offline' }],
+    ['iomemWindow', { from: 0, count: 100, maxDepth: 1, user: true }],
+    ['iomemSearch', { query: 'virtio', from: 0 }],
+    ['exportData', { format: 'csv' }],
+  ];
+  it.each(good)('accepts %s %j', (cmd, args) => {
+    expect(validateArgs(cmd, args)).toBeNull();
+  });
+
+  const bad: [string, unknown, string][] = [
+    ['nope', {}, 'UNKNOWN_COMMAND'],
+    ['hello', null, 'args: expected an object'],
+    ['hello', { extra: 1 }, 'args.extra: unknown field'],
+    ['loadPreset', {}, 'args.name: expected a name'],
+    ['loadPreset', { name: 'x', strategy: 'merge-all' }, 'args.strategy: expected one of'],
+    ['loadPreset', { name: 'x', seed: -1 }, 'args.seed: expected an integer'],
+    ['loadPreset', { name: '../../etc/passwd\u0000' }, 'args.name'],
+    ['step', { count: 0 }, 'args.count'],
+    ['step', { count: 1.5 }, 'args.count'],
+    ['setSpeed', { stepsPerSecond: Number.NaN }, 'args.stepsPerSecond'],
+    ['addDevice', { spec: { kind: 'floppy' } }, 'args.spec.kind: expected one of'],
+    ['addDevice', { spec: { kind: 'acpi-dimm', regionSize: '1G' } }, 'args.spec.regionSize: unknown field'],
+    ['resizeDevice', { device: 'vm0', size: '4 gigs' }, 'args.size: expected a size'],
+    ['resizeDevice', { device: 'vm0', size: 4096 }, 'args.size: expected a size'],
+    ['guestAction', { block: 1, state: 'gone' }, 'args.state'],
+    ['iomemWindow', { from: 0, count: 1_000_000 }, 'args.count'],
+    ['iomemSearch', { query: '', from: 0 }, 'args.query'],
+    ['loadPreset', Object.assign(Object.create({ polluted: true }), { name: 'x' }), 'plain object'],
+  ];
+  it.each(bad)('rejects %s %j', (cmd, args, fragment) => {
+    const err = validateArgs(cmd, args);
+    expect(err).not.toBeNull();
+    expect(isLabError(err)).toBe(true);
+    if (fragment === 'UNKNOWN_COMMAND') expect(err!.code).toBe('UNKNOWN_COMMAND');
+    else {
+      expect(err!.code).toBe('BAD_PAYLOAD');
+      expect(err!.message).toContain(fragment);
+    }
+  });
+
+  it('validates host commands the same way', () => {
+    expect(validateHostArgs('saveFile', { suggestedName: 'a.json', text: '{}' })).toBeNull();
+    expect(validateHostArgs('saveFile', { suggestedName: '../a.json', text: '' })!.message).toContain('args.suggestedName');
+    expect(validateHostArgs('exec', {})!.code).toBe('UNKNOWN_COMMAND');
+  });
+
+  it('derives one lab:<command> channel per command, none shared', () => {
+    const channels = [...COMMAND_NAMES, ...HOST_COMMAND_NAMES].map(channelOf);
+    expect(new Set(channels).size).toBe(channels.length);
+    expect(channels).toContain('lab:loadPreset');
+    expect(COMMAND_NAMES.length).toBe(Object.keys(COMMANDS).length);
+  });
+});

@@ -1,0 +1,115 @@
+/**
+ * The slice of the engine the lab session drives, as plain structural types.
+ *
+ * `worker/session.ts` speaks only to this port; `worker/engine-binding.ts` implements it with the
+ * real engine (Runner, Machine, kernel/iomem, userspace/lsmem, presets, scenario loading). Tests use
+ * a small fake. Keeping the port narrow means the protocol side compiles and is tested even while
+ * the engine below it is still moving.
+ */
+import type { DeviceSpecPayload, KdumpVerdict, OnlinePolicy, ProfileName, StrategyName } from './protocol.js';
+
+/** The engine's per-step metrics (runner.ts `StepMetrics`), reduced to what the worker reads. */
+export interface EngineStep {
+  index: number;
+  label: string;
+  simTimeMs: number;
+  visits: number;
+  resources: { total: number; topLevel: number; systemRam: number };
+  iomem: { lines: number; bytes: number };
+  plugged: string;
+  blocks: { online: number; offline: number };
+  kdump: { ranges: number; cap: number; ok: boolean };
+  changedLines?: [number, number][];
+}
+
+export interface EngineLogEntry {
+  t: number;
+  source: string;
+  level: 'info' | 'warn' | 'error';
+  message: string;
+}
+
+export interface EngineStats {
+  resources: { total: number; topLevel: number; systemRam: number };
+  iomem: { lines: number; bytes: number };
+  visits: { total: number };
+  blocks: { online: number; offline: number };
+  plugged: bigint;
+}
+
+/** Flattened device state: id, kind, plugged/requested bytes and any other displayable fields. */
+export interface EngineDeviceState {
+  id: string;
+  kind: string;
+  plugged: bigint;
+  requested: bigint;
+  details: Record<string, string | number | boolean | null>;
+}
+
+/** One loaded run: a Runner over a Machine. Every method may throw only on a broken invariant. */
+export interface EngineRun {
+  readonly totalSteps: number;
+  readonly stepIndex: number;
+  readonly done: boolean;
+  step(): EngineStep | null;
+  stats(): EngineStats;
+  simTimeMs(): number;
+  blockSize(): bigint;
+  devices(): EngineDeviceState[];
+  /** Log entries from index `since` on (the machine's append-only log). */
+  log(since: number): EngineLogEntry[];
+  logLength(): number;
+  kdump(): KdumpVerdict | null;
+  summaryKdump(): KdumpVerdict | null;
+  /** /proc/iomem lines [from, from+count), without '\n'. */
+  iomemLines(from: number, count: number, user: boolean): string[];
+  iomemText(user: boolean): string;
+  lsmem(all: boolean): string;
+  /** 0 or -errno. */
+  guestWriteState(block: number, state: string): number;
+  /** Adds a device; an error message when the spec is refused. */
+  addDevice(spec: DeviceSpecPayload): { ok: true } | { ok: false; error: string };
+  /** Host request changing the memory a device provides: 0, -errno, or null for an unknown device. */
+  resizeDevice(id: string, size: bigint): number | null;
+  /** Let device workers and due timers run (after a host request or guest action outside the timeline). */
+  settle(): void;
+}
+
+export interface ScenarioInfo {
+  name: string;
+  description: string;
+}
+
+export interface RunOptions {
+  profile?: ProfileName;
+  strategy?: StrategyName;
+  seed?: number;
+  /** Wall-clock reader for the runner's own timings (the worker passes performance.now). */
+  now: () => number;
+}
+
+/** An opaque, validated scenario plus what the UI shows of it. */
+export interface LoadedScenario {
+  info: ScenarioInfo;
+  seed: number;
+  profile: ProfileName | null;
+  strategy: StrategyName | null;
+  /** The scenario as a text file (for export). */
+  text: string;
+  /** Creates a fresh run of this scenario. */
+  create(opts: RunOptions): { ok: true; run: EngineRun } | { ok: false; error: string };
+}
+
+export interface LabEngine {
+  presets(): ScenarioInfo[];
+  loadPreset(name: string): LoadedScenario | undefined;
+  loadScenarioText(text: string, opts: { source?: string; format?: 'yaml' | 'json' }):
+    | { ok: true; scenario: LoadedScenario }
+    | { ok: false; errors: { path: string; message: string }[] };
+  /** An empty machine whose boot memory map is a real /proc/iomem dump. */
+  loadIomem(text: string, opts: { source?: string; blockSize?: bigint; onlinePolicy?: OnlinePolicy }):
+    | { ok: true; scenario: LoadedScenario }
+    | { ok: false; error: string };
+  parseSize(text: string): bigint | null;
+  errnoName(code: number): string;
+}
