@@ -520,6 +520,13 @@ export function validateHostArgs(command: unknown, args: unknown): LabError | nu
 // Events: pushed by the worker (and, for `worker`, by the host that supervises it).
 // ---------------------------------------------------------------------------------------------
 
+/** Actions a native menu item (or its accelerator) asks the renderer to perform. */
+export const MENU_ACTIONS = [
+  'openScenario', 'importIomem', 'export:json', 'export:csv', 'export:iomem', 'export:lsmem', 'export:log',
+  'start', 'pause', 'step', 'reset', 'toggleTheme', 'about',
+] as const;
+export type MenuAction = (typeof MENU_ACTIONS)[number];
+
 export type LabEvent =
   | { type: 'ready'; protocolVersion: number; engine: boolean }
   | { type: 'snapshot'; snapshot: Snapshot }
@@ -528,7 +535,9 @@ export type LabEvent =
   | { type: 'log'; entries: LogEntry[] }
   | { type: 'error'; error: LabError }
   /** The worker died and was restarted by its host; the new one has nothing loaded. */
-  | { type: 'worker'; state: 'restarted'; restarts: number; reason: string };
+  | { type: 'worker'; state: 'restarted'; restarts: number; reason: string }
+  /** A native menu item was chosen (Electron only). */
+  | { type: 'menu'; action: MenuAction };
 
 // ---------------------------------------------------------------------------------------------
 // Wire formats.
