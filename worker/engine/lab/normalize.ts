@@ -1,0 +1,505 @@
+/**
+ * Turns scenario data as written (sizes like "128M", block lists like "33-95/2", durations like
+ * "5s") into the normalized `Scenario`, and checks what a JSON Schema cannot: powers of two,
+ * alignment, references between steps and devices, and the limits on expanded work. Every
+ * violation is reported with its path (`devices[1].blockSize`) and a human message; nothing is
+ * returned unless there are none. Pure: used by the loader after schema validation, by the
+ * presets, and by `Runner.create` for scenarios built in code.
+ */
+import { parseSize, isPowerOfTwo, KiB, MiB, GiB, U64_MAX } from '../sizes.js';
+import {
+  ADD_MEMORY_ERRNOS, BOOT_MAP_NAMES, ONLINE_POLICIES, ONLINE_TYPES, PROFILE_NAMES, SCENARIO_LIMITS, STEP_OPS, STRATEGY_NAMES,
+} from './scenario.js';
+import type {
+  BlockRange, BlocksText, BootSpec, DeviceDecl, DeviceKind, KdumpSpec, MachineSpec, Scenario, SizeText, Step,
+} from './scenario.js';
+
+export interface ScenarioIssue {
+  /** Where: `timeline[3].steps[0].size`; empty for the document itself. */
+  path: string;
+  message: string;
+}
+export type NormalizeResult = { ok: true; scenario: Scenario } | { ok: false; errors: ScenarioIssue[] };
+
+type Obj = Record<string, unknown>;
+
+/** Collects issues while walking the input. */
+class Ctx {
+  readonly errors: ScenarioIssue[] = [];
+  entries = 0;
+  fail(path: string, message: string): undefined {
+    this.errors.push({ path, message });
+    return undefined;
+  }
+}
+
+function isObj(v: unknown): v is Obj {
+  return typeof v === 'object' && v !== null && !Array.isArray(v);
+}
+
+function at(path: string, key: string | number): string {
+  return typeof key === 'number' ? `${path}[${key}]` : path ? `${path}.${key}` : key;
+}
+
+const SIZE_HINT = 'a size such as 128M, 1G, 0x8000000 or a number of bytes';
+
+/** A byte count: a non-negative safe integer, or text accepted by `parseSize`, at most 2^64-1. */
+export function sizeValue(v: unknown): bigint | null {
+  if (typeof v === 'number') return Number.isSafeInteger(v) && v >= 0 ? BigInt(v) : null;
+  if (typeof v !== 'string' || v.length > 40) return null;
+  const n = parseSize(v);
+  return n !== null && n <= U64_MAX ? n : null;
+}
+
+function size(ctx: Ctx, o: Obj, key: string, path: string, opts: { required?: boolean; min?: bigint; positive?: boolean } = {}): bigint | undefined {
+  const v = o[key];
+  const p = at(path, key);
+  if (v === undefined) return opts.required ? ctx.fail(p, `is required (${SIZE_HINT})`) : undefined;
+  const n = sizeValue(v);
+  if (n === null) {
+    if (typeof v === 'number' && v > Number.MAX_SAFE_INTEGER) return ctx.fail(p, 'is too large to be exact as a number: write it as a string, e.g. "0x10000000000000" or "4P"');
+    return ctx.fail(p, `must be ${SIZE_HINT}`);
+  }
+  if (opts.positive && n === 0n) return ctx.fail(p, 'must be greater than 0');
+  if (opts.min !== undefined && n < opts.min) return ctx.fail(p, `must be at least ${fmt(opts.min)}`);
+  return n;
+}
+
+/** A signed delta: "+128M", "-1G", or an integer number of bytes. */
+function delta(ctx: Ctx, o: Obj, key: string, path: string): bigint | undefined {
+  const v = o[key];
+  const p = at(path, key);
+  if (typeof v === 'number') {
+    if (!Number.isSafeInteger(v)) return ctx.fail(p, 'must be an integer number of bytes or a signed size such as "+128M" / "-1G"');
+    return BigInt(v);
+  }
+  if (typeof v === 'string') {
+    const m = /^\s*([+-]?)\s*(.+)$/.exec(v);
+    const n = m ? sizeValue(m[2]) : null;
+    if (m && n !== null) return m[1] === '-' ? -n : n;
+  }
+  return ctx.fail(p, 'must be a signed size such as "+128M" or "-1G"');
+}
+
+function fmt(n: bigint): string {
+  for (const [u, m] of [['G', GiB], ['M', MiB], ['K', KiB]] as const) if (n >= m && n % m === 0n) return `${n / m} ${u}iB`;
+  return `${n} bytes`;
+}
+
+function int(ctx: Ctx, o: Obj, key: string, path: string, min: number, max: number, dflt?: number): number | undefined {
+  const v = o[key];
+  const p = at(path, key);
+  if (v === undefined) return dflt === undefined ? ctx.fail(p, 'is required') : dflt;
+  if (typeof v !== 'number' || !Number.isInteger(v) || v < min || v > max) return ctx.fail(p, `must be an integer from ${min} to ${max}`);
+  return v;
+}
+
+function oneOf<T extends string>(ctx: Ctx, o: Obj, key: string, path: string, values: readonly T[], dflt?: T): T | undefined {
+  const v = o[key];
+  const p = at(path, key);
+  if (v === undefined) return dflt === undefined ? ctx.fail(p, `is required (one of ${values.join(', ')})`) : dflt;
+  if (typeof v !== 'string' || !(values as readonly string[]).includes(v)) return ctx.fail(p, `must be one of ${values.join(', ')}`);
+  return v as T;
+}
+
+function text(ctx: Ctx, o: Obj, key: string, path: string, max: number, required: boolean): string | undefined {
+  const v = o[key];
+  const p = at(path, key);
+  if (v === undefined) return required ? ctx.fail(p, 'is required') : undefined;
+  if (typeof v !== 'string') return ctx.fail(p, 'must be a string');
+  if (required && v.trim() === '') return ctx.fail(p, 'must not be empty');
+  if (v.length > max) return ctx.fail(p, `must be at most ${max} characters`);
+  return v;
+}
+
+/** Milliseconds from 1500, "1500ms", "5s", "2m", "1h". */
+export function durationMs(v: unknown): number | null {
+  if (typeof v === 'number') return Number.isFinite(v) && v >= 0 ? v : null;
+  if (typeof v !== 'string') return null;
+  const m = /^\s*(\d+(?:\.\d+)?)\s*(ms|s|m|h)?\s*$/.exec(v);
+  if (!m) return null;
+  const mul = { ms: 1, s: 1000, m: 60_000, h: 3_600_000 }[(m[2] ?? 'ms') as 'ms' | 's' | 'm' | 'h'];
+  return Number(m[1]) * mul;
+}
+
+/** Block lists: 33, "33", "33-40", "33-95/2" (every 2nd), or an array of those. */
+export function parseBlocks(v: unknown): BlockRange[] | string {
+  const items = Array.isArray(v) ? v : [v];
+  if (items.length === 0) return 'must name at least one block';
+  if (items.length > 10_000) return 'may list at most 10000 entries';
+  const out: BlockRange[] = [];
+  for (const item of items) {
+    if (typeof item === 'number') {
+      if (!Number.isSafeInteger(item) || item < 0) return 'block numbers must be integers ≥ 0';
+      out.push({ first: item, last: item, stride: 1 });
+      continue;
+    }
+    const m = typeof item === 'string' ? /^\s*(\d{1,15})\s*(?:-\s*(\d{1,15})\s*(?:\/\s*(\d{1,15})\s*)?)?$/.exec(item) : null;
+    if (!m) return 'must be a block number, a range "first-last", a strided range "first-last/stride", or a list of those';
+    const first = Number(m[1]);
+    const last = m[2] === undefined ? first : Number(m[2]);
+    const stride = m[3] === undefined ? 1 : Number(m[3]);
+    if (last < first) return `range ${item} ends before it starts`;
+    if (stride < 1) return 'a stride must be at least 1';
+    out.push({ first, last, stride });
+  }
+  return out;
+}
+
+/** How many blocks a list names. */
+export function blockCount(ranges: readonly BlockRange[]): number {
+  let n = 0;
+  for (const r of ranges) n += Math.floor((r.last - r.first) / r.stride) + 1;
+  return n;
+}
+
+function blocks(ctx: Ctx, o: Obj, path: string): BlocksText | undefined {
+  const p = at(path, 'blocks');
+  if (o.blocks === undefined) return ctx.fail(p, 'is required');
+  const r = parseBlocks(o.blocks);
+  if (typeof r === 'string') return ctx.fail(p, r);
+  if (blockCount(r) > SCENARIO_LIMITS.blocksPerStep) return ctx.fail(p, `names more than ${SCENARIO_LIMITS.blocksPerStep} blocks`);
+  return r.map(blocksText);
+}
+
+/** "33", "33-40" or "33-95/2". */
+export function blocksText(r: BlockRange): string {
+  if (r.first === r.last) return String(r.first);
+  return r.stride === 1 ? `${r.first}-${r.last}` : `${r.first}-${r.last}/${r.stride}`;
+}
+
+function machine(ctx: Ctx, v: unknown): MachineSpec | undefined {
+  if (!isObj(v)) return ctx.fail('machine', 'is required: an object with boot, blockSize, physBits, onlinePolicy');
+  const blockSize = size(ctx, v, 'blockSize', 'machine') ?? (v.blockSize === undefined ? 128n * MiB : undefined);
+  if (blockSize !== undefined && (!isPowerOfTwo(blockSize) || blockSize < 128n * MiB || blockSize > 2n * GiB)) {
+    ctx.fail('machine.blockSize', 'must be a power of two from 128 MiB to 2 GiB (x86-64 memory block sizes)');
+  }
+  const physBits = int(ctx, v, 'physBits', 'machine', 32, 52, 46);
+  const onlinePolicy = oneOf(ctx, v, 'onlinePolicy', 'machine', ONLINE_POLICIES, 'online');
+  const boot = bootSpec(ctx, v.boot);
+  const bootBlocks = text(ctx, v, 'bootBlocks', 'machine', SCENARIO_LIMITS.iomemChars, false);
+  const kdump = kdumpSpec(ctx, v.kdump);
+  if (!boot || blockSize === undefined || physBits === undefined || !onlinePolicy) return undefined;
+  const m: MachineSpec = { boot, blockSize: String(blockSize), physBits, onlinePolicy };
+  if (bootBlocks !== undefined) m.bootBlocks = bootBlocks;
+  if (kdump) m.kdump = kdump;
+  return m;
+}
+
+function bootSpec(ctx: Ctx, v: unknown): BootSpec | undefined {
+  const p = 'machine.boot';
+  if (typeof v === 'string') v = { map: v };
+  if (!isObj(v)) return ctx.fail(p, `is required: a built-in map (${BOOT_MAP_NAMES.join(', ')}), { iomem: <text> } or { file: <path> }`);
+  const kinds = ['map', 'iomem', 'file'].filter((k) => v[k] !== undefined);
+  if (kinds.length !== 1) return ctx.fail(p, 'must give exactly one of map, iomem or file');
+  if (v.file !== undefined) return ctx.fail(at(p, 'file'), 'can only be read when the scenario is loaded from a file (use iomem: for inline text)');
+  if (v.iomem !== undefined) {
+    const iomem = text(ctx, v, 'iomem', p, SCENARIO_LIMITS.iomemChars, true);
+    const source = text(ctx, v, 'source', p, 1024, false);
+    if (iomem === undefined) return undefined;
+    return source === undefined ? { iomem } : { iomem, source };
+  }
+  const map = oneOf(ctx, v, 'map', p, BOOT_MAP_NAMES);
+  const maxmem = size(ctx, v, 'maxmem', p);
+  const slots = v.slots === undefined ? undefined : int(ctx, v, 'slots', p, 0, 256);
+  if (maxmem !== undefined && (maxmem < 2n * GiB || maxmem % (128n * MiB) !== 0n || maxmem > 1n << 52n)) {
+    ctx.fail(at(p, 'maxmem'), 'must be a multiple of 128 MiB from 2 GiB (the boot RAM) to 4 PiB');
+  }
+  if (!map) return undefined;
+  const b: BootSpec = { map };
+  if (maxmem !== undefined) b.maxmem = String(maxmem);
+  if (slots !== undefined) b.slots = slots;
+  return b;
+}
+
+function kdumpSpec(ctx: Ctx, v: unknown): KdumpSpec | undefined {
+  if (v === undefined) return undefined;
+  if (!isObj(v)) return ctx.fail('machine.kdump', 'must be an object { kexecTools, loadPath }');
+  const k: KdumpSpec = {};
+  if (v.kexecTools !== undefined) {
+    if (typeof v.kexecTools !== 'string' || !/^\d+\.\d+\.\d+$/.test(v.kexecTools)) ctx.fail('machine.kdump.kexecTools', 'must be a kexec-tools release such as "2.0.20"');
+    else k.kexecTools = v.kexecTools;
+  }
+  const lp = v.loadPath === undefined ? undefined : oneOf(ctx, v, 'loadPath', 'machine.kdump', ['kexec_load', 'kexec_file_load'] as const);
+  if (lp) k.loadPath = lp;
+  return k;
+}
+
+const ID = /^[A-Za-z0-9_][A-Za-z0-9_.-]{0,63}$/;
+
+function device(ctx: Ctx, v: unknown, i: number, physBits: number): DeviceDecl | undefined {
+  const p = at('devices', i);
+  if (!isObj(v)) return ctx.fail(p, 'must be an object with kind and id');
+  const kind = oneOf(ctx, v, 'kind', p, ['virtio-mem', 'acpi-dimm', 'hv-balloon', 'xen-balloon'] as const);
+  const id = typeof v.id === 'string' && ID.test(v.id) ? v.id : ctx.fail(at(p, 'id'), 'must be 1–64 letters, digits or "._-", starting with a letter, digit or "_"');
+  const node = int(ctx, v, 'node', p, 0, 63, 0);
+  if (!kind || !id || node === undefined) return undefined;
+  const limit = 1n << BigInt(physBits);
+  if (kind === 'virtio-mem') {
+    const addr = size(ctx, v, 'addr', p) ?? (v.addr === undefined ? 4n * GiB : undefined);
+    const regionSize = size(ctx, v, 'regionSize', p, { required: true, positive: true });
+    const blockSize = size(ctx, v, 'blockSize', p) ?? (v.blockSize === undefined ? 2n * MiB : undefined);
+    const requested = size(ctx, v, 'requestedSize', p) ?? (v.requestedSize === undefined ? 0n : undefined);
+    if (blockSize !== undefined && (!isPowerOfTwo(blockSize) || blockSize < 4n * KiB)) return ctx.fail(at(p, 'blockSize'), 'must be a power of two ≥ 4 KiB');
+    if (addr === undefined || regionSize === undefined || blockSize === undefined || requested === undefined) return undefined;
+    let ok = true;
+    if (addr % blockSize !== 0n) ok = !!ctx.fail(at(p, 'addr'), `must be a multiple of the device block size (${fmt(blockSize)})`);
+    if (regionSize % blockSize !== 0n) ok = !!ctx.fail(at(p, 'regionSize'), `must be a multiple of the device block size (${fmt(blockSize)})`);
+    if (requested > regionSize) ok = !!ctx.fail(at(p, 'requestedSize'), 'must not exceed regionSize');
+    else if (requested % blockSize !== 0n) ok = !!ctx.fail(at(p, 'requestedSize'), `must be a multiple of the device block size (${fmt(blockSize)})`);
+    if (addr + regionSize > limit) ok = !!ctx.fail(at(p, 'regionSize'), `the region ends beyond the ${physBits}-bit physical address space`);
+    return ok ? { kind, id, node, addr: String(addr), regionSize: String(regionSize), blockSize: String(blockSize), requestedSize: String(requested) } : undefined;
+  }
+  if (kind === 'acpi-dimm') {
+    const addr = size(ctx, v, 'addr', p, { required: true });
+    const sz = size(ctx, v, 'size', p, { required: true, positive: true });
+    const present = v.present === undefined ? false : typeof v.present === 'boolean' ? v.present : ctx.fail(at(p, 'present'), 'must be true or false');
+    if (addr === undefined || sz === undefined || present === undefined) return undefined;
+    if (addr % (4n * KiB) !== 0n || sz % (4n * KiB) !== 0n) return ctx.fail(p, 'addr and size must be multiples of 4 KiB');
+    if (addr + sz > limit) return ctx.fail(at(p, 'size'), `the DIMM ends beyond the ${physBits}-bit physical address space`);
+    return { kind, id, node, addr: String(addr), size: String(sz), present };
+  }
+  if (kind === 'hv-balloon') {
+    const base = size(ctx, v, 'hotAddBase', p) ?? (v.hotAddBase === undefined ? 4n * GiB : undefined);
+    if (base === undefined) return undefined;
+    if (base % (4n * KiB) !== 0n) return ctx.fail(at(p, 'hotAddBase'), 'must be a multiple of 4 KiB (a Hyper-V page)');
+    return { kind, id, node, hotAddBase: String(base) };
+  }
+  return { kind, id, node };
+}
+
+const DEVICE_OPS: Partial<Record<Step['op'], readonly DeviceKind[]>> = {
+  resize: ['virtio-mem'],
+  'hv-hot-add': ['hv-balloon'],
+  'xen-target': ['xen-balloon'],
+  'dimm-add': ['acpi-dimm'],
+  'dimm-remove': ['acpi-dimm'],
+  'fault-host': ['virtio-mem'],
+  soak: ['virtio-mem', 'xen-balloon'],
+};
+
+interface StepEnv {
+  devices: Map<string, DeviceDecl>;
+  /** Ids declared in the file, valid or not (a reference to an invalid one is not reported twice). */
+  declared: Set<string>;
+  blockSize: bigint | undefined;
+}
+
+function deviceRef(ctx: Ctx, o: Obj, path: string, op: Step['op'], env: StepEnv): DeviceDecl | undefined {
+  const kinds = DEVICE_OPS[op]!;
+  const p = at(path, 'device');
+  if (typeof o.device !== 'string') return ctx.fail(p, `is required: the id of a ${kinds.join(' or ')} device`);
+  const d = env.devices.get(o.device);
+  if (!d && env.declared.has(o.device)) return undefined;
+  if (!d) return ctx.fail(p, `names no device declared in devices (${JSON.stringify(o.device)})`);
+  if (!kinds.includes(d.kind)) return ctx.fail(p, `"${o.device}" is a ${d.kind} device; ${op} needs a ${kinds.join(' or ')} device`);
+  return d;
+}
+
+function exactlyOne(ctx: Ctx, o: Obj, path: string, a: string, b: string): boolean {
+  if ((o[a] === undefined) === (o[b] === undefined)) return !!ctx.fail(path, `must give exactly one of ${a} or ${b}`);
+  return true;
+}
+
+/** Normalizes one step; `depth` counts enclosing repeats. Returns the step and its expanded count. */
+function step(ctx: Ctx, v: unknown, path: string, env: StepEnv, depth: number): { step: Step; count: number } | undefined {
+  if (++ctx.entries > SCENARIO_LIMITS.stepEntries) {
+    if (ctx.entries === SCENARIO_LIMITS.stepEntries + 1) ctx.fail(path, `the timeline has more than ${SCENARIO_LIMITS.stepEntries} step entries`);
+    return undefined;
+  }
+  if (!isObj(v)) return ctx.fail(path, 'must be an object with an op');
+  const op = oneOf(ctx, v, 'op', path, STEP_OPS);
+  if (!op) return undefined;
+  const label = text(ctx, v, 'label', path, SCENARIO_LIMITS.labelChars, false);
+  const withLabel = <S extends Step>(s: S, count = 1): { step: Step; count: number } => {
+    if (label !== undefined) s.label = label;
+    return { step: s, count };
+  };
+  const dev = DEVICE_OPS[op] ? deviceRef(ctx, v, path, op, env) : undefined;
+  if (DEVICE_OPS[op] && !dev) return undefined;
+  const id = dev?.id ?? '';
+  switch (op) {
+    case 'resize': {
+      if (!exactlyOne(ctx, v, path, 'size', 'by')) return undefined;
+      const vm = dev as Extract<DeviceDecl, { kind: 'virtio-mem' }>;
+      if (v.size !== undefined) {
+        const n = size(ctx, v, 'size', path);
+        if (n === undefined) return undefined;
+        if (n > BigInt(vm.regionSize)) return ctx.fail(at(path, 'size'), `must not exceed the region size of ${id} (${fmt(BigInt(vm.regionSize))})`);
+        if (n % BigInt(vm.blockSize) !== 0n) return ctx.fail(at(path, 'size'), `must be a multiple of ${id}'s block size (${fmt(BigInt(vm.blockSize))})`);
+        return withLabel({ op, device: id, size: String(n) });
+      }
+      const d = delta(ctx, v, 'by', path);
+      if (d === undefined) return undefined;
+      if (d % BigInt(vm.blockSize) !== 0n) return ctx.fail(at(path, 'by'), `must be a multiple of ${id}'s block size (${fmt(BigInt(vm.blockSize))})`);
+      return withLabel({ op, device: id, by: String(d) });
+    }
+    case 'hv-hot-add': {
+      const n = size(ctx, v, 'size', path, { required: true, positive: true });
+      const start = size(ctx, v, 'start', path);
+      if (n === undefined || (v.start !== undefined && start === undefined)) return undefined;
+      if (n % (4n * KiB) !== 0n) return ctx.fail(at(path, 'size'), 'must be a multiple of 4 KiB (Hyper-V pages)');
+      if (n / (4n * KiB) >= 1n << 24n) return ctx.fail(at(path, 'size'), 'must be below 64 GiB: one hot-add request carries a 24-bit page count');
+      if (start !== undefined && start % (4n * KiB) !== 0n) return ctx.fail(at(path, 'start'), 'must be a multiple of 4 KiB (Hyper-V pages)');
+      const s: Step = { op, device: id, size: String(n) };
+      if (start !== undefined) s.start = String(start);
+      return withLabel(s);
+    }
+    case 'xen-target': {
+      if (!exactlyOne(ctx, v, path, 'target', 'by')) return undefined;
+      if (v.target !== undefined) {
+        const n = size(ctx, v, 'target', path, { positive: true });
+        return n === undefined ? undefined : withLabel({ op, device: id, target: String(n) });
+      }
+      const d = delta(ctx, v, 'by', path);
+      return d === undefined ? undefined : withLabel({ op, device: id, by: String(d) });
+    }
+    case 'dimm-add':
+    case 'dimm-remove':
+      return withLabel({ op, device: id });
+    case 'online':
+    case 'offline': {
+      const b = blocks(ctx, v, path);
+      if (op === 'offline') return b ? withLabel({ op, blocks: b }) : undefined;
+      const type = oneOf(ctx, v, 'type', path, ONLINE_TYPES, 'online');
+      return b && type ? withLabel({ op, blocks: b, type }) : undefined;
+    }
+    case 'fault-unmovable': {
+      const b = blocks(ctx, v, path);
+      const n = size(ctx, v, 'size', path, { positive: true });
+      if (!b || (v.size !== undefined && n === undefined)) return undefined;
+      if (n !== undefined && (n % (4n * KiB) !== 0n || (env.blockSize !== undefined && n > env.blockSize))) {
+        return ctx.fail(at(path, 'size'), 'must be a multiple of 4 KiB and at most one memory block');
+      }
+      const s: Step = { op, blocks: b };
+      if (n !== undefined) s.size = String(n);
+      return withLabel(s);
+    }
+    case 'fault-add-memory': {
+      const count = int(ctx, v, 'count', path, 1, SCENARIO_LIMITS.repeatCount, 1);
+      const error = oneOf(ctx, v, 'error', path, ADD_MEMORY_ERRNOS, 'ENOMEM');
+      return count !== undefined && error ? withLabel({ op, count, error }) : undefined;
+    }
+    case 'fault-host': {
+      const response = oneOf(ctx, v, 'response', path, ['busy', 'nack', 'error'] as const);
+      const count = int(ctx, v, 'count', path, 1, SCENARIO_LIMITS.repeatCount, 1);
+      return response && count !== undefined ? withLabel({ op, device: id, response, count }) : undefined;
+    }
+    case 'fault-keep-offline': {
+      const b = blocks(ctx, v, path);
+      return b ? withLabel({ op, blocks: b }) : undefined;
+    }
+    case 'fault-clear': {
+      const fault = oneOf(ctx, v, 'fault', path, ['all', 'unmovable', 'add-memory', 'host', 'keep-offline'] as const, 'all');
+      return fault ? withLabel({ op, fault }) : undefined;
+    }
+    case 'wait': {
+      const ms = durationMs(v.duration);
+      if (ms === null || ms > SCENARIO_LIMITS.waitMs) return ctx.fail(at(path, 'duration'), 'must be a duration such as 1500, "300ms", "5s", "2m" or "1h", at most 30 days');
+      return withLabel({ op, duration: ms });
+    }
+    case 'mark':
+      return withLabel({ op });
+    case 'repeat': {
+      const count = int(ctx, v, 'count', path, 1, SCENARIO_LIMITS.repeatCount);
+      if (depth >= SCENARIO_LIMITS.repeatDepth) return ctx.fail(path, `repeat nests deeper than ${SCENARIO_LIMITS.repeatDepth} levels`);
+      const inner = steps(ctx, v.steps, at(path, 'steps'), env, depth + 1);
+      if (count === undefined || !inner) return undefined;
+      if (inner.steps.length === 0) return ctx.fail(at(path, 'steps'), 'must hold at least one step');
+      return withLabel({ op, count, steps: inner.steps }, count * inner.count);
+    }
+    case 'soak': {
+      const count = int(ctx, v, 'count', path, 1, SCENARIO_LIMITS.repeatCount);
+      const min = size(ctx, v, 'min', path, { required: true });
+      const max = size(ctx, v, 'max', path, { required: true });
+      const gran = size(ctx, v, 'granularity', path, { positive: true }) ?? (v.granularity === undefined ? 128n * MiB : undefined);
+      if (count === undefined || min === undefined || max === undefined || gran === undefined) return undefined;
+      if (min > max) return ctx.fail(at(path, 'max'), 'must not be below min');
+      if (min % gran !== 0n || max % gran !== 0n) return ctx.fail(path, 'min and max must be multiples of granularity');
+      if (dev!.kind === 'virtio-mem') {
+        if (max > BigInt(dev!.regionSize)) return ctx.fail(at(path, 'max'), `must not exceed the region size of ${id}`);
+        if (gran % BigInt(dev!.blockSize) !== 0n) return ctx.fail(at(path, 'granularity'), `must be a multiple of ${id}'s block size`);
+      }
+      return withLabel({ op, device: id, count, min: String(min), max: String(max), granularity: String(gran) }, count);
+    }
+  }
+}
+
+function steps(ctx: Ctx, v: unknown, path: string, env: StepEnv, depth: number): { steps: Step[]; count: number } | undefined {
+  if (!Array.isArray(v)) return ctx.fail(path, 'must be a list of steps');
+  const out: Step[] = [];
+  let count = 0;
+  let ok = true;
+  v.forEach((item, i) => {
+    const r = step(ctx, item, at(path, i), env, depth);
+    if (!r) ok = false;
+    else {
+      out.push(r.step);
+      count += r.count;
+    }
+  });
+  return ok ? { steps: out, count } : undefined;
+}
+
+/** Validates and normalizes a scenario; the result lists every issue found. */
+export function normalizeScenario(input: unknown): NormalizeResult {
+  const ctx = new Ctx();
+  if (!isObj(input)) return { ok: false, errors: [{ path: '', message: 'a scenario must be a mapping (an object) at the top level' }] };
+  const name = text(ctx, input, 'name', '', SCENARIO_LIMITS.nameChars, true);
+  const description = text(ctx, input, 'description', '', SCENARIO_LIMITS.descriptionChars, false);
+  const seed = int(ctx, input, 'seed', '', 0, 0xffffffff, 0);
+  const profile = input.profile === undefined ? undefined : oneOf(ctx, input, 'profile', '', PROFILE_NAMES);
+  const strategy = input.strategy === undefined ? undefined : oneOf(ctx, input, 'strategy', '', STRATEGY_NAMES);
+  let stepTimeoutMs: number | undefined;
+  if (input.stepTimeout !== undefined) {
+    const ms = durationMs(input.stepTimeout);
+    if (ms === null || ms > SCENARIO_LIMITS.waitMs) ctx.fail('stepTimeout', 'must be a duration such as "60s" or 60000, at most 30 days');
+    else stepTimeoutMs = ms;
+  }
+  const m = machine(ctx, input.machine);
+  const physBits = m?.physBits ?? 46;
+  const devices: DeviceDecl[] = [];
+  const byId = new Map<string, DeviceDecl>();
+  if (input.devices !== undefined && !Array.isArray(input.devices)) ctx.fail('devices', 'must be a list of devices');
+  const rawDevices = Array.isArray(input.devices) ? input.devices : [];
+  if (rawDevices.length > SCENARIO_LIMITS.devices) ctx.fail('devices', `must hold at most ${SCENARIO_LIMITS.devices} devices`);
+  const seenIds = new Set<string>();
+  rawDevices.slice(0, SCENARIO_LIMITS.devices).forEach((raw, i) => {
+    const rawId = isObj(raw) && typeof raw.id === 'string' ? raw.id : undefined;
+    const dup = rawId !== undefined && seenIds.has(rawId);
+    if (rawId !== undefined) seenIds.add(rawId);
+    if (dup) ctx.fail(at(at('devices', i), 'id'), `duplicates the id "${rawId}" of an earlier device`);
+    const d = device(ctx, raw, i, physBits);
+    if (!d || dup) return;
+    byId.set(d.id, d);
+    devices.push(d);
+  });
+  const env: StepEnv = { devices: byId, declared: seenIds, blockSize: m ? BigInt(m.blockSize) : undefined };
+  const tl = input.timeline === undefined ? ctx.fail('timeline', 'is required: a list of steps') : steps(ctx, input.timeline, 'timeline', env, 0);
+  if (tl && tl.count > SCENARIO_LIMITS.expandedSteps) {
+    ctx.fail('timeline', `expands to ${tl.count} steps; the limit is ${SCENARIO_LIMITS.expandedSteps}`);
+  }
+  if (ctx.errors.length > 0 || name === undefined || seed === undefined || !m || !tl) {
+    return { ok: false, errors: ctx.errors.length ? ctx.errors : [{ path: '', message: 'the scenario is incomplete' }] };
+  }
+  const scenario: Scenario = { name, seed, machine: m, devices, timeline: tl.steps };
+  if (description !== undefined) scenario.description = description;
+  if (profile) scenario.profile = profile;
+  if (strategy) scenario.strategy = strategy;
+  if (stepTimeoutMs !== undefined) scenario.stepTimeout = stepTimeoutMs;
+  return { ok: true, scenario };
+}
+
+/** Total runner steps of a (normalized) timeline, repeats and soaks expanded. */
+export function expandedStepCount(timeline: readonly Step[]): number {
+  let n = 0;
+  for (const s of timeline) n += s.op === 'repeat' ? s.count * expandedStepCount(s.steps) : s.op === 'soak' ? s.count : 1;
+  return n;
+}
+
+/** "devices[1].blockSize: must be a power of two ≥ 4 KiB" */
+export function formatIssue(e: ScenarioIssue): string {
+  return e.path ? `${e.path}: ${e.message}` : e.message;
+}
+
+export type { SizeText };
