@@ -1,0 +1,138 @@
+/**
+ * The one interface every memory-adding driver implements (virtio-mem, ACPI DIMMs, the Hyper-V
+ * balloon, the Xen balloon), the plain-data specs that create them, the host requests that drive
+ * them, and the context the machine hands a driver (the kernel services it may call).
+ *
+ * A device is two halves: the host side (what QEMU / Hyper-V / Xen does when asked: resize, hot-add,
+ * eject) handled synchronously by `request()`, and the guest driver's worker, run by `work()` when
+ * the machine settles. A worker that has to wait arms a SimClock timer and reports 'waiting'.
+ */
+import type { ResourceTree } from '../kernel/resource.js';
+import type { SimClock } from '../lab/clock.js';
+import type { MemoryHotplug } from '../mm/memory-hotplug.js';
+import type { MemoryBlocks } from '../base/memory.js';
+import type { Faults } from '../faults.js';
+import type { Profile, StrategyName } from '../profiles.js';
+
+export type DeviceKind = 'virtio-mem' | 'acpi-dimm' | 'hv-balloon' | 'xen-balloon';
+export const DEVICE_KINDS: readonly DeviceKind[] = ['virtio-mem', 'acpi-dimm', 'hv-balloon', 'xen-balloon'];
+
+interface DeviceSpecBase {
+  /** Unique within the machine; the factory picks one ("vm0", "dimm0", …) when missing. */
+  id?: string;
+  /** NUMA node (the emulated guests have one node: 0). */
+  node?: number;
+}
+
+/** A virtio-mem-pci device (QEMU properties: memaddr, memdev size, block-size, requested-size). */
+export interface VirtioMemSpec extends DeviceSpecBase {
+  kind: 'virtio-mem';
+  /** Start of the device region; default: the first free 1 GiB-aligned address above 4 GiB and boot RAM. */
+  addr?: bigint;
+  /** Region size = the memory backend's size. */
+  regionSize: bigint;
+  /** Device block size (QEMU default 2 MiB on x86-64). */
+  blockSize?: bigint;
+  /** requested-size at creation (default 0). */
+  requested?: bigint;
+  /** Memory the host still has plugged when the driver probes (after a reboot): forces UNPLUG_ALL. */
+  plugged?: bigint;
+  /** Name of the container resource, "virtioN" (default: virtio + the number of virtio-mem devices so far). */
+  name?: string;
+}
+
+/** An ACPI pc-dimm: one "System RAM" range the host placed at `addr`. */
+export interface AcpiDimmSpec extends DeviceSpecBase {
+  kind: 'acpi-dimm';
+  /** Guest-physical address chosen by the host; default: first fit in device memory, block aligned. */
+  addr?: bigint;
+  size: bigint;
+}
+
+/** Hyper-V dynamic memory; the driver defines its own parameters (read from the extra fields). */
+export interface HvBalloonSpec extends DeviceSpecBase {
+  kind: 'hv-balloon';
+  [param: string]: unknown;
+}
+
+/** Xen balloon; the driver defines its own parameters (read from the extra fields). */
+export interface XenBalloonSpec extends DeviceSpecBase {
+  kind: 'xen-balloon';
+  [param: string]: unknown;
+}
+
+export type DeviceSpec = VirtioMemSpec | AcpiDimmSpec | HvBalloonSpec | XenBalloonSpec;
+
+/**
+ * Host-side requests. Each driver handles the ones that make sense for it and answers -EINVAL to
+ * the rest; `custom` carries driver-specific requests not listed here.
+ */
+export type HostRequest =
+  /** virtio-mem: set requested-size (QEMU `qom-set vm0 requested-size`). */
+  | { type: 'resize'; size: bigint }
+  /** ACPI DIMM: the host asks the guest to eject the DIMM (QEMU `device_del`). */
+  | { type: 'eject' }
+  /** Any device: the host answers BUSY to guest requests while set. */
+  | { type: 'set-host-busy'; busy: boolean }
+  /** Hyper-V: DM_MEM_HOT_ADD_REQUEST of `pages` 4 KiB pages starting at `startPfn`. */
+  | { type: 'hot-add'; startPfn: bigint; pages: bigint; regionStartPfn?: bigint; regionPages?: bigint }
+  /** Hyper-V: balloon up / down by `pages` 4 KiB pages. */
+  | { type: 'balloon'; pages: bigint }
+  | { type: 'unballoon'; pages: bigint }
+  /** Xen: new target in bytes (memory/target in xenstore). */
+  | { type: 'target'; bytes: bigint }
+  | { type: 'custom'; name: string; args?: Record<string, unknown> };
+
+/** Plain data describing a device; `details` holds the per-kind fields (displayable scalars). */
+export interface DeviceState {
+  id: string;
+  kind: DeviceKind;
+  /** Bytes the guest driver has plugged / added. */
+  plugged: bigint;
+  /** Bytes the host asked for. */
+  requested: bigint;
+  details: Record<string, string | number | boolean | bigint | null>;
+}
+
+export interface Device {
+  readonly id: string;
+  readonly kind: DeviceKind;
+  /** Host side: 0 or -errno (the host refusing the request); the guest reacts in `work()`. */
+  request(req: HostRequest): number;
+  /** Runs the guest driver's worker once: 'progress' if it ran, 'waiting' if only a timer is pending, else 'idle'. */
+  work(): 'idle' | 'progress' | 'waiting';
+  state(): DeviceState;
+}
+
+export type LogLevel = 'info' | 'warn' | 'error';
+
+/** What the machine lends a driver: the kernel services and a few machine-level hooks. */
+export interface DeviceContext {
+  readonly tree: ResourceTree;
+  readonly clock: SimClock;
+  readonly profile: Profile;
+  readonly strategy: StrategyName;
+  readonly hotplug: MemoryHotplug;
+  readonly blocks: MemoryBlocks;
+  readonly faults: Faults;
+  /** Appends to the machine's dmesg-like log. */
+  log(source: string, level: LogLevel, message: string): void;
+  /** How many devices of this kind were created before (for "virtioN"-style names). */
+  countOf(kind: DeviceKind): number;
+  /** Other devices' host-side regions (for placement), excluding `self`. */
+  deviceRegions(self?: string): { start: bigint; end: bigint }[];
+  /** The device is gone (an ejected DIMM): the machine forgets it. */
+  detach(id: string): void;
+}
+
+export type DeviceFactoryResult = { ok: true; device: Device } | { ok: false; error: string };
+export type DeviceFactory = (spec: DeviceSpec, ctx: DeviceContext) => DeviceFactoryResult;
+
+/** Host regions of devices that own guest-physical space (used for placement of new devices). */
+export interface HasRegion {
+  region(): { start: bigint; end: bigint } | null;
+}
+
+export function hasRegion(d: Device): d is Device & HasRegion {
+  return typeof (d as Partial<HasRegion>).region === 'function';
+}
