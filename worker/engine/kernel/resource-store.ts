@@ -367,6 +367,57 @@ export class ResourceStore {
     return t;
   }
 
+  /**
+   * Checks every structural invariant below `top` against the linked lists, for tests: children
+   * sorted, non-overlapping and inside their parent; parent links; the index's in-order sequence,
+   * heap order, counts and pre-order sizes. Returns the problems found (empty when consistent).
+   */
+  checkInvariants(top: Handle): string[] {
+    const errs: string[] = [];
+    const stack: Handle[] = [top];
+    while (stack.length > 0 && errs.length < 20) {
+      const p = stack.pop()!;
+      const list: Handle[] = [];
+      for (let c = this.fst[p]!; c !== NIL; c = this.nxt[c]!) {
+        if (list.length > this.hw) {
+          errs.push(`child list of ${p} loops`);
+          break;
+        }
+        list.push(c);
+      }
+      const inorder: Handle[] = [];
+      const walk = (t: Handle, lo: number): number => {
+        if (t === NIL) return 0;
+        if (this.cnt[t] === 0) errs.push(`dead node ${t} in the index of ${p}`);
+        const l = this.tl[t]!;
+        const r = this.tr[t]!;
+        if (l !== NIL && prio(l) > prio(t)) errs.push(`heap order broken at ${t}`);
+        if (r !== NIL && prio(r) > prio(t)) errs.push(`heap order broken at ${t}`);
+        const a = walk(l, lo);
+        inorder.push(t);
+        const b = walk(r, lo);
+        if (this.cnt[t] !== a + b + 1) errs.push(`count of ${t} is ${this.cnt[t]}, expected ${a + b + 1}`);
+        let ag = this.own(t);
+        if (l !== NIL) ag += this.agg[l]!;
+        if (r !== NIL) ag += this.agg[r]!;
+        if (this.agg[t] !== ag) errs.push(`pre-order size of ${t} is ${this.agg[t]}, expected ${ag}`);
+        return a + b + 1;
+      };
+      walk(this.trt[p]!, 0);
+      if (inorder.length !== list.length || inorder.some((x, i) => x !== list[i])) errs.push(`index of ${p} disagrees with its child list`);
+      let prev = NIL;
+      for (const c of list) {
+        if (this.par[c] !== p) errs.push(`child ${c} of ${p} has parent ${this.par[c]}`);
+        if (this.startLt(c, this.sHi[p]!, this.sLo[p]!) || this.endLt(p, this.eHi[c]!, this.eLo[c]!)) errs.push(`child ${c} sticks out of ${p}`);
+        if (this.endLt(c, this.sHi[c]!, this.sLo[c]!)) errs.push(`node ${c} ends before it starts`);
+        if (prev !== NIL && !this.endLt(prev, this.sHi[c]!, this.sLo[c]!)) errs.push(`siblings ${prev} and ${c} overlap or are out of order`);
+        prev = c;
+        stack.push(c);
+      }
+    }
+    return errs;
+  }
+
   // ---- linking -----------------------------------------------------------------------------------
 
   /** Links detached `x` under `p` right after `pred` (NIL: as first child); index and list together. */

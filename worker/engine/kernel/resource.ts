@@ -113,6 +113,39 @@ export function x86ArchRemoveReservations(e820: ReadonlyArray<{ start: bigint; e
   };
 }
 
+/** A plain range with flags, as the ioport.h helpers take it. */
+export interface ResRange {
+  start: bigint;
+  end: bigint;
+  flags?: number;
+}
+
+/** resource_overlaps(): closed intervals intersect (adjacent ranges do not). */
+export function resourceOverlaps(a: ResRange, b: ResRange): boolean {
+  return a.start <= b.end && a.end >= b.start;
+}
+
+/** resource_contains(): same type, neither UNSET, and `a` covers `b`. */
+export function resourceContains(a: ResRange, b: ResRange): boolean {
+  const fa = a.flags ?? 0;
+  const fb = b.flags ?? 0;
+  if ((fa & IORESOURCE_TYPE_BITS) !== (fb & IORESOURCE_TYPE_BITS)) return false;
+  if ((fa & IORESOURCE_UNSET) !== 0 || (fb & IORESOURCE_UNSET) !== 0) return false;
+  return a.start <= b.start && a.end >= b.end;
+}
+
+/** resource_intersection(): the common part, or null when they do not overlap. */
+export function resourceIntersection(a: ResRange, b: ResRange): { start: bigint; end: bigint } | null {
+  if (!resourceOverlaps(a, b)) return null;
+  return { start: a.start > b.start ? a.start : b.start, end: a.end < b.end ? a.end : b.end };
+}
+
+/** resource_union(): the span of both, or null when they do not overlap. */
+export function resourceUnion(a: ResRange, b: ResRange): { start: bigint; end: bigint } | null {
+  if (!resourceOverlaps(a, b)) return null;
+  return { start: a.start < b.start ? a.start : b.start, end: a.end > b.end ? a.end : b.end };
+}
+
 export class ResourceTree extends ResourceStore {
   readonly root: Res;
   semantics: ResourceSemantics;
