@@ -1,4 +1,347 @@
+/**
+ * `memhp compare <scenario-file | preset> --strategies none,rfc-v1,mhp-merge [--profiles …]
+ *   [--report out.html] [--json out.json] [--csv out.csv] [--md out.md] [--pdf out.pdf]`
+ *
+ * Runs 2–6 lanes of one scenario, each a (profile, strategy) pair in its own lab worker, in
+ * parallel; shows a progress bar per lane (plain lines when stderr is not a TTY); writes the
+ * requested reports atomically; prints the Markdown summary on stdout.
+ */
 import type { Command } from 'commander';
+import { spawn } from 'node:child_process';
+import { existsSync, mkdtempSync, readFileSync, rmSync, statSync } from 'node:fs';
+import { rename, readFile, unlink } from 'node:fs/promises';
+import os from 'node:os';
+import path from 'node:path';
+import { pathToFileURL } from 'node:url';
+import { CliError } from '../errors.js';
+import { writeFileAtomic } from '../../atomic-write.js';
+import { runLanes, WorkerLaneTransport, type LaneJob, type LaneProgress, type LaneScenario, type LaneTransport } from '../lanes.js';
+import { getPreset, presetNames } from '../../../worker/engine/lab/presets.js';
+import { loadScenarioText, formatIssues, TEXT_LIMITS } from '../../../worker/lab-io/scenario-io.js';
+import type { Scenario } from '../../../worker/engine/lab/scenario.js';
+import { PROFILE_NAMES, STRATEGY_NAMES, type ProfileName, type StrategyName } from '../../../worker/protocol.js';
+import {
+  buildReport,
+  buildReportView,
+  renderReportCsv,
+  renderReportHtml,
+  renderReportJson,
+  renderReportMarkdown,
+  type Report,
+} from '../../../worker/report/index.js';
+import pkg from '../../../package.json';
 
-/** Placeholder: the `compare` command is being built (see the issue that owns it). */
-export function registerCompare(_program: Command): void {}
+export const MIN_LANES = 2;
+export const MAX_LANES = 6;
+export const DEFAULT_STRATEGIES: readonly StrategyName[] = ['none', 'rfc-v1', 'mhp-merge'];
+
+export interface CompareOptions {
+  strategies?: string;
+  profiles?: string;
+  /** Lanes = every profile × every strategy, even when both lists have the same length. */
+  cross?: boolean;
+  seed?: string;
+  report?: string;
+  json?: string;
+  csv?: string;
+  md?: string;
+  pdf?: string;
+}
+
+export interface CompareDeps {
+  transport?: LaneTransport;
+  /** Where the summary goes (stdout) and where progress goes (stderr). */
+  out?: { write(s: string): unknown };
+  err?: { write(s: string): unknown; isTTY?: boolean; columns?: number };
+  now?: () => Date;
+  /** Finds a Chromium for --pdf (default: CHROME_PATH, then the usual paths). */
+  findChrome?: () => string | null;
+}
+
+export interface PlannedLane {
+  profile?: ProfileName;
+  strategy?: StrategyName;
+}
+
+function list(text: string | undefined, what: string, allowed: readonly string[]): string[] | undefined {
+  if (text === undefined) return undefined;
+  const items = text.split(',').map((x) => x.trim()).filter(Boolean);
+  if (items.length === 0) throw new CliError(`--${what}: give at least one of ${allowed.join(', ')}`);
+  for (const it of items) {
+    if (!allowed.includes(it)) throw new CliError(`--${what}: ${JSON.stringify(it)} is not one of ${allowed.join(', ')}`);
+  }
+  return items;
+}
+
+/**
+ * The lanes asked for: one per strategy; `--profiles` gives one profile for every lane, one per
+ * strategy (paired in order when the lists have the same length), or, with `--cross` or lists of
+ * different lengths, every profile × every strategy. 2 to 6 lanes.
+ */
+export function planLanes(opts: Pick<CompareOptions, 'strategies' | 'profiles' | 'cross'>): PlannedLane[] {
+  const strategies = (list(opts.strategies, 'strategies', STRATEGY_NAMES) ?? [...DEFAULT_STRATEGIES]) as StrategyName[];
+  const profiles = list(opts.profiles, 'profiles', PROFILE_NAMES) as ProfileName[] | undefined;
+  let lanes: PlannedLane[];
+  if (!profiles) lanes = strategies.map((strategy) => ({ strategy }));
+  else if (profiles.length === 1) lanes = strategies.map((strategy) => ({ profile: profiles[0]!, strategy }));
+  else if (strategies.length === 1) lanes = profiles.map((profile) => ({ profile, strategy: strategies[0]! }));
+  else if (profiles.length === strategies.length && !opts.cross) lanes = profiles.map((profile, i) => ({ profile, strategy: strategies[i]! }));
+  else lanes = profiles.flatMap((profile) => strategies.map((strategy) => ({ profile, strategy })));
+  if (lanes.length < MIN_LANES || lanes.length > MAX_LANES) {
+    throw new CliError(`compare runs ${MIN_LANES} to ${MAX_LANES} lanes; ${describePlan(profiles, strategies)} gives ${lanes.length}`);
+  }
+  return lanes;
+}
+
+function describePlan(profiles: string[] | undefined, strategies: string[]): string {
+  return profiles ? `--profiles ${profiles.join(',')} with --strategies ${strategies.join(',')}` : `--strategies ${strategies.join(',')}`;
+}
+
+export interface ResolvedScenario {
+  scenario: Scenario;
+  lane: LaneScenario;
+  /** "preset:<name>" or the file's base name. */
+  source: string;
+}
+
+/** A scenario file (YAML/JSON, validated here so errors show before any lane starts) or a preset name. */
+export function resolveScenario(target: string): ResolvedScenario {
+  if (existsSync(target) && statSync(target).isFile()) {
+    const size = statSync(target).size;
+    if (size > TEXT_LIMITS.chars * 4) throw new CliError(`${target}: ${size} bytes is too large for a scenario (limit ${TEXT_LIMITS.chars} characters)`);
+    const text = readFileSync(target, 'utf8');
+    const dir = path.dirname(path.resolve(target));
+    const source = path.basename(target);
+    const r = loadScenarioText(text, {
+      source,
+      readFile: (rel) => {
+        try {
+          return readFileSync(path.resolve(dir, rel), 'utf8');
+        } catch (e) {
+          return e instanceof Error ? e : null;
+        }
+      },
+    });
+    if (!r.ok) throw new CliError(`${target}: ${r.errors.length} problem${r.errors.length === 1 ? '' : 's'}; nothing was run\n${formatIssues(r.errors, source)}`);
+    // The lanes get the validated scenario itself (referenced files already read in), as JSON.
+    return { scenario: r.scenario, lane: { kind: 'text', text: JSON.stringify(r.scenario), source, format: 'json' }, source };
+  }
+  const preset = getPreset(target);
+  if (preset) return { scenario: preset, lane: { kind: 'preset', name: target }, source: `preset:${target}` };
+  throw new CliError(`${JSON.stringify(target)} is neither a scenario file nor a preset; presets: ${presetNames().join(', ')}`);
+}
+
+function parseSeed(text: string | undefined): number | undefined {
+  if (text === undefined) return undefined;
+  if (!/^\d{1,10}$/.test(text) || Number(text) > 0xffffffff) throw new CliError(`--seed: expected an integer from 0 to 4294967295, got ${JSON.stringify(text)}`);
+  return Number(text);
+}
+
+/** Every output path must be writable-looking and distinct before hours of lanes run. */
+function checkOutputs(opts: CompareOptions): void {
+  const outs = (['report', 'json', 'csv', 'md', 'pdf'] as const).filter((k) => opts[k] !== undefined).map((k) => [k, path.resolve(opts[k]!)] as const);
+  const seen = new Map<string, string>();
+  for (const [k, p] of outs) {
+    const dir = path.dirname(p);
+    if (!existsSync(dir) || !statSync(dir).isDirectory()) throw new CliError(`--${k}: directory ${dir} does not exist`);
+    if (existsSync(p) && statSync(p).isDirectory()) throw new CliError(`--${k}: ${p} is a directory`);
+    const other = seen.get(p);
+    if (other) throw new CliError(`--${k} and --${other} name the same file ${p}`);
+    seen.set(p, k);
+  }
+}
+
+function laneName(l: PlannedLane): string {
+  return `${l.profile ?? 'scenario profile'} / ${l.strategy ?? 'profile default'}`;
+}
+
+/** Progress per lane on stderr: redrawn bars on a TTY, else a plain line at every quarter. */
+export class ProgressView {
+  private readonly state: { done: number; total: number; shownQuarter: number }[];
+  private drawn = false;
+  private lastDraw = 0;
+
+  constructor(
+    private readonly names: string[],
+    private readonly err: { write(s: string): unknown; isTTY?: boolean; columns?: number },
+    private readonly clock: () => number = () => performance.now(),
+  ) {
+    this.state = names.map(() => ({ done: 0, total: 0, shownQuarter: -1 }));
+  }
+
+  update(p: LaneProgress): void {
+    const s = this.state[p.lane];
+    if (!s) return;
+    s.done = p.done;
+    s.total = p.total;
+    if (this.err.isTTY) {
+      const t = this.clock();
+      if (t - this.lastDraw >= 100 || p.done >= p.total) this.draw(t);
+      return;
+    }
+    const quarter = p.total > 0 ? Math.floor((4 * p.done) / p.total) : 4;
+    if (quarter > s.shownQuarter) {
+      s.shownQuarter = quarter;
+      this.err.write(`lane ${p.lane + 1} ${this.names[p.lane]}: ${p.done}/${p.total} steps (${quarter * 25}%)\n`);
+    }
+  }
+
+  finish(): void {
+    if (this.err.isTTY) this.draw(this.clock());
+  }
+
+  private draw(t: number): void {
+    this.lastDraw = t;
+    const width = Math.max(10, Math.min(40, (this.err.columns ?? 80) - 50));
+    const nameWidth = Math.max(...this.names.map((n) => n.length));
+    const lines = this.state.map((s, i) => {
+      const frac = s.total > 0 ? Math.min(1, s.done / s.total) : 0;
+      const fill = Math.round(frac * width);
+      return `lane ${i + 1} ${this.names[i]!.padEnd(nameWidth)} [${'#'.repeat(fill)}${'.'.repeat(width - fill)}] ${String(Math.floor(frac * 100)).padStart(3)}% ${s.done}/${s.total}`;
+    });
+    const up = this.drawn ? `\x1b[${lines.length}A` : '';
+    this.err.write(`${up}${lines.map((l) => `\r\x1b[2K${l}`).join('\n')}\n`);
+    this.drawn = true;
+  }
+}
+
+/** Runs the comparison and writes the outputs; returns the report and the printed Markdown. */
+export async function runCompare(target: string, opts: CompareOptions, deps: CompareDeps = {}): Promise<{ report: Report; markdown: string; failedLanes: number }> {
+  const out = deps.out ?? process.stdout;
+  const err = deps.err ?? process.stderr;
+  const planned = planLanes(opts);
+  const seed = parseSeed(opts.seed);
+  const resolved = resolveScenario(target);
+  checkOutputs(opts);
+  const transport = deps.transport ?? new WorkerLaneTransport();
+  const jobs: LaneJob[] = planned.map((l, lane) => ({ lane, scenario: resolved.lane, ...l, ...(seed !== undefined ? { seed } : {}) }));
+  const progress = new ProgressView(planned.map(laneName), err);
+  const results = await runLanes(jobs, transport, { onProgress: (p) => progress.update(p) });
+  progress.finish();
+
+  const now = (deps.now ?? (() => new Date()))();
+  const sc = resolved.scenario;
+  const report = buildReport({
+    createdAt: now.toISOString(),
+    generator: { name: 'memhp-lab', version: pkg.version },
+    scenario: { name: sc.name, ...(sc.description ? { description: sc.description } : {}), seed: seed ?? sc.seed, source: resolved.source, definition: sc },
+    environment: environment(now, transport.name),
+    lanes: results,
+  });
+  const view = buildReportView(report);
+  const markdown = renderReportMarkdown(report, view);
+  if (opts.report) await writeFileAtomic(opts.report, renderReportHtml(report, view));
+  if (opts.json) await writeFileAtomic(opts.json, renderReportJson(report));
+  if (opts.csv) await writeFileAtomic(opts.csv, renderReportCsv(report));
+  if (opts.md) await writeFileAtomic(opts.md, markdown);
+  out.write(markdown);
+  const failedLanes = report.lanes.filter((l) => l.status === 'error');
+  for (const l of failedLanes) err.write(`memhp: lane ${l.id} (${l.label}) failed: ${l.error?.code}: ${l.error?.message}\n`);
+  if (opts.pdf) await writePdf(opts.pdf, opts.report ? null : renderReportHtml(report, view), opts.report, deps.findChrome ?? findChrome);
+  return { report, markdown, failedLanes: failedLanes.length };
+}
+
+function environment(now: Date, transport: string): Report['environment'] {
+  const cpus = os.cpus();
+  return {
+    date: now.toISOString(),
+    node: process.version,
+    platform: process.platform,
+    arch: process.arch,
+    ...(cpus[0] ? { cpu: cpus[0].model.trim() } : {}),
+    cpus: cpus.length,
+    transport,
+  };
+}
+
+/** CHROME_PATH, then the usual Chromium / Chrome locations; null when none is installed. */
+export function findChrome(): string | null {
+  const env = process.env['CHROME_PATH'];
+  const candidates = [...(env ? [env] : []), '/usr/bin/chromium', '/usr/bin/chromium-browser', '/usr/bin/google-chrome'];
+  return candidates.find((p) => existsSync(p)) ?? null;
+}
+
+export const CHROME_MISSING =
+  '--pdf needs headless Chromium or Chrome, and none was found (CHROME_PATH, /usr/bin/chromium, /usr/bin/chromium-browser, /usr/bin/google-chrome). ' +
+  'Install it (Debian/Ubuntu: apt-get install chromium) or set CHROME_PATH; the other reports were written.';
+
+/** Prints the HTML report to PDF with headless Chromium (a fresh profile, no network), written atomically. */
+async function writePdf(target: string, html: string | null, htmlPath: string | undefined, find: () => string | null): Promise<void> {
+  const chrome = find();
+  if (!chrome) throw new CliError(CHROME_MISSING);
+  const work = mkdtempSync(path.join(os.tmpdir(), 'memhp-pdf-'));
+  try {
+    let source = htmlPath ? path.resolve(htmlPath) : path.join(work, 'report.html');
+    if (html !== null) {
+      source = path.join(work, 'report.html');
+      await writeFileAtomic(source, html);
+    }
+    const tmpPdf = path.join(path.dirname(path.resolve(target)), `.${path.basename(target)}.${process.pid}.tmp.pdf`);
+    const args = [
+      '--headless',
+      '--no-sandbox',
+      '--disable-gpu',
+      '--disable-background-networking',
+      '--disable-component-update',
+      '--disable-sync',
+      '--no-first-run',
+      '--no-pdf-header-footer',
+      `--user-data-dir=${path.join(work, 'profile')}`,
+      `--print-to-pdf=${tmpPdf}`,
+      pathToFileURL(source).href,
+    ];
+    const { code, stderr } = await run(chrome, args, 120_000);
+    let head = '';
+    try {
+      head = (await readFile(tmpPdf)).subarray(0, 5).toString('latin1');
+    } catch {
+      // no file: reported below
+    }
+    if (head !== '%PDF-') {
+      await unlink(tmpPdf).catch(() => {});
+      throw new CliError(`--pdf: ${chrome} did not write a PDF (exit ${code}): ${stderr.trim().split('\n').slice(-2).join(' ') || 'no output'}`);
+    }
+    await rename(tmpPdf, target);
+  } finally {
+    rmSync(work, { recursive: true, force: true });
+  }
+}
+
+function run(cmd: string, args: string[], timeoutMs: number): Promise<{ code: number | null; stderr: string }> {
+  return new Promise((resolve) => {
+    const child = spawn(cmd, args, { stdio: ['ignore', 'ignore', 'pipe'] });
+    let stderr = '';
+    child.stderr.on('data', (d: Buffer) => {
+      if (stderr.length < 64_000) stderr += d.toString();
+    });
+    const timer = setTimeout(() => child.kill('SIGKILL'), timeoutMs);
+    child.on('error', (e) => {
+      clearTimeout(timer);
+      resolve({ code: null, stderr: e.message });
+    });
+    child.on('close', (code) => {
+      clearTimeout(timer);
+      resolve({ code, stderr });
+    });
+  });
+}
+
+export function registerCompare(program: Command): void {
+  program
+    .command('compare')
+    .description('Run one scenario in 2–6 lanes (profile × strategy), each in its own worker, and report side by side.')
+    .argument('<scenario>', 'a scenario file (YAML or JSON) or a preset name')
+    .option('--strategies <list>', `comma-separated merge strategies (${STRATEGY_NAMES.join(', ')})`, DEFAULT_STRATEGIES.join(','))
+    .option('--profiles <list>', `comma-separated kernel profiles (${PROFILE_NAMES.join(', ')}): one for all lanes, one per strategy, or with --cross every pair`)
+    .option('--cross', 'lanes = every profile × every strategy')
+    .option('--seed <n>', 'seed for every lane (default: the scenario\'s)')
+    .option('--report <file.html>', 'write the HTML report (self-contained, inline SVG charts)')
+    .option('--json <file.json>', 'write the full data as JSON (schema/report.schema.json)')
+    .option('--csv <file.csv>', 'write per-step metrics as CSV')
+    .option('--md <file.md>', 'write the Markdown summary')
+    .option('--pdf <file.pdf>', 'print the HTML report to PDF with headless Chromium')
+    .action(async (target: string, opts: CompareOptions) => {
+      const r = await runCompare(target, opts);
+      if (r.failedLanes > 0) process.exitCode = 1;
+    });
+}

@@ -1,0 +1,165 @@
+import { afterAll, describe, expect, it } from 'vitest';
+import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { CHROME_MISSING, planLanes, ProgressView, resolveScenario, runCompare } from '../../main/cli/commands/compare.js';
+import { CliError } from '../../main/cli/errors.js';
+import { parseReportJson, STEP_METRICS } from '../../worker/report/index.js';
+import { CannedTransport } from './compare-fakes.js';
+
+const tmp = mkdtempSync(path.join(os.tmpdir(), 'memhp-compare-'));
+afterAll(() => rmSync(tmp, { recursive: true, force: true }));
+
+function sink(isTTY = false) {
+  let text = '';
+  return { write: (s: string) => void (text += s), isTTY, columns: 100, get text() { return text; } };
+}
+
+describe('planLanes', () => {
+  // [options, expected lanes as "profile/strategy" ("-" = the scenario's)]
+  const cases: [Parameters<typeof planLanes>[0], string[]][] = [
+    [{}, ['-/none', '-/rfc-v1', '-/mhp-merge']],
+    [{ strategies: 'none,mhp-merge' }, ['-/none', '-/mhp-merge']],
+    [{ strategies: 'none, rfc-v1 ,mhp-merge', profiles: '6.12' }, ['6.12/none', '6.12/rfc-v1', '6.12/mhp-merge']],
+    [{ strategies: 'mhp-merge', profiles: '5.10,6.1,6.12' }, ['5.10/mhp-merge', '6.1/mhp-merge', '6.12/mhp-merge']],
+    [{ strategies: 'none,rfc-v1,mhp-merge', profiles: '5.9,rfc-v1,5.10' }, ['5.9/none', 'rfc-v1/rfc-v1', '5.10/mhp-merge']],
+    [{ strategies: 'none,mhp-merge', profiles: '5.10,6.12', cross: true }, ['5.10/none', '5.10/mhp-merge', '6.12/none', '6.12/mhp-merge']],
+    [{ strategies: 'none,rfc-v1,mhp-merge', profiles: '6.1,6.12' }, ['6.1/none', '6.1/rfc-v1', '6.1/mhp-merge', '6.12/none', '6.12/rfc-v1', '6.12/mhp-merge']],
+  ];
+  for (const [opts, expected] of cases) {
+    it(`${JSON.stringify(opts)} -> ${expected.join(' ')}`, () => {
+      expect(planLanes(opts).map((l) => `${l.profile ?? '-'}/${l.strategy ?? '-'}`)).toEqual(expected);
+    });
+  }
+
+  const bad: [Parameters<typeof planLanes>[0], string][] = [
+    [{ strategies: 'none' }, 'compare runs 2 to 6 lanes; --strategies none gives 1'],
+    [{ strategies: 'none,fast' }, '--strategies: "fast" is not one of none, rfc-v1, mhp-merge'],
+    [{ strategies: ',' }, '--strategies: give at least one of'],
+    [{ profiles: '4.19' }, '--profiles: "4.19" is not one of 5.9, rfc-v1, 5.10, 6.1, 6.12'],
+    [{ profiles: '5.9,5.10,6.1', strategies: 'none,rfc-v1,mhp-merge', cross: true }, 'gives 9'],
+  ];
+  for (const [opts, message] of bad) {
+    it(`refuses ${JSON.stringify(opts)}`, () => {
+      expect(() => planLanes(opts)).toThrow(CliError);
+      expect(() => planLanes(opts)).toThrow(message);
+    });
+  }
+});
+
+describe('resolveScenario', () => {
+  it('takes a preset by name', () => {
+    const r = resolveScenario('seed-100g-virtio-mem');
+    expect(r.lane).toEqual({ kind: 'preset', name: 'seed-100g-virtio-mem' });
+    expect(r.source).toBe('preset:seed-100g-virtio-mem');
+  });
+
+  it('names the presets when the target is neither a file nor a preset', () => {
+    expect(() => resolveScenario('no-such-thing')).toThrow(/neither a scenario file nor a preset; presets: .*seed-100g-virtio-mem/);
+  });
+
+  it('refuses a bad scenario file with every problem and its path, before any lane runs', () => {
+    const file = path.join(tmp, 'bad.yaml');
+    writeFileSync(file, 'name: bad\nseed: -1\nmachine: 5\n');
+    let message = '';
+    try {
+      resolveScenario(file);
+    } catch (e) {
+      message = (e as Error).message;
+    }
+    expect(message).toMatch(/bad\.yaml: \d+ problems?; nothing was run/);
+    expect(message).toContain('bad.yaml: ');
+    expect(message.split('\n').length).toBeGreaterThan(2);
+  });
+});
+
+describe('runCompare (canned lanes)', () => {
+  it('writes HTML, JSON, CSV and Markdown atomically and prints the Markdown summary', async () => {
+    const dir = mkdtempSync(path.join(tmp, 'out-'));
+    const out = sink();
+    const err = sink();
+    const files = { report: path.join(dir, 'r.html'), json: path.join(dir, 'r.json'), csv: path.join(dir, 'r.csv'), md: path.join(dir, 'r.md') };
+    const r = await runCompare('seed-100g-virtio-mem', { strategies: 'none,rfc-v1,mhp-merge', profiles: '6.12', ...files }, {
+      transport: new CannedTransport(),
+      out,
+      err,
+      now: () => new Date('2026-11-26T09:00:00.000Z'),
+    });
+    expect(r.failedLanes).toBe(0);
+    expect(readdirSync(dir).sort()).toEqual(['r.csv', 'r.html', 'r.json', 'r.md']);
+    expect(out.text).toBe(readFileSync(files.md, 'utf8'));
+    expect(out.text).toContain('| 6.12 / none | 6.12 | none |');
+    const parsed = parseReportJson(readFileSync(files.json, 'utf8'));
+    expect(parsed.ok).toBe(true);
+    if (parsed.ok) {
+      expect(parsed.report.lanes.map((l) => l.label)).toEqual(['6.12 / none', '6.12 / rfc-v1', '6.12 / mhp-merge']);
+      expect(parsed.report.scenario.source).toBe('preset:seed-100g-virtio-mem');
+      expect(parsed.report.environment.transport).toBe('canned (test)');
+      expect(parsed.report.createdAt).toBe('2026-11-26T09:00:00.000Z');
+    }
+    const html = readFileSync(files.report, 'utf8');
+    expect((html.match(/<svg/g) ?? []).length).toBe(STEP_METRICS.length);
+    expect(readFileSync(files.csv, 'utf8').split('\r\n').length).toBe(1 + 3 * 4 + 1);
+    // plain progress (not a TTY): one line per lane per quarter
+    expect(err.text).toContain('lane 1 6.12 / none: 4/4 steps (100%)');
+    expect(err.text).not.toContain('\x1b[');
+  });
+
+  it('marks a failed lane, reports it on stderr and still writes the report', async () => {
+    const dir = mkdtempSync(path.join(tmp, 'fail-'));
+    const err = sink();
+    const r = await runCompare('seed-100g-virtio-mem', { json: path.join(dir, 'r.json') }, { transport: new CannedTransport(1), out: sink(), err });
+    expect(r.failedLanes).toBe(1);
+    expect(err.text).toContain('memhp: lane lane2 (');
+    expect(err.text).toContain('KERNEL_ERRNO: add_memory: -EBUSY');
+    const parsed = parseReportJson(readFileSync(path.join(dir, 'r.json'), 'utf8'));
+    expect(parsed.ok && parsed.report.lanes[1]!.status).toBe('error');
+  });
+
+  it('checks output paths before running any lane', async () => {
+    const t = new CannedTransport();
+    await expect(runCompare('seed-100g-virtio-mem', { md: path.join(tmp, 'missing-dir', 'x.md') }, { transport: t, out: sink(), err: sink() })).rejects.toThrow(/--md: directory .* does not exist/);
+    await expect(runCompare('seed-100g-virtio-mem', { md: path.join(tmp, 'same.x'), csv: path.join(tmp, 'same.x') }, { transport: t, out: sink(), err: sink() })).rejects.toThrow(/name the same file/);
+    expect(t.jobs.length).toBe(0);
+  });
+
+  it('passes the seed to every lane and refuses a bad one', async () => {
+    const t = new CannedTransport();
+    await runCompare('seed-100g-virtio-mem', { strategies: 'none,mhp-merge', seed: '7' }, { transport: t, out: sink(), err: sink() });
+    expect(t.jobs.map((j) => j.seed)).toEqual([7, 7]);
+    await expect(runCompare('seed-100g-virtio-mem', { seed: '-3' }, { transport: t, out: sink(), err: sink() })).rejects.toThrow(/--seed: expected an integer/);
+  });
+
+  it('says what to install when --pdf finds no Chromium, after writing the other reports', async () => {
+    const dir = mkdtempSync(path.join(tmp, 'nopdf-'));
+    const md = path.join(dir, 'r.md');
+    await expect(
+      runCompare('seed-100g-virtio-mem', { md, pdf: path.join(dir, 'r.pdf') }, { transport: new CannedTransport(), out: sink(), err: sink(), findChrome: () => null }),
+    ).rejects.toThrow(CHROME_MISSING);
+    expect(existsSync(md)).toBe(true);
+    expect(existsSync(path.join(dir, 'r.pdf'))).toBe(false);
+  });
+
+  it('prints a PDF with headless Chromium (needs /usr/bin/chromium or CHROME_PATH: apt-get install chromium)', async () => {
+    const dir = mkdtempSync(path.join(tmp, 'pdf-'));
+    const pdf = path.join(dir, 'r.pdf');
+    await runCompare('seed-100g-virtio-mem', { pdf }, { transport: new CannedTransport(), out: sink(), err: sink() });
+    expect(readFileSync(pdf).subarray(0, 5).toString('latin1')).toBe('%PDF-');
+    expect(readdirSync(dir)).toEqual(['r.pdf']);
+  });
+});
+
+describe('ProgressView', () => {
+  it('draws one bar per lane on a TTY and redraws in place', () => {
+    const err = sink(true);
+    let t = 0;
+    const view = new ProgressView(['6.12 / none', '6.12 / mhp-merge'], err, () => (t += 200));
+    view.update({ lane: 0, done: 5, total: 10 });
+    view.update({ lane: 1, done: 10, total: 10 });
+    view.finish();
+    expect(err.text).toContain('lane 1 6.12 / none      [');
+    expect(err.text).toContain(' 50% 5/10');
+    expect(err.text).toContain('100% 10/10');
+    expect(err.text).toContain('\x1b[2A');
+  });
+});
