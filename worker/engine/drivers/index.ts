@@ -5,11 +5,12 @@
 import type { DeviceFactory, DeviceKind } from './device.js';
 import { createVirtioMem } from './virtio-mem.js';
 import { createAcpiDimm } from './acpi-dimm.js';
+import { createHvBalloon } from './hv-balloon.js';
 
 const FACTORIES: Partial<Record<DeviceKind, DeviceFactory>> = {
   'virtio-mem': createVirtioMem,
   'acpi-dimm': createAcpiDimm,
-  // 'hv-balloon': createHvBalloon,
+  'hv-balloon': createHvBalloon,
   // 'xen-balloon': createXenBalloon,
 };
 
