@@ -4,17 +4,17 @@
 "use strict";
 export const validate = validate10;
 export default validate10;
-const schema11 = {"$schema":"http://json-schema.org/draft-07/schema#","$id":"https://memhp-lab.invalid/schema/scenario.schema.json","title":"memhp-lab scenario","description":"A memory hot(un)plug lab run: the machine, its devices, a seed and a timeline of host requests, guest actions, faults and waits.","type":"object","required":["name","machine","timeline"],"additionalProperties":false,"properties":{"$schema":{"type":"string","description":"This schema, for editors."},"name":{"type":"string","minLength":1,"maxLength":128,"description":"Scenario name."},"description":{"type":"string","maxLength":4096},"seed":{"type":"integer","minimum":0,"maximum":4294967295,"default":0,"description":"Seeds the random choices of soak steps; the same seed reproduces the run."},"profile":{"enum":["5.9","rfc-v1","5.10","6.1","6.12"],"description":"Kernel profile; picks the default strategy and version details."},"strategy":{"enum":["none","rfc-v1","mhp-merge"],"description":"How added memory becomes resources: none (≤5.9), rfc-v1 (merge_child_mem_resources), mhp-merge (5.10+ MHP_MERGE_RESOURCE). Default: the profile's."},"stepTimeout":{"$ref":"#/definitions/duration","description":"Simulated time a host request may take to converge before the next step starts (default 60s, like the oracle recorder)."},"machine":{"type":"object","title":"Machine","additionalProperties":false,"required":["boot"],"properties":{"boot":{"title":"Boot memory map","description":"The boot /proc/iomem: a built-in map name, { map, maxmem, slots }, { iomem: <text> } or { file: <path of a dump, relative to the scenario> }.","if":{"type":"string"},"then":{"enum":["q35-2g","q35-2g-6.1"]},"else":{"type":"object","if":{"required":["iomem"]},"then":{"type":"object","title":"Inline dump","additionalProperties":false,"required":["iomem"],"properties":{"iomem":{"type":"string","description":"Root-view /proc/iomem text."},"source":{"type":"string","maxLength":1024}}},"else":{"if":{"required":["file"]},"then":{"type":"object","title":"Imported dump","additionalProperties":false,"required":["file"],"properties":{"file":{"type":"string","minLength":1,"maxLength":1024,"description":"Path of a /proc/iomem dump, relative to the scenario file."}}},"else":{"type":"object","title":"Built-in boot map","additionalProperties":false,"required":["map"],"properties":{"map":{"enum":["q35-2g","q35-2g-6.1"],"description":"q35-2g: the oracle guest on 6.12 (before virtio_mem loads); q35-2g-6.1: the same on 6.1."},"maxmem":{"$ref":"#/definitions/size","description":"QEMU maxmem; places the device-memory area and 64-bit PCI window. Default 66G (as recorded)."},"slots":{"type":"integer","minimum":0,"maximum":256,"description":"QEMU memory slots. Default 4."}}}}}},"blockSize":{"$ref":"#/definitions/size","description":"Memory block size: a power of two from 128M to 2G. Default 128M."},"physBits":{"type":"integer","minimum":32,"maximum":52,"default":46,"description":"Physical address bits: iomem_resource ends at 2^physBits - 1 (46, or 52 with 5-level paging)."},"onlinePolicy":{"enum":["offline","online","online_kernel","online_movable"],"default":"online","description":"memhp_default_state / auto_online_blocks."},"bootBlocks":{"type":"string","description":"A recorded \"--- memory-blocks\" section for the boot blocks."},"kdump":{"type":"object","title":"kdump view","additionalProperties":false,"properties":{"kexecTools":{"type":"string","pattern":"^[0-9]+\\.[0-9]+\\.[0-9]+$","description":"kexec-tools release, e.g. \"2.0.20\"."},"loadPath":{"enum":["kexec_load","kexec_file_load"]}}}}},"devices":{"type":"array","maxItems":64,"items":{"$ref":"#/definitions/device"},"default":[]},"timeline":{"type":"array","maxItems":10000,"items":{"$ref":"#/definitions/step"}}},"definitions":{"size":{"title":"Size in bytes","description":"A byte count: a number, or text such as \"128M\", \"1G\", \"0x8000000\" (binary suffixes K, M, G, T, P; \"MiB\"/\"MB\" accepted). Write sizes above 2^53 as text.","anyOf":[{"type":"integer","minimum":0},{"type":"string","pattern":"^\\s*(0x[0-9a-fA-F]{1,16}|[0-9]{1,20})\\s*([KMGTPkmgtp]?)([iI]?[bB])?\\s*$"}],"examples":["128M","4G","0x100000000",134217728]},"delta":{"title":"Signed size","description":"A change in bytes: \"+128M\", \"-1G\", or a (possibly negative) number.","anyOf":[{"type":"integer"},{"type":"string","pattern":"^\\s*[+-]?\\s*(0x[0-9a-fA-F]{1,16}|[0-9]{1,20})\\s*([KMGTPkmgtp]?)([iI]?[bB])?\\s*$"}],"examples":["+128M","-4G"]},"duration":{"title":"Duration","description":"Simulated time: milliseconds as a number, or \"300ms\", \"5s\", \"2m\", \"1h\".","anyOf":[{"type":"number","minimum":0},{"type":"string","pattern":"^\\s*[0-9]+(\\.[0-9]+)?\\s*(ms|s|m|h)?\\s*$"}],"examples":["5s","300ms",60000]},"blocks":{"title":"Memory blocks","description":"Memory block numbers (memoryN): 33, \"33-40\", \"33-95/2\" (every 2nd), or a list of those.","anyOf":[{"type":"integer","minimum":0},{"type":"string","pattern":"^\\s*[0-9]{1,15}\\s*(-\\s*[0-9]{1,15}\\s*(/\\s*[0-9]{1,15}\\s*)?)?$"},{"type":"array","minItems":1,"maxItems":10000,"items":{"anyOf":[{"type":"integer","minimum":0},{"type":"string","pattern":"^\\s*[0-9]{1,15}\\s*(-\\s*[0-9]{1,15}\\s*(/\\s*[0-9]{1,15}\\s*)?)?$"}]}}],"examples":[32,"33-95/2",[32,"40-47"]]},"deviceId":{"title":"Device id","description":"The id of a device declared under devices.","type":"string","pattern":"^[A-Za-z0-9_][A-Za-z0-9_.-]{0,63}$"},"label":{"title":"Label","description":"Shown in progress lines, metrics and charts.","type":"string","maxLength":200},"node":{"title":"NUMA node","type":"integer","minimum":0,"maximum":63,"default":0},"count":{"type":"integer","minimum":1,"maximum":1000000},"device":{"title":"Device","type":"object","required":["kind"],"discriminator":{"propertyName":"kind"},"oneOf":[{"type":"object","title":"virtio-mem device","description":"A virtio-mem device (QEMU virtio-mem-pci): its driver adds memory blocks as \"System RAM (virtio_mem)\" under a \"virtioN\" resource.","properties":{"kind":{"const":"virtio-mem","description":"virtio-mem device"},"id":{"$ref":"#/definitions/deviceId","description":"Unique id, referred to by timeline steps."},"node":{"$ref":"#/definitions/node"},"addr":{"$ref":"#/definitions/size","description":"Start of the device region (QEMU memaddr). Default 4G."},"regionSize":{"$ref":"#/definitions/size","description":"Size of the device region (the memdev size)."},"blockSize":{"$ref":"#/definitions/size","description":"Device block size (QEMU block-size), a power of two ≥ 4 KiB. Default 2M."},"requestedSize":{"$ref":"#/definitions/size","description":"requested-size at boot. Default 0."}},"required":["kind","id","regionSize"],"additionalProperties":false},{"type":"object","title":"ACPI DIMM","description":"A pc-dimm: plain top-level \"System RAM\", never merged.","properties":{"kind":{"const":"acpi-dimm","description":"ACPI DIMM"},"id":{"$ref":"#/definitions/deviceId","description":"Unique id, referred to by timeline steps."},"node":{"$ref":"#/definitions/node"},"addr":{"$ref":"#/definitions/size","description":"Guest physical address QEMU gives the DIMM."},"size":{"$ref":"#/definitions/size","description":"DIMM size."},"present":{"type":"boolean","default":false,"description":"Plugged at boot (otherwise by a dimm-add step)."}},"required":["kind","id","addr","size"],"additionalProperties":false},{"type":"object","title":"Hyper-V balloon","description":"hv_balloon: hot-adds top-level \"System RAM\" one chunk at a time.","properties":{"kind":{"const":"hv-balloon","description":"Hyper-V balloon"},"id":{"$ref":"#/definitions/deviceId","description":"Unique id, referred to by timeline steps."},"node":{"$ref":"#/definitions/node"},"hotAddBase":{"$ref":"#/definitions/size","description":"Address of the first hot-add request that gives no start. Default 4G."}},"required":["kind","id"],"additionalProperties":false},{"type":"object","title":"Xen balloon","description":"The Xen balloon: a target raise beyond the populated memory adds one \"System RAM\" resource, placed first-fit.","properties":{"kind":{"const":"xen-balloon","description":"Xen balloon"},"id":{"$ref":"#/definitions/deviceId","description":"Unique id, referred to by timeline steps."},"node":{"$ref":"#/definitions/node"}},"required":["kind","id"],"additionalProperties":false}]},"step":{"title":"Timeline step","type":"object","required":["op"],"discriminator":{"propertyName":"op"},"oneOf":[{"type":"object","title":"virtio-mem resize","description":"Host: set the requested-size of a virtio-mem device (size) or change it (by).","properties":{"op":{"const":"resize","description":"virtio-mem resize"},"label":{"$ref":"#/definitions/label"},"device":{"$ref":"#/definitions/deviceId"},"size":{"$ref":"#/definitions/size"},"by":{"$ref":"#/definitions/delta"}},"required":["op","device"],"additionalProperties":false},{"type":"object","title":"Hyper-V hot-add","description":"Host: a DM_MEM_HOT_ADD_REQUEST of size bytes at start (default: right after the previous request).","properties":{"op":{"const":"hv-hot-add","description":"Hyper-V hot-add"},"label":{"$ref":"#/definitions/label"},"device":{"$ref":"#/definitions/deviceId"},"size":{"$ref":"#/definitions/size"},"start":{"$ref":"#/definitions/size"}},"required":["op","device","size"],"additionalProperties":false},{"type":"object","title":"Xen target","description":"Host: set the Xen balloon target (total guest memory) or change it by a delta.","properties":{"op":{"const":"xen-target","description":"Xen target"},"label":{"$ref":"#/definitions/label"},"device":{"$ref":"#/definitions/deviceId"},"target":{"$ref":"#/definitions/size"},"by":{"$ref":"#/definitions/delta"}},"required":["op","device"],"additionalProperties":false},{"type":"object","title":"DIMM add","description":"Host: plug an ACPI DIMM declared in devices.","properties":{"op":{"const":"dimm-add","description":"DIMM add"},"label":{"$ref":"#/definitions/label"},"device":{"$ref":"#/definitions/deviceId"}},"required":["op","device"],"additionalProperties":false},{"type":"object","title":"DIMM remove","description":"Host: eject an ACPI DIMM.","properties":{"op":{"const":"dimm-remove","description":"DIMM remove"},"label":{"$ref":"#/definitions/label"},"device":{"$ref":"#/definitions/deviceId"}},"required":["op","device"],"additionalProperties":false},{"type":"object","title":"Online blocks","description":"Guest: echo <type> > /sys/devices/system/memory/memoryN/state.","properties":{"op":{"const":"online","description":"Online blocks"},"label":{"$ref":"#/definitions/label"},"blocks":{"$ref":"#/definitions/blocks"},"type":{"enum":["online","online_kernel","online_movable"],"default":"online"}},"required":["op","blocks"],"additionalProperties":false},{"type":"object","title":"Offline blocks","description":"Guest: echo offline > /sys/devices/system/memory/memoryN/state.","properties":{"op":{"const":"offline","description":"Offline blocks"},"label":{"$ref":"#/definitions/label"},"blocks":{"$ref":"#/definitions/blocks"}},"required":["op","blocks"],"additionalProperties":false},{"type":"object","title":"Fault: unmovable pages","description":"Pin size bytes (default the whole block) of each block with unmovable pages: unplug and offlining fail with -EBUSY.","properties":{"op":{"const":"fault-unmovable","description":"Fault: unmovable pages"},"label":{"$ref":"#/definitions/label"},"blocks":{"$ref":"#/definitions/blocks"},"size":{"$ref":"#/definitions/size"}},"required":["op","blocks"],"additionalProperties":false},{"type":"object","title":"Fault: add_memory fails","description":"The next count add_memory calls fail with error.","properties":{"op":{"const":"fault-add-memory","description":"Fault: add_memory fails"},"label":{"$ref":"#/definitions/label"},"count":{"$ref":"#/definitions/count","default":1},"error":{"enum":["ENOMEM","EBUSY","EEXIST","EINVAL","E2BIG","ENOSPC"],"default":"ENOMEM"}},"required":["op"],"additionalProperties":false},{"type":"object","title":"Fault: host answers BUSY/NACK/ERROR","description":"The host answers the next count virtio-mem requests with this response.","properties":{"op":{"const":"fault-host","description":"Fault: host answers BUSY/NACK/ERROR"},"label":{"$ref":"#/definitions/label"},"device":{"$ref":"#/definitions/deviceId"},"response":{"enum":["busy","nack","error"]},"count":{"$ref":"#/definitions/count","default":1}},"required":["op","device","response"],"additionalProperties":false},{"type":"object","title":"Fault: guest keeps blocks offline","description":"The guest leaves these blocks offline (auto-online and online writes are ignored).","properties":{"op":{"const":"fault-keep-offline","description":"Fault: guest keeps blocks offline"},"label":{"$ref":"#/definitions/label"},"blocks":{"$ref":"#/definitions/blocks"}},"required":["op","blocks"],"additionalProperties":false},{"type":"object","title":"Clear faults","description":"Remove injected faults of one kind, or all.","properties":{"op":{"const":"fault-clear","description":"Clear faults"},"label":{"$ref":"#/definitions/label"},"fault":{"enum":["all","unmovable","add-memory","host","keep-offline"],"default":"all"}},"required":["op"],"additionalProperties":false},{"type":"object","title":"Wait","description":"Let simulated time pass (drivers' timers fire).","properties":{"op":{"const":"wait","description":"Wait"},"label":{"$ref":"#/definitions/label"},"duration":{"$ref":"#/definitions/duration"}},"required":["op","duration"],"additionalProperties":false},{"type":"object","title":"Mark","description":"Record the state; changes nothing.","properties":{"op":{"const":"mark","description":"Mark"},"label":{"$ref":"#/definitions/label"}},"required":["op"],"additionalProperties":false},{"type":"object","title":"Repeat","description":"Run steps count times (for soak runs).","properties":{"op":{"const":"repeat","description":"Repeat"},"label":{"$ref":"#/definitions/label"},"count":{"$ref":"#/definitions/count"},"steps":{"type":"array","minItems":1,"maxItems":10000,"items":{"$ref":"#/definitions/step"}}},"required":["op","count","steps"],"additionalProperties":false},{"type":"object","title":"Soak","description":"count random host requests drawn with the seeded RNG: a size in [min, max], a multiple of granularity (virtio-mem requested-size or Xen target).","properties":{"op":{"const":"soak","description":"Soak"},"label":{"$ref":"#/definitions/label"},"device":{"$ref":"#/definitions/deviceId"},"count":{"$ref":"#/definitions/count"},"min":{"$ref":"#/definitions/size"},"max":{"$ref":"#/definitions/size"},"granularity":{"$ref":"#/definitions/size","description":"Default 128M."}},"required":["op","device","count","min","max"],"additionalProperties":false}]}}};
+const schema11 = {"$schema":"http://json-schema.org/draft-07/schema#","$id":"https://memhp-lab.invalid/schema/scenario.schema.json","title":"memhp-lab scenario","description":"A memory hot(un)plug lab run: the machine, its devices, a seed and a timeline of host requests, guest actions, faults and waits.","type":"object","required":["name","machine","timeline"],"additionalProperties":false,"properties":{"$schema":{"type":"string","description":"This schema, for editors."},"name":{"type":"string","minLength":1,"maxLength":128,"description":"Scenario name."},"description":{"type":"string","maxLength":4096},"seed":{"type":"integer","minimum":0,"maximum":4294967295,"default":0,"description":"Seeds the random choices of soak steps; the same seed reproduces the run."},"profile":{"enum":["5.9","rfc-v1","5.10","6.1","6.12"],"description":"Kernel profile; picks the default strategy and version details."},"strategy":{"enum":["none","rfc-v1","mhp-merge"],"description":"How added memory becomes resources: none (≤5.9), rfc-v1 (merge_child_mem_resources), mhp-merge (5.10+ MHP_MERGE_RESOURCE). Default: the profile's."},"stepTimeout":{"$ref":"#/definitions/duration","description":"Simulated time a host request may take to converge before the next step starts (default 60s, like the oracle recorder)."},"machine":{"type":"object","title":"Machine","additionalProperties":false,"required":["boot"],"properties":{"boot":{"title":"Boot memory map","description":"The boot /proc/iomem: a built-in map name, { map, maxmem, slots }, { iomem: <text> } or { file: <path of a dump, relative to the scenario> }.","if":{"type":"string"},"then":{"enum":["q35-2g","q35-2g-6.1"]},"else":{"type":"object","if":{"required":["iomem"]},"then":{"type":"object","title":"Inline dump","additionalProperties":false,"required":["iomem"],"properties":{"iomem":{"type":"string","description":"Root-view /proc/iomem text."},"source":{"type":"string","maxLength":1024}}},"else":{"if":{"required":["file"]},"then":{"type":"object","title":"Imported dump","additionalProperties":false,"required":["file"],"properties":{"file":{"type":"string","minLength":1,"maxLength":1024,"description":"Path of a /proc/iomem dump, relative to the scenario file."}}},"else":{"type":"object","title":"Built-in boot map","additionalProperties":false,"required":["map"],"properties":{"map":{"enum":["q35-2g","q35-2g-6.1"],"description":"q35-2g: the oracle guest on 6.12 (before virtio_mem loads); q35-2g-6.1: the same on 6.1."},"maxmem":{"$ref":"#/definitions/size","description":"QEMU maxmem; places the device-memory area and 64-bit PCI window. Default 66G (as recorded)."},"slots":{"type":"integer","minimum":0,"maximum":256,"description":"QEMU memory slots. Default 4."}}}}}},"blockSize":{"$ref":"#/definitions/size","description":"Memory block size: a power of two from 128M to 2G. Default 128M."},"physBits":{"type":"integer","minimum":32,"maximum":52,"default":46,"description":"Physical address bits: iomem_resource ends at 2^physBits - 1 (46, or 52 with 5-level paging)."},"onlinePolicy":{"enum":["offline","online","online_kernel","online_movable"],"default":"online","description":"memhp_default_state / auto_online_blocks."},"bootBlocks":{"type":"string","description":"A recorded \"--- memory-blocks\" section for the boot blocks."},"kdump":{"type":"object","title":"kdump view","additionalProperties":false,"properties":{"kexecTools":{"type":"string","pattern":"^[0-9]+\\.[0-9]+\\.[0-9]+$","description":"kexec-tools release, e.g. \"2.0.20\" (default; the release current when the seed series was posted)."},"loadPath":{"enum":["kexec_load","kexec_file_load"],"description":"kexec_load: kexec-tools parses /proc/iomem (fixed cap); kexec_file_load: the kernel builds the ranges. Default kexec_load."},"crashKernel":{"$ref":"#/definitions/size","description":"crashkernel= size, reserved in boot RAM below 4 GiB when the boot map shows no \"Crash kernel\" line. Default 256M; 0 = none."}}}}},"devices":{"type":"array","maxItems":64,"items":{"$ref":"#/definitions/device"},"default":[]},"timeline":{"type":"array","maxItems":10000,"items":{"$ref":"#/definitions/step"}}},"definitions":{"size":{"title":"Size in bytes","description":"A byte count: a number, or text such as \"128M\", \"1G\", \"0x8000000\" (binary suffixes K, M, G, T, P; \"MiB\"/\"MB\" accepted). Write sizes above 2^53 as text.","anyOf":[{"type":"integer","minimum":0},{"type":"string","pattern":"^\\s*(0x[0-9a-fA-F]{1,16}|[0-9]{1,20})\\s*([KMGTPkmgtp]?)([iI]?[bB])?\\s*$"}],"examples":["128M","4G","0x100000000",134217728]},"delta":{"title":"Signed size","description":"A change in bytes: \"+128M\", \"-1G\", or a (possibly negative) number.","anyOf":[{"type":"integer"},{"type":"string","pattern":"^\\s*[+-]?\\s*(0x[0-9a-fA-F]{1,16}|[0-9]{1,20})\\s*([KMGTPkmgtp]?)([iI]?[bB])?\\s*$"}],"examples":["+128M","-4G"]},"duration":{"title":"Duration","description":"Simulated time: milliseconds as a number, or \"300ms\", \"5s\", \"2m\", \"1h\".","anyOf":[{"type":"number","minimum":0},{"type":"string","pattern":"^\\s*[0-9]+(\\.[0-9]+)?\\s*(ms|s|m|h)?\\s*$"}],"examples":["5s","300ms",60000]},"blocks":{"title":"Memory blocks","description":"Memory block numbers (memoryN): 33, \"33-40\", \"33-95/2\" (every 2nd), or a list of those.","anyOf":[{"type":"integer","minimum":0},{"type":"string","pattern":"^\\s*[0-9]{1,15}\\s*(-\\s*[0-9]{1,15}\\s*(/\\s*[0-9]{1,15}\\s*)?)?$"},{"type":"array","minItems":1,"maxItems":10000,"items":{"anyOf":[{"type":"integer","minimum":0},{"type":"string","pattern":"^\\s*[0-9]{1,15}\\s*(-\\s*[0-9]{1,15}\\s*(/\\s*[0-9]{1,15}\\s*)?)?$"}]}}],"examples":[32,"33-95/2",[32,"40-47"]]},"deviceId":{"title":"Device id","description":"The id of a device declared under devices.","type":"string","pattern":"^[A-Za-z0-9_][A-Za-z0-9_.-]{0,63}$"},"label":{"title":"Label","description":"Shown in progress lines, metrics and charts.","type":"string","maxLength":200},"node":{"title":"NUMA node","type":"integer","minimum":0,"maximum":63,"default":0},"count":{"type":"integer","minimum":1,"maximum":1000000},"device":{"title":"Device","type":"object","required":["kind"],"discriminator":{"propertyName":"kind"},"oneOf":[{"type":"object","title":"virtio-mem device","description":"A virtio-mem device (QEMU virtio-mem-pci): its driver adds memory blocks as \"System RAM (virtio_mem)\" under a \"virtioN\" resource.","properties":{"kind":{"const":"virtio-mem","description":"virtio-mem device"},"id":{"$ref":"#/definitions/deviceId","description":"Unique id, referred to by timeline steps."},"node":{"$ref":"#/definitions/node"},"addr":{"$ref":"#/definitions/size","description":"Start of the device region (QEMU memaddr). Default 4G."},"regionSize":{"$ref":"#/definitions/size","description":"Size of the device region (the memdev size)."},"blockSize":{"$ref":"#/definitions/size","description":"Device block size (QEMU block-size), a power of two ≥ 4 KiB. Default 2M."},"requestedSize":{"$ref":"#/definitions/size","description":"requested-size at boot. Default 0."}},"required":["kind","id","regionSize"],"additionalProperties":false},{"type":"object","title":"ACPI DIMM","description":"A pc-dimm: plain top-level \"System RAM\", never merged.","properties":{"kind":{"const":"acpi-dimm","description":"ACPI DIMM"},"id":{"$ref":"#/definitions/deviceId","description":"Unique id, referred to by timeline steps."},"node":{"$ref":"#/definitions/node"},"addr":{"$ref":"#/definitions/size","description":"Guest physical address QEMU gives the DIMM."},"size":{"$ref":"#/definitions/size","description":"DIMM size."},"present":{"type":"boolean","default":false,"description":"Plugged at boot (otherwise by a dimm-add step)."}},"required":["kind","id","addr","size"],"additionalProperties":false},{"type":"object","title":"Hyper-V balloon","description":"hv_balloon: hot-adds top-level \"System RAM\" one chunk at a time.","properties":{"kind":{"const":"hv-balloon","description":"Hyper-V balloon"},"id":{"$ref":"#/definitions/deviceId","description":"Unique id, referred to by timeline steps."},"node":{"$ref":"#/definitions/node"},"hotAddBase":{"$ref":"#/definitions/size","description":"Address of the first hot-add request that gives no start. Default 4G."}},"required":["kind","id"],"additionalProperties":false},{"type":"object","title":"Xen balloon","description":"The Xen balloon: a target raise beyond the populated memory adds one \"System RAM\" resource, placed first-fit.","properties":{"kind":{"const":"xen-balloon","description":"Xen balloon"},"id":{"$ref":"#/definitions/deviceId","description":"Unique id, referred to by timeline steps."},"node":{"$ref":"#/definitions/node"}},"required":["kind","id"],"additionalProperties":false}]},"step":{"title":"Timeline step","type":"object","required":["op"],"discriminator":{"propertyName":"op"},"oneOf":[{"type":"object","title":"virtio-mem resize","description":"Host: set the requested-size of a virtio-mem device (size) or change it (by).","properties":{"op":{"const":"resize","description":"virtio-mem resize"},"label":{"$ref":"#/definitions/label"},"device":{"$ref":"#/definitions/deviceId"},"size":{"$ref":"#/definitions/size"},"by":{"$ref":"#/definitions/delta"}},"required":["op","device"],"additionalProperties":false},{"type":"object","title":"Hyper-V hot-add","description":"Host: a DM_MEM_HOT_ADD_REQUEST of size bytes at start (default: right after the previous request).","properties":{"op":{"const":"hv-hot-add","description":"Hyper-V hot-add"},"label":{"$ref":"#/definitions/label"},"device":{"$ref":"#/definitions/deviceId"},"size":{"$ref":"#/definitions/size"},"start":{"$ref":"#/definitions/size"}},"required":["op","device","size"],"additionalProperties":false},{"type":"object","title":"Xen target","description":"Host: set the Xen balloon target (total guest memory) or change it by a delta.","properties":{"op":{"const":"xen-target","description":"Xen target"},"label":{"$ref":"#/definitions/label"},"device":{"$ref":"#/definitions/deviceId"},"target":{"$ref":"#/definitions/size"},"by":{"$ref":"#/definitions/delta"}},"required":["op","device"],"additionalProperties":false},{"type":"object","title":"DIMM add","description":"Host: plug an ACPI DIMM declared in devices.","properties":{"op":{"const":"dimm-add","description":"DIMM add"},"label":{"$ref":"#/definitions/label"},"device":{"$ref":"#/definitions/deviceId"}},"required":["op","device"],"additionalProperties":false},{"type":"object","title":"DIMM remove","description":"Host: eject an ACPI DIMM.","properties":{"op":{"const":"dimm-remove","description":"DIMM remove"},"label":{"$ref":"#/definitions/label"},"device":{"$ref":"#/definitions/deviceId"}},"required":["op","device"],"additionalProperties":false},{"type":"object","title":"Online blocks","description":"Guest: echo <type> > /sys/devices/system/memory/memoryN/state.","properties":{"op":{"const":"online","description":"Online blocks"},"label":{"$ref":"#/definitions/label"},"blocks":{"$ref":"#/definitions/blocks"},"type":{"enum":["online","online_kernel","online_movable"],"default":"online"}},"required":["op","blocks"],"additionalProperties":false},{"type":"object","title":"Offline blocks","description":"Guest: echo offline > /sys/devices/system/memory/memoryN/state.","properties":{"op":{"const":"offline","description":"Offline blocks"},"label":{"$ref":"#/definitions/label"},"blocks":{"$ref":"#/definitions/blocks"}},"required":["op","blocks"],"additionalProperties":false},{"type":"object","title":"Fault: unmovable pages","description":"Pin size bytes (default the whole block) of each block with unmovable pages: unplug and offlining fail with -EBUSY.","properties":{"op":{"const":"fault-unmovable","description":"Fault: unmovable pages"},"label":{"$ref":"#/definitions/label"},"blocks":{"$ref":"#/definitions/blocks"},"size":{"$ref":"#/definitions/size"}},"required":["op","blocks"],"additionalProperties":false},{"type":"object","title":"Fault: add_memory fails","description":"The next count add_memory calls fail with error.","properties":{"op":{"const":"fault-add-memory","description":"Fault: add_memory fails"},"label":{"$ref":"#/definitions/label"},"count":{"$ref":"#/definitions/count","default":1},"error":{"enum":["ENOMEM","EBUSY","EEXIST","EINVAL","E2BIG","ENOSPC"],"default":"ENOMEM"}},"required":["op"],"additionalProperties":false},{"type":"object","title":"Fault: host answers BUSY/NACK/ERROR","description":"From now until fault-clear (host), the host answers the virtio-mem device's requests with this response.","properties":{"op":{"const":"fault-host","description":"Fault: host answers BUSY/NACK/ERROR"},"label":{"$ref":"#/definitions/label"},"device":{"$ref":"#/definitions/deviceId"},"response":{"enum":["busy","nack","error"]}},"required":["op","device","response"],"additionalProperties":false},{"type":"object","title":"Fault: guest keeps blocks offline","description":"The guest leaves these blocks offline (auto-online and online writes are ignored).","properties":{"op":{"const":"fault-keep-offline","description":"Fault: guest keeps blocks offline"},"label":{"$ref":"#/definitions/label"},"blocks":{"$ref":"#/definitions/blocks"}},"required":["op","blocks"],"additionalProperties":false},{"type":"object","title":"Clear faults","description":"Remove injected faults of one kind, or all.","properties":{"op":{"const":"fault-clear","description":"Clear faults"},"label":{"$ref":"#/definitions/label"},"fault":{"enum":["all","unmovable","add-memory","host","keep-offline"],"default":"all"}},"required":["op"],"additionalProperties":false},{"type":"object","title":"Wait","description":"Let simulated time pass (drivers' timers fire).","properties":{"op":{"const":"wait","description":"Wait"},"label":{"$ref":"#/definitions/label"},"duration":{"$ref":"#/definitions/duration"}},"required":["op","duration"],"additionalProperties":false},{"type":"object","title":"Mark","description":"Record the state; changes nothing.","properties":{"op":{"const":"mark","description":"Mark"},"label":{"$ref":"#/definitions/label"}},"required":["op"],"additionalProperties":false},{"type":"object","title":"Repeat","description":"Run steps count times (for soak runs).","properties":{"op":{"const":"repeat","description":"Repeat"},"label":{"$ref":"#/definitions/label"},"count":{"$ref":"#/definitions/count"},"steps":{"type":"array","minItems":1,"maxItems":10000,"items":{"$ref":"#/definitions/step"}}},"required":["op","count","steps"],"additionalProperties":false},{"type":"object","title":"Soak","description":"count random host requests drawn with the seeded RNG: a size in [min, max], a multiple of granularity (virtio-mem requested-size or Xen target).","properties":{"op":{"const":"soak","description":"Soak"},"label":{"$ref":"#/definitions/label"},"device":{"$ref":"#/definitions/deviceId"},"count":{"$ref":"#/definitions/count"},"min":{"$ref":"#/definitions/size"},"max":{"$ref":"#/definitions/size"},"granularity":{"$ref":"#/definitions/size","description":"Default 128M."}},"required":["op","device","count","min","max"],"additionalProperties":false}]}}};
 const schema12 = {"title":"Duration","description":"Simulated time: milliseconds as a number, or \"300ms\", \"5s\", \"2m\", \"1h\".","anyOf":[{"type":"number","minimum":0},{"type":"string","pattern":"^\\s*[0-9]+(\\.[0-9]+)?\\s*(ms|s|m|h)?\\s*$"}],"examples":["5s","300ms",60000]};
 const schema13 = {"title":"Size in bytes","description":"A byte count: a number, or text such as \"128M\", \"1G\", \"0x8000000\" (binary suffixes K, M, G, T, P; \"MiB\"/\"MB\" accepted). Write sizes above 2^53 as text.","anyOf":[{"type":"integer","minimum":0},{"type":"string","pattern":"^\\s*(0x[0-9a-fA-F]{1,16}|[0-9]{1,20})\\s*([KMGTPkmgtp]?)([iI]?[bB])?\\s*$"}],"examples":["128M","4G","0x100000000",134217728]};
 const func2 = Object.prototype.hasOwnProperty;
 const pattern0 = new RegExp("^\\s*[0-9]+(\\.[0-9]+)?\\s*(ms|s|m|h)?\\s*$", "u");
 const pattern1 = new RegExp("^\\s*(0x[0-9a-fA-F]{1,16}|[0-9]{1,20})\\s*([KMGTPkmgtp]?)([iI]?[bB])?\\s*$", "u");
 const pattern3 = new RegExp("^[0-9]+\\.[0-9]+\\.[0-9]+$", "u");
-const schema15 = {"title":"Device","type":"object","required":["kind"],"discriminator":{"propertyName":"kind"},"oneOf":[{"type":"object","title":"virtio-mem device","description":"A virtio-mem device (QEMU virtio-mem-pci): its driver adds memory blocks as \"System RAM (virtio_mem)\" under a \"virtioN\" resource.","properties":{"kind":{"const":"virtio-mem","description":"virtio-mem device"},"id":{"$ref":"#/definitions/deviceId","description":"Unique id, referred to by timeline steps."},"node":{"$ref":"#/definitions/node"},"addr":{"$ref":"#/definitions/size","description":"Start of the device region (QEMU memaddr). Default 4G."},"regionSize":{"$ref":"#/definitions/size","description":"Size of the device region (the memdev size)."},"blockSize":{"$ref":"#/definitions/size","description":"Device block size (QEMU block-size), a power of two ≥ 4 KiB. Default 2M."},"requestedSize":{"$ref":"#/definitions/size","description":"requested-size at boot. Default 0."}},"required":["kind","id","regionSize"],"additionalProperties":false},{"type":"object","title":"ACPI DIMM","description":"A pc-dimm: plain top-level \"System RAM\", never merged.","properties":{"kind":{"const":"acpi-dimm","description":"ACPI DIMM"},"id":{"$ref":"#/definitions/deviceId","description":"Unique id, referred to by timeline steps."},"node":{"$ref":"#/definitions/node"},"addr":{"$ref":"#/definitions/size","description":"Guest physical address QEMU gives the DIMM."},"size":{"$ref":"#/definitions/size","description":"DIMM size."},"present":{"type":"boolean","default":false,"description":"Plugged at boot (otherwise by a dimm-add step)."}},"required":["kind","id","addr","size"],"additionalProperties":false},{"type":"object","title":"Hyper-V balloon","description":"hv_balloon: hot-adds top-level \"System RAM\" one chunk at a time.","properties":{"kind":{"const":"hv-balloon","description":"Hyper-V balloon"},"id":{"$ref":"#/definitions/deviceId","description":"Unique id, referred to by timeline steps."},"node":{"$ref":"#/definitions/node"},"hotAddBase":{"$ref":"#/definitions/size","description":"Address of the first hot-add request that gives no start. Default 4G."}},"required":["kind","id"],"additionalProperties":false},{"type":"object","title":"Xen balloon","description":"The Xen balloon: a target raise beyond the populated memory adds one \"System RAM\" resource, placed first-fit.","properties":{"kind":{"const":"xen-balloon","description":"Xen balloon"},"id":{"$ref":"#/definitions/deviceId","description":"Unique id, referred to by timeline steps."},"node":{"$ref":"#/definitions/node"}},"required":["kind","id"],"additionalProperties":false}]};
-const schema16 = {"title":"Device id","description":"The id of a device declared under devices.","type":"string","pattern":"^[A-Za-z0-9_][A-Za-z0-9_.-]{0,63}$"};
-const schema17 = {"title":"NUMA node","type":"integer","minimum":0,"maximum":63,"default":0};
-const pattern4 = new RegExp("^[A-Za-z0-9_][A-Za-z0-9_.-]{0,63}$", "u");
+const schema16 = {"title":"Device","type":"object","required":["kind"],"discriminator":{"propertyName":"kind"},"oneOf":[{"type":"object","title":"virtio-mem device","description":"A virtio-mem device (QEMU virtio-mem-pci): its driver adds memory blocks as \"System RAM (virtio_mem)\" under a \"virtioN\" resource.","properties":{"kind":{"const":"virtio-mem","description":"virtio-mem device"},"id":{"$ref":"#/definitions/deviceId","description":"Unique id, referred to by timeline steps."},"node":{"$ref":"#/definitions/node"},"addr":{"$ref":"#/definitions/size","description":"Start of the device region (QEMU memaddr). Default 4G."},"regionSize":{"$ref":"#/definitions/size","description":"Size of the device region (the memdev size)."},"blockSize":{"$ref":"#/definitions/size","description":"Device block size (QEMU block-size), a power of two ≥ 4 KiB. Default 2M."},"requestedSize":{"$ref":"#/definitions/size","description":"requested-size at boot. Default 0."}},"required":["kind","id","regionSize"],"additionalProperties":false},{"type":"object","title":"ACPI DIMM","description":"A pc-dimm: plain top-level \"System RAM\", never merged.","properties":{"kind":{"const":"acpi-dimm","description":"ACPI DIMM"},"id":{"$ref":"#/definitions/deviceId","description":"Unique id, referred to by timeline steps."},"node":{"$ref":"#/definitions/node"},"addr":{"$ref":"#/definitions/size","description":"Guest physical address QEMU gives the DIMM."},"size":{"$ref":"#/definitions/size","description":"DIMM size."},"present":{"type":"boolean","default":false,"description":"Plugged at boot (otherwise by a dimm-add step)."}},"required":["kind","id","addr","size"],"additionalProperties":false},{"type":"object","title":"Hyper-V balloon","description":"hv_balloon: hot-adds top-level \"System RAM\" one chunk at a time.","properties":{"kind":{"const":"hv-balloon","description":"Hyper-V balloon"},"id":{"$ref":"#/definitions/deviceId","description":"Unique id, referred to by timeline steps."},"node":{"$ref":"#/definitions/node"},"hotAddBase":{"$ref":"#/definitions/size","description":"Address of the first hot-add request that gives no start. Default 4G."}},"required":["kind","id"],"additionalProperties":false},{"type":"object","title":"Xen balloon","description":"The Xen balloon: a target raise beyond the populated memory adds one \"System RAM\" resource, placed first-fit.","properties":{"kind":{"const":"xen-balloon","description":"Xen balloon"},"id":{"$ref":"#/definitions/deviceId","description":"Unique id, referred to by timeline steps."},"node":{"$ref":"#/definitions/node"}},"required":["kind","id"],"additionalProperties":false}]};
+const schema17 = {"title":"Device id","description":"The id of a device declared under devices.","type":"string","pattern":"^[A-Za-z0-9_][A-Za-z0-9_.-]{0,63}$"};
+const schema18 = {"title":"NUMA node","type":"integer","minimum":0,"maximum":63,"default":0};
+const pattern5 = new RegExp("^[A-Za-z0-9_][A-Za-z0-9_.-]{0,63}$", "u");
 
 function validate11(data, {instancePath="", parentData, parentDataProperty, rootData=data}={}){
 let vErrors = null;
@@ -91,7 +91,7 @@ errors++;
 if(data.id !== undefined){
 let data1 = data.id;
 if(typeof data1 === "string"){
-if(!pattern4.test(data1)){
+if(!pattern5.test(data1)){
 const err6 = {instancePath:instancePath+"/id",schemaPath:"#/definitions/deviceId/pattern",keyword:"pattern",params:{pattern: "^[A-Za-z0-9_][A-Za-z0-9_.-]{0,63}$"},message:"must match pattern \""+"^[A-Za-z0-9_][A-Za-z0-9_.-]{0,63}$"+"\""};
 if(vErrors === null){
 vErrors = [err6];
@@ -541,7 +541,7 @@ errors++;
 if(data.id !== undefined){
 let data8 = data.id;
 if(typeof data8 === "string"){
-if(!pattern4.test(data8)){
+if(!pattern5.test(data8)){
 const err38 = {instancePath:instancePath+"/id",schemaPath:"#/definitions/deviceId/pattern",keyword:"pattern",params:{pattern: "^[A-Za-z0-9_][A-Za-z0-9_.-]{0,63}$"},message:"must match pattern \""+"^[A-Za-z0-9_][A-Za-z0-9_.-]{0,63}$"+"\""};
 if(vErrors === null){
 vErrors = [err38];
@@ -827,7 +827,7 @@ errors++;
 if(data.id !== undefined){
 let data14 = data.id;
 if(typeof data14 === "string"){
-if(!pattern4.test(data14)){
+if(!pattern5.test(data14)){
 const err59 = {instancePath:instancePath+"/id",schemaPath:"#/definitions/deviceId/pattern",keyword:"pattern",params:{pattern: "^[A-Za-z0-9_][A-Za-z0-9_.-]{0,63}$"},message:"must match pattern \""+"^[A-Za-z0-9_][A-Za-z0-9_.-]{0,63}$"+"\""};
 if(vErrors === null){
 vErrors = [err59];
@@ -1023,7 +1023,7 @@ errors++;
 if(data.id !== undefined){
 let data18 = data.id;
 if(typeof data18 === "string"){
-if(!pattern4.test(data18)){
+if(!pattern5.test(data18)){
 const err74 = {instancePath:instancePath+"/id",schemaPath:"#/definitions/deviceId/pattern",keyword:"pattern",params:{pattern: "^[A-Za-z0-9_][A-Za-z0-9_.-]{0,63}$"},message:"must match pattern \""+"^[A-Za-z0-9_][A-Za-z0-9_.-]{0,63}$"+"\""};
 if(vErrors === null){
 vErrors = [err74];
@@ -1128,13 +1128,13 @@ validate11.errors = vErrors;
 return errors === 0;
 }
 
-const schema31 = {"title":"Timeline step","type":"object","required":["op"],"discriminator":{"propertyName":"op"},"oneOf":[{"type":"object","title":"virtio-mem resize","description":"Host: set the requested-size of a virtio-mem device (size) or change it (by).","properties":{"op":{"const":"resize","description":"virtio-mem resize"},"label":{"$ref":"#/definitions/label"},"device":{"$ref":"#/definitions/deviceId"},"size":{"$ref":"#/definitions/size"},"by":{"$ref":"#/definitions/delta"}},"required":["op","device"],"additionalProperties":false},{"type":"object","title":"Hyper-V hot-add","description":"Host: a DM_MEM_HOT_ADD_REQUEST of size bytes at start (default: right after the previous request).","properties":{"op":{"const":"hv-hot-add","description":"Hyper-V hot-add"},"label":{"$ref":"#/definitions/label"},"device":{"$ref":"#/definitions/deviceId"},"size":{"$ref":"#/definitions/size"},"start":{"$ref":"#/definitions/size"}},"required":["op","device","size"],"additionalProperties":false},{"type":"object","title":"Xen target","description":"Host: set the Xen balloon target (total guest memory) or change it by a delta.","properties":{"op":{"const":"xen-target","description":"Xen target"},"label":{"$ref":"#/definitions/label"},"device":{"$ref":"#/definitions/deviceId"},"target":{"$ref":"#/definitions/size"},"by":{"$ref":"#/definitions/delta"}},"required":["op","device"],"additionalProperties":false},{"type":"object","title":"DIMM add","description":"Host: plug an ACPI DIMM declared in devices.","properties":{"op":{"const":"dimm-add","description":"DIMM add"},"label":{"$ref":"#/definitions/label"},"device":{"$ref":"#/definitions/deviceId"}},"required":["op","device"],"additionalProperties":false},{"type":"object","title":"DIMM remove","description":"Host: eject an ACPI DIMM.","properties":{"op":{"const":"dimm-remove","description":"DIMM remove"},"label":{"$ref":"#/definitions/label"},"device":{"$ref":"#/definitions/deviceId"}},"required":["op","device"],"additionalProperties":false},{"type":"object","title":"Online blocks","description":"Guest: echo <type> > /sys/devices/system/memory/memoryN/state.","properties":{"op":{"const":"online","description":"Online blocks"},"label":{"$ref":"#/definitions/label"},"blocks":{"$ref":"#/definitions/blocks"},"type":{"enum":["online","online_kernel","online_movable"],"default":"online"}},"required":["op","blocks"],"additionalProperties":false},{"type":"object","title":"Offline blocks","description":"Guest: echo offline > /sys/devices/system/memory/memoryN/state.","properties":{"op":{"const":"offline","description":"Offline blocks"},"label":{"$ref":"#/definitions/label"},"blocks":{"$ref":"#/definitions/blocks"}},"required":["op","blocks"],"additionalProperties":false},{"type":"object","title":"Fault: unmovable pages","description":"Pin size bytes (default the whole block) of each block with unmovable pages: unplug and offlining fail with -EBUSY.","properties":{"op":{"const":"fault-unmovable","description":"Fault: unmovable pages"},"label":{"$ref":"#/definitions/label"},"blocks":{"$ref":"#/definitions/blocks"},"size":{"$ref":"#/definitions/size"}},"required":["op","blocks"],"additionalProperties":false},{"type":"object","title":"Fault: add_memory fails","description":"The next count add_memory calls fail with error.","properties":{"op":{"const":"fault-add-memory","description":"Fault: add_memory fails"},"label":{"$ref":"#/definitions/label"},"count":{"$ref":"#/definitions/count","default":1},"error":{"enum":["ENOMEM","EBUSY","EEXIST","EINVAL","E2BIG","ENOSPC"],"default":"ENOMEM"}},"required":["op"],"additionalProperties":false},{"type":"object","title":"Fault: host answers BUSY/NACK/ERROR","description":"The host answers the next count virtio-mem requests with this response.","properties":{"op":{"const":"fault-host","description":"Fault: host answers BUSY/NACK/ERROR"},"label":{"$ref":"#/definitions/label"},"device":{"$ref":"#/definitions/deviceId"},"response":{"enum":["busy","nack","error"]},"count":{"$ref":"#/definitions/count","default":1}},"required":["op","device","response"],"additionalProperties":false},{"type":"object","title":"Fault: guest keeps blocks offline","description":"The guest leaves these blocks offline (auto-online and online writes are ignored).","properties":{"op":{"const":"fault-keep-offline","description":"Fault: guest keeps blocks offline"},"label":{"$ref":"#/definitions/label"},"blocks":{"$ref":"#/definitions/blocks"}},"required":["op","blocks"],"additionalProperties":false},{"type":"object","title":"Clear faults","description":"Remove injected faults of one kind, or all.","properties":{"op":{"const":"fault-clear","description":"Clear faults"},"label":{"$ref":"#/definitions/label"},"fault":{"enum":["all","unmovable","add-memory","host","keep-offline"],"default":"all"}},"required":["op"],"additionalProperties":false},{"type":"object","title":"Wait","description":"Let simulated time pass (drivers' timers fire).","properties":{"op":{"const":"wait","description":"Wait"},"label":{"$ref":"#/definitions/label"},"duration":{"$ref":"#/definitions/duration"}},"required":["op","duration"],"additionalProperties":false},{"type":"object","title":"Mark","description":"Record the state; changes nothing.","properties":{"op":{"const":"mark","description":"Mark"},"label":{"$ref":"#/definitions/label"}},"required":["op"],"additionalProperties":false},{"type":"object","title":"Repeat","description":"Run steps count times (for soak runs).","properties":{"op":{"const":"repeat","description":"Repeat"},"label":{"$ref":"#/definitions/label"},"count":{"$ref":"#/definitions/count"},"steps":{"type":"array","minItems":1,"maxItems":10000,"items":{"$ref":"#/definitions/step"}}},"required":["op","count","steps"],"additionalProperties":false},{"type":"object","title":"Soak","description":"count random host requests drawn with the seeded RNG: a size in [min, max], a multiple of granularity (virtio-mem requested-size or Xen target).","properties":{"op":{"const":"soak","description":"Soak"},"label":{"$ref":"#/definitions/label"},"device":{"$ref":"#/definitions/deviceId"},"count":{"$ref":"#/definitions/count"},"min":{"$ref":"#/definitions/size"},"max":{"$ref":"#/definitions/size"},"granularity":{"$ref":"#/definitions/size","description":"Default 128M."}},"required":["op","device","count","min","max"],"additionalProperties":false}]};
-const schema32 = {"title":"Label","description":"Shown in progress lines, metrics and charts.","type":"string","maxLength":200};
-const schema35 = {"title":"Signed size","description":"A change in bytes: \"+128M\", \"-1G\", or a (possibly negative) number.","anyOf":[{"type":"integer"},{"type":"string","pattern":"^\\s*[+-]?\\s*(0x[0-9a-fA-F]{1,16}|[0-9]{1,20})\\s*([KMGTPkmgtp]?)([iI]?[bB])?\\s*$"}],"examples":["+128M","-4G"]};
-const schema49 = {"title":"Memory blocks","description":"Memory block numbers (memoryN): 33, \"33-40\", \"33-95/2\" (every 2nd), or a list of those.","anyOf":[{"type":"integer","minimum":0},{"type":"string","pattern":"^\\s*[0-9]{1,15}\\s*(-\\s*[0-9]{1,15}\\s*(/\\s*[0-9]{1,15}\\s*)?)?$"},{"type":"array","minItems":1,"maxItems":10000,"items":{"anyOf":[{"type":"integer","minimum":0},{"type":"string","pattern":"^\\s*[0-9]{1,15}\\s*(-\\s*[0-9]{1,15}\\s*(/\\s*[0-9]{1,15}\\s*)?)?$"}]}}],"examples":[32,"33-95/2",[32,"40-47"]]};
-const schema56 = {"type":"integer","minimum":1,"maximum":1000000};
-const pattern17 = new RegExp("^\\s*[+-]?\\s*(0x[0-9a-fA-F]{1,16}|[0-9]{1,20})\\s*([KMGTPkmgtp]?)([iI]?[bB])?\\s*$", "u");
-const pattern26 = new RegExp("^\\s*[0-9]{1,15}\\s*(-\\s*[0-9]{1,15}\\s*(/\\s*[0-9]{1,15}\\s*)?)?$", "u");
+const schema32 = {"title":"Timeline step","type":"object","required":["op"],"discriminator":{"propertyName":"op"},"oneOf":[{"type":"object","title":"virtio-mem resize","description":"Host: set the requested-size of a virtio-mem device (size) or change it (by).","properties":{"op":{"const":"resize","description":"virtio-mem resize"},"label":{"$ref":"#/definitions/label"},"device":{"$ref":"#/definitions/deviceId"},"size":{"$ref":"#/definitions/size"},"by":{"$ref":"#/definitions/delta"}},"required":["op","device"],"additionalProperties":false},{"type":"object","title":"Hyper-V hot-add","description":"Host: a DM_MEM_HOT_ADD_REQUEST of size bytes at start (default: right after the previous request).","properties":{"op":{"const":"hv-hot-add","description":"Hyper-V hot-add"},"label":{"$ref":"#/definitions/label"},"device":{"$ref":"#/definitions/deviceId"},"size":{"$ref":"#/definitions/size"},"start":{"$ref":"#/definitions/size"}},"required":["op","device","size"],"additionalProperties":false},{"type":"object","title":"Xen target","description":"Host: set the Xen balloon target (total guest memory) or change it by a delta.","properties":{"op":{"const":"xen-target","description":"Xen target"},"label":{"$ref":"#/definitions/label"},"device":{"$ref":"#/definitions/deviceId"},"target":{"$ref":"#/definitions/size"},"by":{"$ref":"#/definitions/delta"}},"required":["op","device"],"additionalProperties":false},{"type":"object","title":"DIMM add","description":"Host: plug an ACPI DIMM declared in devices.","properties":{"op":{"const":"dimm-add","description":"DIMM add"},"label":{"$ref":"#/definitions/label"},"device":{"$ref":"#/definitions/deviceId"}},"required":["op","device"],"additionalProperties":false},{"type":"object","title":"DIMM remove","description":"Host: eject an ACPI DIMM.","properties":{"op":{"const":"dimm-remove","description":"DIMM remove"},"label":{"$ref":"#/definitions/label"},"device":{"$ref":"#/definitions/deviceId"}},"required":["op","device"],"additionalProperties":false},{"type":"object","title":"Online blocks","description":"Guest: echo <type> > /sys/devices/system/memory/memoryN/state.","properties":{"op":{"const":"online","description":"Online blocks"},"label":{"$ref":"#/definitions/label"},"blocks":{"$ref":"#/definitions/blocks"},"type":{"enum":["online","online_kernel","online_movable"],"default":"online"}},"required":["op","blocks"],"additionalProperties":false},{"type":"object","title":"Offline blocks","description":"Guest: echo offline > /sys/devices/system/memory/memoryN/state.","properties":{"op":{"const":"offline","description":"Offline blocks"},"label":{"$ref":"#/definitions/label"},"blocks":{"$ref":"#/definitions/blocks"}},"required":["op","blocks"],"additionalProperties":false},{"type":"object","title":"Fault: unmovable pages","description":"Pin size bytes (default the whole block) of each block with unmovable pages: unplug and offlining fail with -EBUSY.","properties":{"op":{"const":"fault-unmovable","description":"Fault: unmovable pages"},"label":{"$ref":"#/definitions/label"},"blocks":{"$ref":"#/definitions/blocks"},"size":{"$ref":"#/definitions/size"}},"required":["op","blocks"],"additionalProperties":false},{"type":"object","title":"Fault: add_memory fails","description":"The next count add_memory calls fail with error.","properties":{"op":{"const":"fault-add-memory","description":"Fault: add_memory fails"},"label":{"$ref":"#/definitions/label"},"count":{"$ref":"#/definitions/count","default":1},"error":{"enum":["ENOMEM","EBUSY","EEXIST","EINVAL","E2BIG","ENOSPC"],"default":"ENOMEM"}},"required":["op"],"additionalProperties":false},{"type":"object","title":"Fault: host answers BUSY/NACK/ERROR","description":"From now until fault-clear (host), the host answers the virtio-mem device's requests with this response.","properties":{"op":{"const":"fault-host","description":"Fault: host answers BUSY/NACK/ERROR"},"label":{"$ref":"#/definitions/label"},"device":{"$ref":"#/definitions/deviceId"},"response":{"enum":["busy","nack","error"]}},"required":["op","device","response"],"additionalProperties":false},{"type":"object","title":"Fault: guest keeps blocks offline","description":"The guest leaves these blocks offline (auto-online and online writes are ignored).","properties":{"op":{"const":"fault-keep-offline","description":"Fault: guest keeps blocks offline"},"label":{"$ref":"#/definitions/label"},"blocks":{"$ref":"#/definitions/blocks"}},"required":["op","blocks"],"additionalProperties":false},{"type":"object","title":"Clear faults","description":"Remove injected faults of one kind, or all.","properties":{"op":{"const":"fault-clear","description":"Clear faults"},"label":{"$ref":"#/definitions/label"},"fault":{"enum":["all","unmovable","add-memory","host","keep-offline"],"default":"all"}},"required":["op"],"additionalProperties":false},{"type":"object","title":"Wait","description":"Let simulated time pass (drivers' timers fire).","properties":{"op":{"const":"wait","description":"Wait"},"label":{"$ref":"#/definitions/label"},"duration":{"$ref":"#/definitions/duration"}},"required":["op","duration"],"additionalProperties":false},{"type":"object","title":"Mark","description":"Record the state; changes nothing.","properties":{"op":{"const":"mark","description":"Mark"},"label":{"$ref":"#/definitions/label"}},"required":["op"],"additionalProperties":false},{"type":"object","title":"Repeat","description":"Run steps count times (for soak runs).","properties":{"op":{"const":"repeat","description":"Repeat"},"label":{"$ref":"#/definitions/label"},"count":{"$ref":"#/definitions/count"},"steps":{"type":"array","minItems":1,"maxItems":10000,"items":{"$ref":"#/definitions/step"}}},"required":["op","count","steps"],"additionalProperties":false},{"type":"object","title":"Soak","description":"count random host requests drawn with the seeded RNG: a size in [min, max], a multiple of granularity (virtio-mem requested-size or Xen target).","properties":{"op":{"const":"soak","description":"Soak"},"label":{"$ref":"#/definitions/label"},"device":{"$ref":"#/definitions/deviceId"},"count":{"$ref":"#/definitions/count"},"min":{"$ref":"#/definitions/size"},"max":{"$ref":"#/definitions/size"},"granularity":{"$ref":"#/definitions/size","description":"Default 128M."}},"required":["op","device","count","min","max"],"additionalProperties":false}]};
+const schema33 = {"title":"Label","description":"Shown in progress lines, metrics and charts.","type":"string","maxLength":200};
+const schema36 = {"title":"Signed size","description":"A change in bytes: \"+128M\", \"-1G\", or a (possibly negative) number.","anyOf":[{"type":"integer"},{"type":"string","pattern":"^\\s*[+-]?\\s*(0x[0-9a-fA-F]{1,16}|[0-9]{1,20})\\s*([KMGTPkmgtp]?)([iI]?[bB])?\\s*$"}],"examples":["+128M","-4G"]};
+const schema50 = {"title":"Memory blocks","description":"Memory block numbers (memoryN): 33, \"33-40\", \"33-95/2\" (every 2nd), or a list of those.","anyOf":[{"type":"integer","minimum":0},{"type":"string","pattern":"^\\s*[0-9]{1,15}\\s*(-\\s*[0-9]{1,15}\\s*(/\\s*[0-9]{1,15}\\s*)?)?$"},{"type":"array","minItems":1,"maxItems":10000,"items":{"anyOf":[{"type":"integer","minimum":0},{"type":"string","pattern":"^\\s*[0-9]{1,15}\\s*(-\\s*[0-9]{1,15}\\s*(/\\s*[0-9]{1,15}\\s*)?)?$"}]}}],"examples":[32,"33-95/2",[32,"40-47"]]};
+const schema57 = {"type":"integer","minimum":1,"maximum":1000000};
+const pattern18 = new RegExp("^\\s*[+-]?\\s*(0x[0-9a-fA-F]{1,16}|[0-9]{1,20})\\s*([KMGTPkmgtp]?)([iI]?[bB])?\\s*$", "u");
+const pattern27 = new RegExp("^\\s*[0-9]{1,15}\\s*(-\\s*[0-9]{1,15}\\s*(/\\s*[0-9]{1,15}\\s*)?)?$", "u");
 const wrapper0 = {validate: validate13};
 
 function validate13(data, {instancePath="", parentData, parentDataProperty, rootData=data}={}){
@@ -1227,7 +1227,7 @@ errors++;
 if(data.device !== undefined){
 let data2 = data.device;
 if(typeof data2 === "string"){
-if(!pattern4.test(data2)){
+if(!pattern5.test(data2)){
 const err7 = {instancePath:instancePath+"/device",schemaPath:"#/definitions/deviceId/pattern",keyword:"pattern",params:{pattern: "^[A-Za-z0-9_][A-Za-z0-9_.-]{0,63}$"},message:"must match pattern \""+"^[A-Za-z0-9_][A-Za-z0-9_.-]{0,63}$"+"\""};
 if(vErrors === null){
 vErrors = [err7];
@@ -1347,7 +1347,7 @@ valid8 = valid8 || _valid1;
 if(!valid8){
 const _errs24 = errors;
 if(typeof data4 === "string"){
-if(!pattern17.test(data4)){
+if(!pattern18.test(data4)){
 const err15 = {instancePath:instancePath+"/by",schemaPath:"#/definitions/delta/anyOf/1/pattern",keyword:"pattern",params:{pattern: "^\\s*[+-]?\\s*(0x[0-9a-fA-F]{1,16}|[0-9]{1,20})\\s*([KMGTPkmgtp]?)([iI]?[bB])?\\s*$"},message:"must match pattern \""+"^\\s*[+-]?\\s*(0x[0-9a-fA-F]{1,16}|[0-9]{1,20})\\s*([KMGTPkmgtp]?)([iI]?[bB])?\\s*$"+"\""};
 if(vErrors === null){
 vErrors = [err15];
@@ -1489,7 +1489,7 @@ errors++;
 if(data.device !== undefined){
 let data7 = data.device;
 if(typeof data7 === "string"){
-if(!pattern4.test(data7)){
+if(!pattern5.test(data7)){
 const err26 = {instancePath:instancePath+"/device",schemaPath:"#/definitions/deviceId/pattern",keyword:"pattern",params:{pattern: "^[A-Za-z0-9_][A-Za-z0-9_.-]{0,63}$"},message:"must match pattern \""+"^[A-Za-z0-9_][A-Za-z0-9_.-]{0,63}$"+"\""};
 if(vErrors === null){
 vErrors = [err26];
@@ -1753,7 +1753,7 @@ errors++;
 if(data.device !== undefined){
 let data12 = data.device;
 if(typeof data12 === "string"){
-if(!pattern4.test(data12)){
+if(!pattern5.test(data12)){
 const err45 = {instancePath:instancePath+"/device",schemaPath:"#/definitions/deviceId/pattern",keyword:"pattern",params:{pattern: "^[A-Za-z0-9_][A-Za-z0-9_.-]{0,63}$"},message:"must match pattern \""+"^[A-Za-z0-9_][A-Za-z0-9_.-]{0,63}$"+"\""};
 if(vErrors === null){
 vErrors = [err45];
@@ -1873,7 +1873,7 @@ valid24 = valid24 || _valid5;
 if(!valid24){
 const _errs72 = errors;
 if(typeof data14 === "string"){
-if(!pattern17.test(data14)){
+if(!pattern18.test(data14)){
 const err53 = {instancePath:instancePath+"/by",schemaPath:"#/definitions/delta/anyOf/1/pattern",keyword:"pattern",params:{pattern: "^\\s*[+-]?\\s*(0x[0-9a-fA-F]{1,16}|[0-9]{1,20})\\s*([KMGTPkmgtp]?)([iI]?[bB])?\\s*$"},message:"must match pattern \""+"^\\s*[+-]?\\s*(0x[0-9a-fA-F]{1,16}|[0-9]{1,20})\\s*([KMGTPkmgtp]?)([iI]?[bB])?\\s*$"+"\""};
 if(vErrors === null){
 vErrors = [err53];
@@ -2005,7 +2005,7 @@ errors++;
 if(data.device !== undefined){
 let data17 = data.device;
 if(typeof data17 === "string"){
-if(!pattern4.test(data17)){
+if(!pattern5.test(data17)){
 const err63 = {instancePath:instancePath+"/device",schemaPath:"#/definitions/deviceId/pattern",keyword:"pattern",params:{pattern: "^[A-Za-z0-9_][A-Za-z0-9_.-]{0,63}$"},message:"must match pattern \""+"^[A-Za-z0-9_][A-Za-z0-9_.-]{0,63}$"+"\""};
 if(vErrors === null){
 vErrors = [err63];
@@ -2113,7 +2113,7 @@ errors++;
 if(data.device !== undefined){
 let data20 = data.device;
 if(typeof data20 === "string"){
-if(!pattern4.test(data20)){
+if(!pattern5.test(data20)){
 const err72 = {instancePath:instancePath+"/device",schemaPath:"#/definitions/deviceId/pattern",keyword:"pattern",params:{pattern: "^[A-Za-z0-9_][A-Za-z0-9_.-]{0,63}$"},message:"must match pattern \""+"^[A-Za-z0-9_][A-Za-z0-9_.-]{0,63}$"+"\""};
 if(vErrors === null){
 vErrors = [err72];
@@ -2250,7 +2250,7 @@ valid37 = valid37 || _valid6;
 if(!valid37){
 const _errs106 = errors;
 if(typeof data23 === "string"){
-if(!pattern26.test(data23)){
+if(!pattern27.test(data23)){
 const err83 = {instancePath:instancePath+"/blocks",schemaPath:"#/definitions/blocks/anyOf/1/pattern",keyword:"pattern",params:{pattern: "^\\s*[0-9]{1,15}\\s*(-\\s*[0-9]{1,15}\\s*(/\\s*[0-9]{1,15}\\s*)?)?$"},message:"must match pattern \""+"^\\s*[0-9]{1,15}\\s*(-\\s*[0-9]{1,15}\\s*(/\\s*[0-9]{1,15}\\s*)?)?$"+"\""};
 if(vErrors === null){
 vErrors = [err83];
@@ -2329,7 +2329,7 @@ valid40 = valid40 || _valid7;
 if(!valid40){
 const _errs114 = errors;
 if(typeof data24 === "string"){
-if(!pattern26.test(data24)){
+if(!pattern27.test(data24)){
 const err89 = {instancePath:instancePath+"/blocks/" + i0,schemaPath:"#/definitions/blocks/anyOf/2/items/anyOf/1/pattern",keyword:"pattern",params:{pattern: "^\\s*[0-9]{1,15}\\s*(-\\s*[0-9]{1,15}\\s*(/\\s*[0-9]{1,15}\\s*)?)?$"},message:"must match pattern \""+"^\\s*[0-9]{1,15}\\s*(-\\s*[0-9]{1,15}\\s*(/\\s*[0-9]{1,15}\\s*)?)?$"+"\""};
 if(vErrors === null){
 vErrors = [err89];
@@ -2415,7 +2415,7 @@ vErrors = null;
 if(data.type !== undefined){
 let data25 = data.type;
 if(!(((data25 === "online") || (data25 === "online_kernel")) || (data25 === "online_movable"))){
-const err94 = {instancePath:instancePath+"/type",schemaPath:"#/oneOf/5/properties/type/enum",keyword:"enum",params:{allowedValues: schema31.oneOf[5].properties.type.enum},message:"must be equal to one of the allowed values"};
+const err94 = {instancePath:instancePath+"/type",schemaPath:"#/oneOf/5/properties/type/enum",keyword:"enum",params:{allowedValues: schema32.oneOf[5].properties.type.enum},message:"must be equal to one of the allowed values"};
 if(vErrors === null){
 vErrors = [err94];
 }
@@ -2540,7 +2540,7 @@ valid45 = valid45 || _valid8;
 if(!valid45){
 const _errs129 = errors;
 if(typeof data28 === "string"){
-if(!pattern26.test(data28)){
+if(!pattern27.test(data28)){
 const err104 = {instancePath:instancePath+"/blocks",schemaPath:"#/definitions/blocks/anyOf/1/pattern",keyword:"pattern",params:{pattern: "^\\s*[0-9]{1,15}\\s*(-\\s*[0-9]{1,15}\\s*(/\\s*[0-9]{1,15}\\s*)?)?$"},message:"must match pattern \""+"^\\s*[0-9]{1,15}\\s*(-\\s*[0-9]{1,15}\\s*(/\\s*[0-9]{1,15}\\s*)?)?$"+"\""};
 if(vErrors === null){
 vErrors = [err104];
@@ -2619,7 +2619,7 @@ valid48 = valid48 || _valid9;
 if(!valid48){
 const _errs137 = errors;
 if(typeof data29 === "string"){
-if(!pattern26.test(data29)){
+if(!pattern27.test(data29)){
 const err110 = {instancePath:instancePath+"/blocks/" + i1,schemaPath:"#/definitions/blocks/anyOf/2/items/anyOf/1/pattern",keyword:"pattern",params:{pattern: "^\\s*[0-9]{1,15}\\s*(-\\s*[0-9]{1,15}\\s*(/\\s*[0-9]{1,15}\\s*)?)?$"},message:"must match pattern \""+"^\\s*[0-9]{1,15}\\s*(-\\s*[0-9]{1,15}\\s*(/\\s*[0-9]{1,15}\\s*)?)?$"+"\""};
 if(vErrors === null){
 vErrors = [err110];
@@ -2817,7 +2817,7 @@ valid53 = valid53 || _valid10;
 if(!valid53){
 const _errs151 = errors;
 if(typeof data32 === "string"){
-if(!pattern26.test(data32)){
+if(!pattern27.test(data32)){
 const err124 = {instancePath:instancePath+"/blocks",schemaPath:"#/definitions/blocks/anyOf/1/pattern",keyword:"pattern",params:{pattern: "^\\s*[0-9]{1,15}\\s*(-\\s*[0-9]{1,15}\\s*(/\\s*[0-9]{1,15}\\s*)?)?$"},message:"must match pattern \""+"^\\s*[0-9]{1,15}\\s*(-\\s*[0-9]{1,15}\\s*(/\\s*[0-9]{1,15}\\s*)?)?$"+"\""};
 if(vErrors === null){
 vErrors = [err124];
@@ -2896,7 +2896,7 @@ valid56 = valid56 || _valid11;
 if(!valid56){
 const _errs159 = errors;
 if(typeof data33 === "string"){
-if(!pattern26.test(data33)){
+if(!pattern27.test(data33)){
 const err130 = {instancePath:instancePath+"/blocks/" + i2,schemaPath:"#/definitions/blocks/anyOf/2/items/anyOf/1/pattern",keyword:"pattern",params:{pattern: "^\\s*[0-9]{1,15}\\s*(-\\s*[0-9]{1,15}\\s*(/\\s*[0-9]{1,15}\\s*)?)?$"},message:"must match pattern \""+"^\\s*[0-9]{1,15}\\s*(-\\s*[0-9]{1,15}\\s*(/\\s*[0-9]{1,15}\\s*)?)?$"+"\""};
 if(vErrors === null){
 vErrors = [err130];
@@ -3168,7 +3168,7 @@ errors++;
 if(data.error !== undefined){
 let data38 = data.error;
 if(!((((((data38 === "ENOMEM") || (data38 === "EBUSY")) || (data38 === "EEXIST")) || (data38 === "EINVAL")) || (data38 === "E2BIG")) || (data38 === "ENOSPC"))){
-const err149 = {instancePath:instancePath+"/error",schemaPath:"#/oneOf/8/properties/error/enum",keyword:"enum",params:{allowedValues: schema31.oneOf[8].properties.error.enum},message:"must be equal to one of the allowed values"};
+const err149 = {instancePath:instancePath+"/error",schemaPath:"#/oneOf/8/properties/error/enum",keyword:"enum",params:{allowedValues: schema32.oneOf[8].properties.error.enum},message:"must be equal to one of the allowed values"};
 if(vErrors === null){
 vErrors = [err149];
 }
@@ -3223,7 +3223,7 @@ vErrors.push(err153);
 errors++;
 }
 for(const key9 in data){
-if(!(((((key9 === "op") || (key9 === "label")) || (key9 === "device")) || (key9 === "response")) || (key9 === "count"))){
+if(!((((key9 === "op") || (key9 === "label")) || (key9 === "device")) || (key9 === "response"))){
 const err154 = {instancePath,schemaPath:"#/oneOf/9/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key9},message:"must NOT have additional properties"};
 if(vErrors === null){
 vErrors = [err154];
@@ -3274,7 +3274,7 @@ errors++;
 if(data.device !== undefined){
 let data41 = data.device;
 if(typeof data41 === "string"){
-if(!pattern4.test(data41)){
+if(!pattern5.test(data41)){
 const err158 = {instancePath:instancePath+"/device",schemaPath:"#/definitions/deviceId/pattern",keyword:"pattern",params:{pattern: "^[A-Za-z0-9_][A-Za-z0-9_.-]{0,63}$"},message:"must match pattern \""+"^[A-Za-z0-9_][A-Za-z0-9_.-]{0,63}$"+"\""};
 if(vErrors === null){
 vErrors = [err158];
@@ -3299,7 +3299,7 @@ errors++;
 if(data.response !== undefined){
 let data42 = data.response;
 if(!(((data42 === "busy") || (data42 === "nack")) || (data42 === "error"))){
-const err160 = {instancePath:instancePath+"/response",schemaPath:"#/oneOf/9/properties/response/enum",keyword:"enum",params:{allowedValues: schema31.oneOf[9].properties.response.enum},message:"must be equal to one of the allowed values"};
+const err160 = {instancePath:instancePath+"/response",schemaPath:"#/oneOf/9/properties/response/enum",keyword:"enum",params:{allowedValues: schema32.oneOf[9].properties.response.enum},message:"must be equal to one of the allowed values"};
 if(vErrors === null){
 vErrors = [err160];
 }
@@ -3309,10 +3309,9 @@ vErrors.push(err160);
 errors++;
 }
 }
-if(data.count !== undefined){
-let data43 = data.count;
-if(!(((typeof data43 == "number") && (!(data43 % 1) && !isNaN(data43))) && (isFinite(data43)))){
-const err161 = {instancePath:instancePath+"/count",schemaPath:"#/definitions/count/type",keyword:"type",params:{type: "integer"},message:"must be integer"};
+}
+else {
+const err161 = {instancePath,schemaPath:"#/oneOf/9/type",keyword:"type",params:{type: "object"},message:"must be object"};
 if(vErrors === null){
 vErrors = [err161];
 }
@@ -3321,9 +3320,11 @@ vErrors.push(err161);
 }
 errors++;
 }
-if((typeof data43 == "number") && (isFinite(data43))){
-if(data43 > 1000000 || isNaN(data43)){
-const err162 = {instancePath:instancePath+"/count",schemaPath:"#/definitions/count/maximum",keyword:"maximum",params:{comparison: "<=", limit: 1000000},message:"must be <= 1000000"};
+}
+else if(tag0 === "fault-keep-offline"){
+if(data && typeof data == "object" && !Array.isArray(data)){
+if(data.op === undefined){
+const err162 = {instancePath,schemaPath:"#/oneOf/10/required",keyword:"required",params:{missingProperty: "op"},message:"must have required property '"+"op"+"'"};
 if(vErrors === null){
 vErrors = [err162];
 }
@@ -3332,8 +3333,8 @@ vErrors.push(err162);
 }
 errors++;
 }
-if(data43 < 1 || isNaN(data43)){
-const err163 = {instancePath:instancePath+"/count",schemaPath:"#/definitions/count/minimum",keyword:"minimum",params:{comparison: ">=", limit: 1},message:"must be >= 1"};
+if(data.blocks === undefined){
+const err163 = {instancePath,schemaPath:"#/oneOf/10/required",keyword:"required",params:{missingProperty: "blocks"},message:"must have required property '"+"blocks"+"'"};
 if(vErrors === null){
 vErrors = [err163];
 }
@@ -3342,11 +3343,9 @@ vErrors.push(err163);
 }
 errors++;
 }
-}
-}
-}
-else {
-const err164 = {instancePath,schemaPath:"#/oneOf/9/type",keyword:"type",params:{type: "object"},message:"must be object"};
+for(const key10 in data){
+if(!(((key10 === "op") || (key10 === "label")) || (key10 === "blocks"))){
+const err164 = {instancePath,schemaPath:"#/oneOf/10/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key10},message:"must NOT have additional properties"};
 if(vErrors === null){
 vErrors = [err164];
 }
@@ -3356,10 +3355,9 @@ vErrors.push(err164);
 errors++;
 }
 }
-else if(tag0 === "fault-keep-offline"){
-if(data && typeof data == "object" && !Array.isArray(data)){
-if(data.op === undefined){
-const err165 = {instancePath,schemaPath:"#/oneOf/10/required",keyword:"required",params:{missingProperty: "op"},message:"must have required property '"+"op"+"'"};
+if(data.op !== undefined){
+if("fault-keep-offline" !== data.op){
+const err165 = {instancePath:instancePath+"/op",schemaPath:"#/oneOf/10/properties/op/const",keyword:"const",params:{allowedValue: "fault-keep-offline"},message:"must be equal to constant"};
 if(vErrors === null){
 vErrors = [err165];
 }
@@ -3368,8 +3366,12 @@ vErrors.push(err165);
 }
 errors++;
 }
-if(data.blocks === undefined){
-const err166 = {instancePath,schemaPath:"#/oneOf/10/required",keyword:"required",params:{missingProperty: "blocks"},message:"must have required property '"+"blocks"+"'"};
+}
+if(data.label !== undefined){
+let data44 = data.label;
+if(typeof data44 === "string"){
+if(data44.length > 200){
+const err166 = {instancePath:instancePath+"/label",schemaPath:"#/definitions/label/maxLength",keyword:"maxLength",params:{limit: 200},message:"must NOT have more than 200 characters"};
 if(vErrors === null){
 vErrors = [err166];
 }
@@ -3378,9 +3380,9 @@ vErrors.push(err166);
 }
 errors++;
 }
-for(const key10 in data){
-if(!(((key10 === "op") || (key10 === "label")) || (key10 === "blocks"))){
-const err167 = {instancePath,schemaPath:"#/oneOf/10/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key10},message:"must NOT have additional properties"};
+}
+else {
+const err167 = {instancePath:instancePath+"/label",schemaPath:"#/definitions/label/type",keyword:"type",params:{type: "string"},message:"must be string"};
 if(vErrors === null){
 vErrors = [err167];
 }
@@ -3390,9 +3392,13 @@ vErrors.push(err167);
 errors++;
 }
 }
-if(data.op !== undefined){
-if("fault-keep-offline" !== data.op){
-const err168 = {instancePath:instancePath+"/op",schemaPath:"#/oneOf/10/properties/op/const",keyword:"const",params:{allowedValue: "fault-keep-offline"},message:"must be equal to constant"};
+if(data.blocks !== undefined){
+let data45 = data.blocks;
+const _errs199 = errors;
+let valid71 = false;
+const _errs200 = errors;
+if(!(((typeof data45 == "number") && (!(data45 % 1) && !isNaN(data45))) && (isFinite(data45)))){
+const err168 = {instancePath:instancePath+"/blocks",schemaPath:"#/definitions/blocks/anyOf/0/type",keyword:"type",params:{type: "integer"},message:"must be integer"};
 if(vErrors === null){
 vErrors = [err168];
 }
@@ -3401,12 +3407,9 @@ vErrors.push(err168);
 }
 errors++;
 }
-}
-if(data.label !== undefined){
-let data45 = data.label;
-if(typeof data45 === "string"){
-if(data45.length > 200){
-const err169 = {instancePath:instancePath+"/label",schemaPath:"#/definitions/label/maxLength",keyword:"maxLength",params:{limit: 200},message:"must NOT have more than 200 characters"};
+if((typeof data45 == "number") && (isFinite(data45))){
+if(data45 < 0 || isNaN(data45)){
+const err169 = {instancePath:instancePath+"/blocks",schemaPath:"#/definitions/blocks/anyOf/0/minimum",keyword:"minimum",params:{comparison: ">=", limit: 0},message:"must be >= 0"};
 if(vErrors === null){
 vErrors = [err169];
 }
@@ -3416,8 +3419,13 @@ vErrors.push(err169);
 errors++;
 }
 }
-else {
-const err170 = {instancePath:instancePath+"/label",schemaPath:"#/definitions/label/type",keyword:"type",params:{type: "string"},message:"must be string"};
+var _valid13 = _errs200 === errors;
+valid71 = valid71 || _valid13;
+if(!valid71){
+const _errs202 = errors;
+if(typeof data45 === "string"){
+if(!pattern27.test(data45)){
+const err170 = {instancePath:instancePath+"/blocks",schemaPath:"#/definitions/blocks/anyOf/1/pattern",keyword:"pattern",params:{pattern: "^\\s*[0-9]{1,15}\\s*(-\\s*[0-9]{1,15}\\s*(/\\s*[0-9]{1,15}\\s*)?)?$"},message:"must match pattern \""+"^\\s*[0-9]{1,15}\\s*(-\\s*[0-9]{1,15}\\s*(/\\s*[0-9]{1,15}\\s*)?)?$"+"\""};
 if(vErrors === null){
 vErrors = [err170];
 }
@@ -3427,13 +3435,8 @@ vErrors.push(err170);
 errors++;
 }
 }
-if(data.blocks !== undefined){
-let data46 = data.blocks;
-const _errs202 = errors;
-let valid72 = false;
-const _errs203 = errors;
-if(!(((typeof data46 == "number") && (!(data46 % 1) && !isNaN(data46))) && (isFinite(data46)))){
-const err171 = {instancePath:instancePath+"/blocks",schemaPath:"#/definitions/blocks/anyOf/0/type",keyword:"type",params:{type: "integer"},message:"must be integer"};
+else {
+const err171 = {instancePath:instancePath+"/blocks",schemaPath:"#/definitions/blocks/anyOf/1/type",keyword:"type",params:{type: "string"},message:"must be string"};
 if(vErrors === null){
 vErrors = [err171];
 }
@@ -3442,9 +3445,13 @@ vErrors.push(err171);
 }
 errors++;
 }
-if((typeof data46 == "number") && (isFinite(data46))){
-if(data46 < 0 || isNaN(data46)){
-const err172 = {instancePath:instancePath+"/blocks",schemaPath:"#/definitions/blocks/anyOf/0/minimum",keyword:"minimum",params:{comparison: ">=", limit: 0},message:"must be >= 0"};
+var _valid13 = _errs202 === errors;
+valid71 = valid71 || _valid13;
+if(!valid71){
+const _errs204 = errors;
+if(Array.isArray(data45)){
+if(data45.length > 10000){
+const err172 = {instancePath:instancePath+"/blocks",schemaPath:"#/definitions/blocks/anyOf/2/maxItems",keyword:"maxItems",params:{limit: 10000},message:"must NOT have more than 10000 items"};
 if(vErrors === null){
 vErrors = [err172];
 }
@@ -3453,14 +3460,8 @@ vErrors.push(err172);
 }
 errors++;
 }
-}
-var _valid13 = _errs203 === errors;
-valid72 = valid72 || _valid13;
-if(!valid72){
-const _errs205 = errors;
-if(typeof data46 === "string"){
-if(!pattern26.test(data46)){
-const err173 = {instancePath:instancePath+"/blocks",schemaPath:"#/definitions/blocks/anyOf/1/pattern",keyword:"pattern",params:{pattern: "^\\s*[0-9]{1,15}\\s*(-\\s*[0-9]{1,15}\\s*(/\\s*[0-9]{1,15}\\s*)?)?$"},message:"must match pattern \""+"^\\s*[0-9]{1,15}\\s*(-\\s*[0-9]{1,15}\\s*(/\\s*[0-9]{1,15}\\s*)?)?$"+"\""};
+if(data45.length < 1){
+const err173 = {instancePath:instancePath+"/blocks",schemaPath:"#/definitions/blocks/anyOf/2/minItems",keyword:"minItems",params:{limit: 1},message:"must NOT have fewer than 1 items"};
 if(vErrors === null){
 vErrors = [err173];
 }
@@ -3469,9 +3470,14 @@ vErrors.push(err173);
 }
 errors++;
 }
-}
-else {
-const err174 = {instancePath:instancePath+"/blocks",schemaPath:"#/definitions/blocks/anyOf/1/type",keyword:"type",params:{type: "string"},message:"must be string"};
+const len3 = data45.length;
+for(let i3=0; i3<len3; i3++){
+let data46 = data45[i3];
+const _errs207 = errors;
+let valid74 = false;
+const _errs208 = errors;
+if(!(((typeof data46 == "number") && (!(data46 % 1) && !isNaN(data46))) && (isFinite(data46)))){
+const err174 = {instancePath:instancePath+"/blocks/" + i3,schemaPath:"#/definitions/blocks/anyOf/2/items/anyOf/0/type",keyword:"type",params:{type: "integer"},message:"must be integer"};
 if(vErrors === null){
 vErrors = [err174];
 }
@@ -3480,13 +3486,9 @@ vErrors.push(err174);
 }
 errors++;
 }
-var _valid13 = _errs205 === errors;
-valid72 = valid72 || _valid13;
-if(!valid72){
-const _errs207 = errors;
-if(Array.isArray(data46)){
-if(data46.length > 10000){
-const err175 = {instancePath:instancePath+"/blocks",schemaPath:"#/definitions/blocks/anyOf/2/maxItems",keyword:"maxItems",params:{limit: 10000},message:"must NOT have more than 10000 items"};
+if((typeof data46 == "number") && (isFinite(data46))){
+if(data46 < 0 || isNaN(data46)){
+const err175 = {instancePath:instancePath+"/blocks/" + i3,schemaPath:"#/definitions/blocks/anyOf/2/items/anyOf/0/minimum",keyword:"minimum",params:{comparison: ">=", limit: 0},message:"must be >= 0"};
 if(vErrors === null){
 vErrors = [err175];
 }
@@ -3495,8 +3497,14 @@ vErrors.push(err175);
 }
 errors++;
 }
-if(data46.length < 1){
-const err176 = {instancePath:instancePath+"/blocks",schemaPath:"#/definitions/blocks/anyOf/2/minItems",keyword:"minItems",params:{limit: 1},message:"must NOT have fewer than 1 items"};
+}
+var _valid14 = _errs208 === errors;
+valid74 = valid74 || _valid14;
+if(!valid74){
+const _errs210 = errors;
+if(typeof data46 === "string"){
+if(!pattern27.test(data46)){
+const err176 = {instancePath:instancePath+"/blocks/" + i3,schemaPath:"#/definitions/blocks/anyOf/2/items/anyOf/1/pattern",keyword:"pattern",params:{pattern: "^\\s*[0-9]{1,15}\\s*(-\\s*[0-9]{1,15}\\s*(/\\s*[0-9]{1,15}\\s*)?)?$"},message:"must match pattern \""+"^\\s*[0-9]{1,15}\\s*(-\\s*[0-9]{1,15}\\s*(/\\s*[0-9]{1,15}\\s*)?)?$"+"\""};
 if(vErrors === null){
 vErrors = [err176];
 }
@@ -3505,14 +3513,9 @@ vErrors.push(err176);
 }
 errors++;
 }
-const len3 = data46.length;
-for(let i3=0; i3<len3; i3++){
-let data47 = data46[i3];
-const _errs210 = errors;
-let valid75 = false;
-const _errs211 = errors;
-if(!(((typeof data47 == "number") && (!(data47 % 1) && !isNaN(data47))) && (isFinite(data47)))){
-const err177 = {instancePath:instancePath+"/blocks/" + i3,schemaPath:"#/definitions/blocks/anyOf/2/items/anyOf/0/type",keyword:"type",params:{type: "integer"},message:"must be integer"};
+}
+else {
+const err177 = {instancePath:instancePath+"/blocks/" + i3,schemaPath:"#/definitions/blocks/anyOf/2/items/anyOf/1/type",keyword:"type",params:{type: "string"},message:"must be string"};
 if(vErrors === null){
 vErrors = [err177];
 }
@@ -3521,9 +3524,11 @@ vErrors.push(err177);
 }
 errors++;
 }
-if((typeof data47 == "number") && (isFinite(data47))){
-if(data47 < 0 || isNaN(data47)){
-const err178 = {instancePath:instancePath+"/blocks/" + i3,schemaPath:"#/definitions/blocks/anyOf/2/items/anyOf/0/minimum",keyword:"minimum",params:{comparison: ">=", limit: 0},message:"must be >= 0"};
+var _valid14 = _errs210 === errors;
+valid74 = valid74 || _valid14;
+}
+if(!valid74){
+const err178 = {instancePath:instancePath+"/blocks/" + i3,schemaPath:"#/definitions/blocks/anyOf/2/items/anyOf",keyword:"anyOf",params:{},message:"must match a schema in anyOf"};
 if(vErrors === null){
 vErrors = [err178];
 }
@@ -3532,14 +3537,21 @@ vErrors.push(err178);
 }
 errors++;
 }
+else {
+errors = _errs207;
+if(vErrors !== null){
+if(_errs207){
+vErrors.length = _errs207;
 }
-var _valid14 = _errs211 === errors;
-valid75 = valid75 || _valid14;
-if(!valid75){
-const _errs213 = errors;
-if(typeof data47 === "string"){
-if(!pattern26.test(data47)){
-const err179 = {instancePath:instancePath+"/blocks/" + i3,schemaPath:"#/definitions/blocks/anyOf/2/items/anyOf/1/pattern",keyword:"pattern",params:{pattern: "^\\s*[0-9]{1,15}\\s*(-\\s*[0-9]{1,15}\\s*(/\\s*[0-9]{1,15}\\s*)?)?$"},message:"must match pattern \""+"^\\s*[0-9]{1,15}\\s*(-\\s*[0-9]{1,15}\\s*(/\\s*[0-9]{1,15}\\s*)?)?$"+"\""};
+else {
+vErrors = null;
+}
+}
+}
+}
+}
+else {
+const err179 = {instancePath:instancePath+"/blocks",schemaPath:"#/definitions/blocks/anyOf/2/type",keyword:"type",params:{type: "array"},message:"must be array"};
 if(vErrors === null){
 vErrors = [err179];
 }
@@ -3548,9 +3560,12 @@ vErrors.push(err179);
 }
 errors++;
 }
+var _valid13 = _errs204 === errors;
+valid71 = valid71 || _valid13;
 }
-else {
-const err180 = {instancePath:instancePath+"/blocks/" + i3,schemaPath:"#/definitions/blocks/anyOf/2/items/anyOf/1/type",keyword:"type",params:{type: "string"},message:"must be string"};
+}
+if(!valid71){
+const err180 = {instancePath:instancePath+"/blocks",schemaPath:"#/definitions/blocks/anyOf",keyword:"anyOf",params:{},message:"must match a schema in anyOf"};
 if(vErrors === null){
 vErrors = [err180];
 }
@@ -3559,11 +3574,21 @@ vErrors.push(err180);
 }
 errors++;
 }
-var _valid14 = _errs213 === errors;
-valid75 = valid75 || _valid14;
+else {
+errors = _errs199;
+if(vErrors !== null){
+if(_errs199){
+vErrors.length = _errs199;
 }
-if(!valid75){
-const err181 = {instancePath:instancePath+"/blocks/" + i3,schemaPath:"#/definitions/blocks/anyOf/2/items/anyOf",keyword:"anyOf",params:{},message:"must match a schema in anyOf"};
+else {
+vErrors = null;
+}
+}
+}
+}
+}
+else {
+const err181 = {instancePath,schemaPath:"#/oneOf/10/type",keyword:"type",params:{type: "object"},message:"must be object"};
 if(vErrors === null){
 vErrors = [err181];
 }
@@ -3572,21 +3597,11 @@ vErrors.push(err181);
 }
 errors++;
 }
-else {
-errors = _errs210;
-if(vErrors !== null){
-if(_errs210){
-vErrors.length = _errs210;
 }
-else {
-vErrors = null;
-}
-}
-}
-}
-}
-else {
-const err182 = {instancePath:instancePath+"/blocks",schemaPath:"#/definitions/blocks/anyOf/2/type",keyword:"type",params:{type: "array"},message:"must be array"};
+else if(tag0 === "fault-clear"){
+if(data && typeof data == "object" && !Array.isArray(data)){
+if(data.op === undefined){
+const err182 = {instancePath,schemaPath:"#/oneOf/11/required",keyword:"required",params:{missingProperty: "op"},message:"must have required property '"+"op"+"'"};
 if(vErrors === null){
 vErrors = [err182];
 }
@@ -3595,12 +3610,9 @@ vErrors.push(err182);
 }
 errors++;
 }
-var _valid13 = _errs207 === errors;
-valid72 = valid72 || _valid13;
-}
-}
-if(!valid72){
-const err183 = {instancePath:instancePath+"/blocks",schemaPath:"#/definitions/blocks/anyOf",keyword:"anyOf",params:{},message:"must match a schema in anyOf"};
+for(const key11 in data){
+if(!(((key11 === "op") || (key11 === "label")) || (key11 === "fault"))){
+const err183 = {instancePath,schemaPath:"#/oneOf/11/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key11},message:"must NOT have additional properties"};
 if(vErrors === null){
 vErrors = [err183];
 }
@@ -3609,21 +3621,10 @@ vErrors.push(err183);
 }
 errors++;
 }
-else {
-errors = _errs202;
-if(vErrors !== null){
-if(_errs202){
-vErrors.length = _errs202;
 }
-else {
-vErrors = null;
-}
-}
-}
-}
-}
-else {
-const err184 = {instancePath,schemaPath:"#/oneOf/10/type",keyword:"type",params:{type: "object"},message:"must be object"};
+if(data.op !== undefined){
+if("fault-clear" !== data.op){
+const err184 = {instancePath:instancePath+"/op",schemaPath:"#/oneOf/11/properties/op/const",keyword:"const",params:{allowedValue: "fault-clear"},message:"must be equal to constant"};
 if(vErrors === null){
 vErrors = [err184];
 }
@@ -3633,10 +3634,11 @@ vErrors.push(err184);
 errors++;
 }
 }
-else if(tag0 === "fault-clear"){
-if(data && typeof data == "object" && !Array.isArray(data)){
-if(data.op === undefined){
-const err185 = {instancePath,schemaPath:"#/oneOf/11/required",keyword:"required",params:{missingProperty: "op"},message:"must have required property '"+"op"+"'"};
+if(data.label !== undefined){
+let data48 = data.label;
+if(typeof data48 === "string"){
+if(data48.length > 200){
+const err185 = {instancePath:instancePath+"/label",schemaPath:"#/definitions/label/maxLength",keyword:"maxLength",params:{limit: 200},message:"must NOT have more than 200 characters"};
 if(vErrors === null){
 vErrors = [err185];
 }
@@ -3645,9 +3647,9 @@ vErrors.push(err185);
 }
 errors++;
 }
-for(const key11 in data){
-if(!(((key11 === "op") || (key11 === "label")) || (key11 === "fault"))){
-const err186 = {instancePath,schemaPath:"#/oneOf/11/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key11},message:"must NOT have additional properties"};
+}
+else {
+const err186 = {instancePath:instancePath+"/label",schemaPath:"#/definitions/label/type",keyword:"type",params:{type: "string"},message:"must be string"};
 if(vErrors === null){
 vErrors = [err186];
 }
@@ -3657,9 +3659,10 @@ vErrors.push(err186);
 errors++;
 }
 }
-if(data.op !== undefined){
-if("fault-clear" !== data.op){
-const err187 = {instancePath:instancePath+"/op",schemaPath:"#/oneOf/11/properties/op/const",keyword:"const",params:{allowedValue: "fault-clear"},message:"must be equal to constant"};
+if(data.fault !== undefined){
+let data49 = data.fault;
+if(!(((((data49 === "all") || (data49 === "unmovable")) || (data49 === "add-memory")) || (data49 === "host")) || (data49 === "keep-offline"))){
+const err187 = {instancePath:instancePath+"/fault",schemaPath:"#/oneOf/11/properties/fault/enum",keyword:"enum",params:{allowedValues: schema32.oneOf[11].properties.fault.enum},message:"must be equal to one of the allowed values"};
 if(vErrors === null){
 vErrors = [err187];
 }
@@ -3669,11 +3672,9 @@ vErrors.push(err187);
 errors++;
 }
 }
-if(data.label !== undefined){
-let data49 = data.label;
-if(typeof data49 === "string"){
-if(data49.length > 200){
-const err188 = {instancePath:instancePath+"/label",schemaPath:"#/definitions/label/maxLength",keyword:"maxLength",params:{limit: 200},message:"must NOT have more than 200 characters"};
+}
+else {
+const err188 = {instancePath,schemaPath:"#/oneOf/11/type",keyword:"type",params:{type: "object"},message:"must be object"};
 if(vErrors === null){
 vErrors = [err188];
 }
@@ -3683,8 +3684,10 @@ vErrors.push(err188);
 errors++;
 }
 }
-else {
-const err189 = {instancePath:instancePath+"/label",schemaPath:"#/definitions/label/type",keyword:"type",params:{type: "string"},message:"must be string"};
+else if(tag0 === "wait"){
+if(data && typeof data == "object" && !Array.isArray(data)){
+if(data.op === undefined){
+const err189 = {instancePath,schemaPath:"#/oneOf/12/required",keyword:"required",params:{missingProperty: "op"},message:"must have required property '"+"op"+"'"};
 if(vErrors === null){
 vErrors = [err189];
 }
@@ -3693,11 +3696,8 @@ vErrors.push(err189);
 }
 errors++;
 }
-}
-if(data.fault !== undefined){
-let data50 = data.fault;
-if(!(((((data50 === "all") || (data50 === "unmovable")) || (data50 === "add-memory")) || (data50 === "host")) || (data50 === "keep-offline"))){
-const err190 = {instancePath:instancePath+"/fault",schemaPath:"#/oneOf/11/properties/fault/enum",keyword:"enum",params:{allowedValues: schema31.oneOf[11].properties.fault.enum},message:"must be equal to one of the allowed values"};
+if(data.duration === undefined){
+const err190 = {instancePath,schemaPath:"#/oneOf/12/required",keyword:"required",params:{missingProperty: "duration"},message:"must have required property '"+"duration"+"'"};
 if(vErrors === null){
 vErrors = [err190];
 }
@@ -3706,10 +3706,9 @@ vErrors.push(err190);
 }
 errors++;
 }
-}
-}
-else {
-const err191 = {instancePath,schemaPath:"#/oneOf/11/type",keyword:"type",params:{type: "object"},message:"must be object"};
+for(const key12 in data){
+if(!(((key12 === "op") || (key12 === "label")) || (key12 === "duration"))){
+const err191 = {instancePath,schemaPath:"#/oneOf/12/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key12},message:"must NOT have additional properties"};
 if(vErrors === null){
 vErrors = [err191];
 }
@@ -3719,10 +3718,9 @@ vErrors.push(err191);
 errors++;
 }
 }
-else if(tag0 === "wait"){
-if(data && typeof data == "object" && !Array.isArray(data)){
-if(data.op === undefined){
-const err192 = {instancePath,schemaPath:"#/oneOf/12/required",keyword:"required",params:{missingProperty: "op"},message:"must have required property '"+"op"+"'"};
+if(data.op !== undefined){
+if("wait" !== data.op){
+const err192 = {instancePath:instancePath+"/op",schemaPath:"#/oneOf/12/properties/op/const",keyword:"const",params:{allowedValue: "wait"},message:"must be equal to constant"};
 if(vErrors === null){
 vErrors = [err192];
 }
@@ -3731,8 +3729,12 @@ vErrors.push(err192);
 }
 errors++;
 }
-if(data.duration === undefined){
-const err193 = {instancePath,schemaPath:"#/oneOf/12/required",keyword:"required",params:{missingProperty: "duration"},message:"must have required property '"+"duration"+"'"};
+}
+if(data.label !== undefined){
+let data51 = data.label;
+if(typeof data51 === "string"){
+if(data51.length > 200){
+const err193 = {instancePath:instancePath+"/label",schemaPath:"#/definitions/label/maxLength",keyword:"maxLength",params:{limit: 200},message:"must NOT have more than 200 characters"};
 if(vErrors === null){
 vErrors = [err193];
 }
@@ -3741,9 +3743,9 @@ vErrors.push(err193);
 }
 errors++;
 }
-for(const key12 in data){
-if(!(((key12 === "op") || (key12 === "label")) || (key12 === "duration"))){
-const err194 = {instancePath,schemaPath:"#/oneOf/12/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key12},message:"must NOT have additional properties"};
+}
+else {
+const err194 = {instancePath:instancePath+"/label",schemaPath:"#/definitions/label/type",keyword:"type",params:{type: "string"},message:"must be string"};
 if(vErrors === null){
 vErrors = [err194];
 }
@@ -3753,9 +3755,14 @@ vErrors.push(err194);
 errors++;
 }
 }
-if(data.op !== undefined){
-if("wait" !== data.op){
-const err195 = {instancePath:instancePath+"/op",schemaPath:"#/oneOf/12/properties/op/const",keyword:"const",params:{allowedValue: "wait"},message:"must be equal to constant"};
+if(data.duration !== undefined){
+let data52 = data.duration;
+const _errs229 = errors;
+let valid82 = false;
+const _errs230 = errors;
+if((typeof data52 == "number") && (isFinite(data52))){
+if(data52 < 0 || isNaN(data52)){
+const err195 = {instancePath:instancePath+"/duration",schemaPath:"#/definitions/duration/anyOf/0/minimum",keyword:"minimum",params:{comparison: ">=", limit: 0},message:"must be >= 0"};
 if(vErrors === null){
 vErrors = [err195];
 }
@@ -3765,11 +3772,8 @@ vErrors.push(err195);
 errors++;
 }
 }
-if(data.label !== undefined){
-let data52 = data.label;
-if(typeof data52 === "string"){
-if(data52.length > 200){
-const err196 = {instancePath:instancePath+"/label",schemaPath:"#/definitions/label/maxLength",keyword:"maxLength",params:{limit: 200},message:"must NOT have more than 200 characters"};
+else {
+const err196 = {instancePath:instancePath+"/duration",schemaPath:"#/definitions/duration/anyOf/0/type",keyword:"type",params:{type: "number"},message:"must be number"};
 if(vErrors === null){
 vErrors = [err196];
 }
@@ -3778,9 +3782,13 @@ vErrors.push(err196);
 }
 errors++;
 }
-}
-else {
-const err197 = {instancePath:instancePath+"/label",schemaPath:"#/definitions/label/type",keyword:"type",params:{type: "string"},message:"must be string"};
+var _valid15 = _errs230 === errors;
+valid82 = valid82 || _valid15;
+if(!valid82){
+const _errs232 = errors;
+if(typeof data52 === "string"){
+if(!pattern0.test(data52)){
+const err197 = {instancePath:instancePath+"/duration",schemaPath:"#/definitions/duration/anyOf/1/pattern",keyword:"pattern",params:{pattern: "^\\s*[0-9]+(\\.[0-9]+)?\\s*(ms|s|m|h)?\\s*$"},message:"must match pattern \""+"^\\s*[0-9]+(\\.[0-9]+)?\\s*(ms|s|m|h)?\\s*$"+"\""};
 if(vErrors === null){
 vErrors = [err197];
 }
@@ -3790,14 +3798,8 @@ vErrors.push(err197);
 errors++;
 }
 }
-if(data.duration !== undefined){
-let data53 = data.duration;
-const _errs232 = errors;
-let valid83 = false;
-const _errs233 = errors;
-if((typeof data53 == "number") && (isFinite(data53))){
-if(data53 < 0 || isNaN(data53)){
-const err198 = {instancePath:instancePath+"/duration",schemaPath:"#/definitions/duration/anyOf/0/minimum",keyword:"minimum",params:{comparison: ">=", limit: 0},message:"must be >= 0"};
+else {
+const err198 = {instancePath:instancePath+"/duration",schemaPath:"#/definitions/duration/anyOf/1/type",keyword:"type",params:{type: "string"},message:"must be string"};
 if(vErrors === null){
 vErrors = [err198];
 }
@@ -3806,9 +3808,11 @@ vErrors.push(err198);
 }
 errors++;
 }
+var _valid15 = _errs232 === errors;
+valid82 = valid82 || _valid15;
 }
-else {
-const err199 = {instancePath:instancePath+"/duration",schemaPath:"#/definitions/duration/anyOf/0/type",keyword:"type",params:{type: "number"},message:"must be number"};
+if(!valid82){
+const err199 = {instancePath:instancePath+"/duration",schemaPath:"#/definitions/duration/anyOf",keyword:"anyOf",params:{},message:"must match a schema in anyOf"};
 if(vErrors === null){
 vErrors = [err199];
 }
@@ -3817,50 +3821,11 @@ vErrors.push(err199);
 }
 errors++;
 }
-var _valid15 = _errs233 === errors;
-valid83 = valid83 || _valid15;
-if(!valid83){
-const _errs235 = errors;
-if(typeof data53 === "string"){
-if(!pattern0.test(data53)){
-const err200 = {instancePath:instancePath+"/duration",schemaPath:"#/definitions/duration/anyOf/1/pattern",keyword:"pattern",params:{pattern: "^\\s*[0-9]+(\\.[0-9]+)?\\s*(ms|s|m|h)?\\s*$"},message:"must match pattern \""+"^\\s*[0-9]+(\\.[0-9]+)?\\s*(ms|s|m|h)?\\s*$"+"\""};
-if(vErrors === null){
-vErrors = [err200];
-}
 else {
-vErrors.push(err200);
-}
-errors++;
-}
-}
-else {
-const err201 = {instancePath:instancePath+"/duration",schemaPath:"#/definitions/duration/anyOf/1/type",keyword:"type",params:{type: "string"},message:"must be string"};
-if(vErrors === null){
-vErrors = [err201];
-}
-else {
-vErrors.push(err201);
-}
-errors++;
-}
-var _valid15 = _errs235 === errors;
-valid83 = valid83 || _valid15;
-}
-if(!valid83){
-const err202 = {instancePath:instancePath+"/duration",schemaPath:"#/definitions/duration/anyOf",keyword:"anyOf",params:{},message:"must match a schema in anyOf"};
-if(vErrors === null){
-vErrors = [err202];
-}
-else {
-vErrors.push(err202);
-}
-errors++;
-}
-else {
-errors = _errs232;
+errors = _errs229;
 if(vErrors !== null){
-if(_errs232){
-vErrors.length = _errs232;
+if(_errs229){
+vErrors.length = _errs229;
 }
 else {
 vErrors = null;
@@ -3870,7 +3835,43 @@ vErrors = null;
 }
 }
 else {
-const err203 = {instancePath,schemaPath:"#/oneOf/12/type",keyword:"type",params:{type: "object"},message:"must be object"};
+const err200 = {instancePath,schemaPath:"#/oneOf/12/type",keyword:"type",params:{type: "object"},message:"must be object"};
+if(vErrors === null){
+vErrors = [err200];
+}
+else {
+vErrors.push(err200);
+}
+errors++;
+}
+}
+else if(tag0 === "mark"){
+if(data && typeof data == "object" && !Array.isArray(data)){
+if(data.op === undefined){
+const err201 = {instancePath,schemaPath:"#/oneOf/13/required",keyword:"required",params:{missingProperty: "op"},message:"must have required property '"+"op"+"'"};
+if(vErrors === null){
+vErrors = [err201];
+}
+else {
+vErrors.push(err201);
+}
+errors++;
+}
+for(const key13 in data){
+if(!((key13 === "op") || (key13 === "label"))){
+const err202 = {instancePath,schemaPath:"#/oneOf/13/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key13},message:"must NOT have additional properties"};
+if(vErrors === null){
+vErrors = [err202];
+}
+else {
+vErrors.push(err202);
+}
+errors++;
+}
+}
+if(data.op !== undefined){
+if("mark" !== data.op){
+const err203 = {instancePath:instancePath+"/op",schemaPath:"#/oneOf/13/properties/op/const",keyword:"const",params:{allowedValue: "mark"},message:"must be equal to constant"};
 if(vErrors === null){
 vErrors = [err203];
 }
@@ -3880,10 +3881,11 @@ vErrors.push(err203);
 errors++;
 }
 }
-else if(tag0 === "mark"){
-if(data && typeof data == "object" && !Array.isArray(data)){
-if(data.op === undefined){
-const err204 = {instancePath,schemaPath:"#/oneOf/13/required",keyword:"required",params:{missingProperty: "op"},message:"must have required property '"+"op"+"'"};
+if(data.label !== undefined){
+let data54 = data.label;
+if(typeof data54 === "string"){
+if(data54.length > 200){
+const err204 = {instancePath:instancePath+"/label",schemaPath:"#/definitions/label/maxLength",keyword:"maxLength",params:{limit: 200},message:"must NOT have more than 200 characters"};
 if(vErrors === null){
 vErrors = [err204];
 }
@@ -3892,9 +3894,9 @@ vErrors.push(err204);
 }
 errors++;
 }
-for(const key13 in data){
-if(!((key13 === "op") || (key13 === "label"))){
-const err205 = {instancePath,schemaPath:"#/oneOf/13/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key13},message:"must NOT have additional properties"};
+}
+else {
+const err205 = {instancePath:instancePath+"/label",schemaPath:"#/definitions/label/type",keyword:"type",params:{type: "string"},message:"must be string"};
 if(vErrors === null){
 vErrors = [err205];
 }
@@ -3904,9 +3906,9 @@ vErrors.push(err205);
 errors++;
 }
 }
-if(data.op !== undefined){
-if("mark" !== data.op){
-const err206 = {instancePath:instancePath+"/op",schemaPath:"#/oneOf/13/properties/op/const",keyword:"const",params:{allowedValue: "mark"},message:"must be equal to constant"};
+}
+else {
+const err206 = {instancePath,schemaPath:"#/oneOf/13/type",keyword:"type",params:{type: "object"},message:"must be object"};
 if(vErrors === null){
 vErrors = [err206];
 }
@@ -3916,11 +3918,10 @@ vErrors.push(err206);
 errors++;
 }
 }
-if(data.label !== undefined){
-let data55 = data.label;
-if(typeof data55 === "string"){
-if(data55.length > 200){
-const err207 = {instancePath:instancePath+"/label",schemaPath:"#/definitions/label/maxLength",keyword:"maxLength",params:{limit: 200},message:"must NOT have more than 200 characters"};
+else if(tag0 === "repeat"){
+if(data && typeof data == "object" && !Array.isArray(data)){
+if(data.op === undefined){
+const err207 = {instancePath,schemaPath:"#/oneOf/14/required",keyword:"required",params:{missingProperty: "op"},message:"must have required property '"+"op"+"'"};
 if(vErrors === null){
 vErrors = [err207];
 }
@@ -3929,9 +3930,8 @@ vErrors.push(err207);
 }
 errors++;
 }
-}
-else {
-const err208 = {instancePath:instancePath+"/label",schemaPath:"#/definitions/label/type",keyword:"type",params:{type: "string"},message:"must be string"};
+if(data.count === undefined){
+const err208 = {instancePath,schemaPath:"#/oneOf/14/required",keyword:"required",params:{missingProperty: "count"},message:"must have required property '"+"count"+"'"};
 if(vErrors === null){
 vErrors = [err208];
 }
@@ -3940,10 +3940,8 @@ vErrors.push(err208);
 }
 errors++;
 }
-}
-}
-else {
-const err209 = {instancePath,schemaPath:"#/oneOf/13/type",keyword:"type",params:{type: "object"},message:"must be object"};
+if(data.steps === undefined){
+const err209 = {instancePath,schemaPath:"#/oneOf/14/required",keyword:"required",params:{missingProperty: "steps"},message:"must have required property '"+"steps"+"'"};
 if(vErrors === null){
 vErrors = [err209];
 }
@@ -3952,11 +3950,9 @@ vErrors.push(err209);
 }
 errors++;
 }
-}
-else if(tag0 === "repeat"){
-if(data && typeof data == "object" && !Array.isArray(data)){
-if(data.op === undefined){
-const err210 = {instancePath,schemaPath:"#/oneOf/14/required",keyword:"required",params:{missingProperty: "op"},message:"must have required property '"+"op"+"'"};
+for(const key14 in data){
+if(!((((key14 === "op") || (key14 === "label")) || (key14 === "count")) || (key14 === "steps"))){
+const err210 = {instancePath,schemaPath:"#/oneOf/14/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key14},message:"must NOT have additional properties"};
 if(vErrors === null){
 vErrors = [err210];
 }
@@ -3965,8 +3961,10 @@ vErrors.push(err210);
 }
 errors++;
 }
-if(data.count === undefined){
-const err211 = {instancePath,schemaPath:"#/oneOf/14/required",keyword:"required",params:{missingProperty: "count"},message:"must have required property '"+"count"+"'"};
+}
+if(data.op !== undefined){
+if("repeat" !== data.op){
+const err211 = {instancePath:instancePath+"/op",schemaPath:"#/oneOf/14/properties/op/const",keyword:"const",params:{allowedValue: "repeat"},message:"must be equal to constant"};
 if(vErrors === null){
 vErrors = [err211];
 }
@@ -3975,8 +3973,12 @@ vErrors.push(err211);
 }
 errors++;
 }
-if(data.steps === undefined){
-const err212 = {instancePath,schemaPath:"#/oneOf/14/required",keyword:"required",params:{missingProperty: "steps"},message:"must have required property '"+"steps"+"'"};
+}
+if(data.label !== undefined){
+let data56 = data.label;
+if(typeof data56 === "string"){
+if(data56.length > 200){
+const err212 = {instancePath:instancePath+"/label",schemaPath:"#/definitions/label/maxLength",keyword:"maxLength",params:{limit: 200},message:"must NOT have more than 200 characters"};
 if(vErrors === null){
 vErrors = [err212];
 }
@@ -3985,9 +3987,9 @@ vErrors.push(err212);
 }
 errors++;
 }
-for(const key14 in data){
-if(!((((key14 === "op") || (key14 === "label")) || (key14 === "count")) || (key14 === "steps"))){
-const err213 = {instancePath,schemaPath:"#/oneOf/14/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key14},message:"must NOT have additional properties"};
+}
+else {
+const err213 = {instancePath:instancePath+"/label",schemaPath:"#/definitions/label/type",keyword:"type",params:{type: "string"},message:"must be string"};
 if(vErrors === null){
 vErrors = [err213];
 }
@@ -3997,9 +3999,10 @@ vErrors.push(err213);
 errors++;
 }
 }
-if(data.op !== undefined){
-if("repeat" !== data.op){
-const err214 = {instancePath:instancePath+"/op",schemaPath:"#/oneOf/14/properties/op/const",keyword:"const",params:{allowedValue: "repeat"},message:"must be equal to constant"};
+if(data.count !== undefined){
+let data57 = data.count;
+if(!(((typeof data57 == "number") && (!(data57 % 1) && !isNaN(data57))) && (isFinite(data57)))){
+const err214 = {instancePath:instancePath+"/count",schemaPath:"#/definitions/count/type",keyword:"type",params:{type: "integer"},message:"must be integer"};
 if(vErrors === null){
 vErrors = [err214];
 }
@@ -4008,12 +4011,9 @@ vErrors.push(err214);
 }
 errors++;
 }
-}
-if(data.label !== undefined){
-let data57 = data.label;
-if(typeof data57 === "string"){
-if(data57.length > 200){
-const err215 = {instancePath:instancePath+"/label",schemaPath:"#/definitions/label/maxLength",keyword:"maxLength",params:{limit: 200},message:"must NOT have more than 200 characters"};
+if((typeof data57 == "number") && (isFinite(data57))){
+if(data57 > 1000000 || isNaN(data57)){
+const err215 = {instancePath:instancePath+"/count",schemaPath:"#/definitions/count/maximum",keyword:"maximum",params:{comparison: "<=", limit: 1000000},message:"must be <= 1000000"};
 if(vErrors === null){
 vErrors = [err215];
 }
@@ -4022,9 +4022,8 @@ vErrors.push(err215);
 }
 errors++;
 }
-}
-else {
-const err216 = {instancePath:instancePath+"/label",schemaPath:"#/definitions/label/type",keyword:"type",params:{type: "string"},message:"must be string"};
+if(data57 < 1 || isNaN(data57)){
+const err216 = {instancePath:instancePath+"/count",schemaPath:"#/definitions/count/minimum",keyword:"minimum",params:{comparison: ">=", limit: 1},message:"must be >= 1"};
 if(vErrors === null){
 vErrors = [err216];
 }
@@ -4034,10 +4033,12 @@ vErrors.push(err216);
 errors++;
 }
 }
-if(data.count !== undefined){
-let data58 = data.count;
-if(!(((typeof data58 == "number") && (!(data58 % 1) && !isNaN(data58))) && (isFinite(data58)))){
-const err217 = {instancePath:instancePath+"/count",schemaPath:"#/definitions/count/type",keyword:"type",params:{type: "integer"},message:"must be integer"};
+}
+if(data.steps !== undefined){
+let data58 = data.steps;
+if(Array.isArray(data58)){
+if(data58.length > 10000){
+const err217 = {instancePath:instancePath+"/steps",schemaPath:"#/oneOf/14/properties/steps/maxItems",keyword:"maxItems",params:{limit: 10000},message:"must NOT have more than 10000 items"};
 if(vErrors === null){
 vErrors = [err217];
 }
@@ -4046,9 +4047,8 @@ vErrors.push(err217);
 }
 errors++;
 }
-if((typeof data58 == "number") && (isFinite(data58))){
-if(data58 > 1000000 || isNaN(data58)){
-const err218 = {instancePath:instancePath+"/count",schemaPath:"#/definitions/count/maximum",keyword:"maximum",params:{comparison: "<=", limit: 1000000},message:"must be <= 1000000"};
+if(data58.length < 1){
+const err218 = {instancePath:instancePath+"/steps",schemaPath:"#/oneOf/14/properties/steps/minItems",keyword:"minItems",params:{limit: 1},message:"must NOT have fewer than 1 items"};
 if(vErrors === null){
 vErrors = [err218];
 }
@@ -4057,8 +4057,16 @@ vErrors.push(err218);
 }
 errors++;
 }
-if(data58 < 1 || isNaN(data58)){
-const err219 = {instancePath:instancePath+"/count",schemaPath:"#/definitions/count/minimum",keyword:"minimum",params:{comparison: ">=", limit: 1},message:"must be >= 1"};
+const len4 = data58.length;
+for(let i4=0; i4<len4; i4++){
+if(!(wrapper0.validate(data58[i4], {instancePath:instancePath+"/steps/" + i4,parentData:data58,parentDataProperty:i4,rootData}))){
+vErrors = vErrors === null ? wrapper0.validate.errors : vErrors.concat(wrapper0.validate.errors);
+errors = vErrors.length;
+}
+}
+}
+else {
+const err219 = {instancePath:instancePath+"/steps",schemaPath:"#/oneOf/14/properties/steps/type",keyword:"type",params:{type: "array"},message:"must be array"};
 if(vErrors === null){
 vErrors = [err219];
 }
@@ -4069,11 +4077,8 @@ errors++;
 }
 }
 }
-if(data.steps !== undefined){
-let data59 = data.steps;
-if(Array.isArray(data59)){
-if(data59.length > 10000){
-const err220 = {instancePath:instancePath+"/steps",schemaPath:"#/oneOf/14/properties/steps/maxItems",keyword:"maxItems",params:{limit: 10000},message:"must NOT have more than 10000 items"};
+else {
+const err220 = {instancePath,schemaPath:"#/oneOf/14/type",keyword:"type",params:{type: "object"},message:"must be object"};
 if(vErrors === null){
 vErrors = [err220];
 }
@@ -4082,8 +4087,11 @@ vErrors.push(err220);
 }
 errors++;
 }
-if(data59.length < 1){
-const err221 = {instancePath:instancePath+"/steps",schemaPath:"#/oneOf/14/properties/steps/minItems",keyword:"minItems",params:{limit: 1},message:"must NOT have fewer than 1 items"};
+}
+else if(tag0 === "soak"){
+if(data && typeof data == "object" && !Array.isArray(data)){
+if(data.op === undefined){
+const err221 = {instancePath,schemaPath:"#/oneOf/15/required",keyword:"required",params:{missingProperty: "op"},message:"must have required property '"+"op"+"'"};
 if(vErrors === null){
 vErrors = [err221];
 }
@@ -4092,16 +4100,8 @@ vErrors.push(err221);
 }
 errors++;
 }
-const len4 = data59.length;
-for(let i4=0; i4<len4; i4++){
-if(!(wrapper0.validate(data59[i4], {instancePath:instancePath+"/steps/" + i4,parentData:data59,parentDataProperty:i4,rootData}))){
-vErrors = vErrors === null ? wrapper0.validate.errors : vErrors.concat(wrapper0.validate.errors);
-errors = vErrors.length;
-}
-}
-}
-else {
-const err222 = {instancePath:instancePath+"/steps",schemaPath:"#/oneOf/14/properties/steps/type",keyword:"type",params:{type: "array"},message:"must be array"};
+if(data.device === undefined){
+const err222 = {instancePath,schemaPath:"#/oneOf/15/required",keyword:"required",params:{missingProperty: "device"},message:"must have required property '"+"device"+"'"};
 if(vErrors === null){
 vErrors = [err222];
 }
@@ -4110,10 +4110,8 @@ vErrors.push(err222);
 }
 errors++;
 }
-}
-}
-else {
-const err223 = {instancePath,schemaPath:"#/oneOf/14/type",keyword:"type",params:{type: "object"},message:"must be object"};
+if(data.count === undefined){
+const err223 = {instancePath,schemaPath:"#/oneOf/15/required",keyword:"required",params:{missingProperty: "count"},message:"must have required property '"+"count"+"'"};
 if(vErrors === null){
 vErrors = [err223];
 }
@@ -4122,11 +4120,8 @@ vErrors.push(err223);
 }
 errors++;
 }
-}
-else if(tag0 === "soak"){
-if(data && typeof data == "object" && !Array.isArray(data)){
-if(data.op === undefined){
-const err224 = {instancePath,schemaPath:"#/oneOf/15/required",keyword:"required",params:{missingProperty: "op"},message:"must have required property '"+"op"+"'"};
+if(data.min === undefined){
+const err224 = {instancePath,schemaPath:"#/oneOf/15/required",keyword:"required",params:{missingProperty: "min"},message:"must have required property '"+"min"+"'"};
 if(vErrors === null){
 vErrors = [err224];
 }
@@ -4135,8 +4130,8 @@ vErrors.push(err224);
 }
 errors++;
 }
-if(data.device === undefined){
-const err225 = {instancePath,schemaPath:"#/oneOf/15/required",keyword:"required",params:{missingProperty: "device"},message:"must have required property '"+"device"+"'"};
+if(data.max === undefined){
+const err225 = {instancePath,schemaPath:"#/oneOf/15/required",keyword:"required",params:{missingProperty: "max"},message:"must have required property '"+"max"+"'"};
 if(vErrors === null){
 vErrors = [err225];
 }
@@ -4145,8 +4140,9 @@ vErrors.push(err225);
 }
 errors++;
 }
-if(data.count === undefined){
-const err226 = {instancePath,schemaPath:"#/oneOf/15/required",keyword:"required",params:{missingProperty: "count"},message:"must have required property '"+"count"+"'"};
+for(const key15 in data){
+if(!(((((((key15 === "op") || (key15 === "label")) || (key15 === "device")) || (key15 === "count")) || (key15 === "min")) || (key15 === "max")) || (key15 === "granularity"))){
+const err226 = {instancePath,schemaPath:"#/oneOf/15/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key15},message:"must NOT have additional properties"};
 if(vErrors === null){
 vErrors = [err226];
 }
@@ -4155,8 +4151,10 @@ vErrors.push(err226);
 }
 errors++;
 }
-if(data.min === undefined){
-const err227 = {instancePath,schemaPath:"#/oneOf/15/required",keyword:"required",params:{missingProperty: "min"},message:"must have required property '"+"min"+"'"};
+}
+if(data.op !== undefined){
+if("soak" !== data.op){
+const err227 = {instancePath:instancePath+"/op",schemaPath:"#/oneOf/15/properties/op/const",keyword:"const",params:{allowedValue: "soak"},message:"must be equal to constant"};
 if(vErrors === null){
 vErrors = [err227];
 }
@@ -4165,8 +4163,12 @@ vErrors.push(err227);
 }
 errors++;
 }
-if(data.max === undefined){
-const err228 = {instancePath,schemaPath:"#/oneOf/15/required",keyword:"required",params:{missingProperty: "max"},message:"must have required property '"+"max"+"'"};
+}
+if(data.label !== undefined){
+let data61 = data.label;
+if(typeof data61 === "string"){
+if(data61.length > 200){
+const err228 = {instancePath:instancePath+"/label",schemaPath:"#/definitions/label/maxLength",keyword:"maxLength",params:{limit: 200},message:"must NOT have more than 200 characters"};
 if(vErrors === null){
 vErrors = [err228];
 }
@@ -4175,9 +4177,9 @@ vErrors.push(err228);
 }
 errors++;
 }
-for(const key15 in data){
-if(!(((((((key15 === "op") || (key15 === "label")) || (key15 === "device")) || (key15 === "count")) || (key15 === "min")) || (key15 === "max")) || (key15 === "granularity"))){
-const err229 = {instancePath,schemaPath:"#/oneOf/15/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key15},message:"must NOT have additional properties"};
+}
+else {
+const err229 = {instancePath:instancePath+"/label",schemaPath:"#/definitions/label/type",keyword:"type",params:{type: "string"},message:"must be string"};
 if(vErrors === null){
 vErrors = [err229];
 }
@@ -4187,9 +4189,11 @@ vErrors.push(err229);
 errors++;
 }
 }
-if(data.op !== undefined){
-if("soak" !== data.op){
-const err230 = {instancePath:instancePath+"/op",schemaPath:"#/oneOf/15/properties/op/const",keyword:"const",params:{allowedValue: "soak"},message:"must be equal to constant"};
+if(data.device !== undefined){
+let data62 = data.device;
+if(typeof data62 === "string"){
+if(!pattern5.test(data62)){
+const err230 = {instancePath:instancePath+"/device",schemaPath:"#/definitions/deviceId/pattern",keyword:"pattern",params:{pattern: "^[A-Za-z0-9_][A-Za-z0-9_.-]{0,63}$"},message:"must match pattern \""+"^[A-Za-z0-9_][A-Za-z0-9_.-]{0,63}$"+"\""};
 if(vErrors === null){
 vErrors = [err230];
 }
@@ -4199,11 +4203,8 @@ vErrors.push(err230);
 errors++;
 }
 }
-if(data.label !== undefined){
-let data62 = data.label;
-if(typeof data62 === "string"){
-if(data62.length > 200){
-const err231 = {instancePath:instancePath+"/label",schemaPath:"#/definitions/label/maxLength",keyword:"maxLength",params:{limit: 200},message:"must NOT have more than 200 characters"};
+else {
+const err231 = {instancePath:instancePath+"/device",schemaPath:"#/definitions/deviceId/type",keyword:"type",params:{type: "string"},message:"must be string"};
 if(vErrors === null){
 vErrors = [err231];
 }
@@ -4213,8 +4214,10 @@ vErrors.push(err231);
 errors++;
 }
 }
-else {
-const err232 = {instancePath:instancePath+"/label",schemaPath:"#/definitions/label/type",keyword:"type",params:{type: "string"},message:"must be string"};
+if(data.count !== undefined){
+let data63 = data.count;
+if(!(((typeof data63 == "number") && (!(data63 % 1) && !isNaN(data63))) && (isFinite(data63)))){
+const err232 = {instancePath:instancePath+"/count",schemaPath:"#/definitions/count/type",keyword:"type",params:{type: "integer"},message:"must be integer"};
 if(vErrors === null){
 vErrors = [err232];
 }
@@ -4223,12 +4226,9 @@ vErrors.push(err232);
 }
 errors++;
 }
-}
-if(data.device !== undefined){
-let data63 = data.device;
-if(typeof data63 === "string"){
-if(!pattern4.test(data63)){
-const err233 = {instancePath:instancePath+"/device",schemaPath:"#/definitions/deviceId/pattern",keyword:"pattern",params:{pattern: "^[A-Za-z0-9_][A-Za-z0-9_.-]{0,63}$"},message:"must match pattern \""+"^[A-Za-z0-9_][A-Za-z0-9_.-]{0,63}$"+"\""};
+if((typeof data63 == "number") && (isFinite(data63))){
+if(data63 > 1000000 || isNaN(data63)){
+const err233 = {instancePath:instancePath+"/count",schemaPath:"#/definitions/count/maximum",keyword:"maximum",params:{comparison: "<=", limit: 1000000},message:"must be <= 1000000"};
 if(vErrors === null){
 vErrors = [err233];
 }
@@ -4237,9 +4237,8 @@ vErrors.push(err233);
 }
 errors++;
 }
-}
-else {
-const err234 = {instancePath:instancePath+"/device",schemaPath:"#/definitions/deviceId/type",keyword:"type",params:{type: "string"},message:"must be string"};
+if(data63 < 1 || isNaN(data63)){
+const err234 = {instancePath:instancePath+"/count",schemaPath:"#/definitions/count/minimum",keyword:"minimum",params:{comparison: ">=", limit: 1},message:"must be >= 1"};
 if(vErrors === null){
 vErrors = [err234];
 }
@@ -4249,10 +4248,14 @@ vErrors.push(err234);
 errors++;
 }
 }
-if(data.count !== undefined){
-let data64 = data.count;
+}
+if(data.min !== undefined){
+let data64 = data.min;
+const _errs269 = errors;
+let valid98 = false;
+const _errs270 = errors;
 if(!(((typeof data64 == "number") && (!(data64 % 1) && !isNaN(data64))) && (isFinite(data64)))){
-const err235 = {instancePath:instancePath+"/count",schemaPath:"#/definitions/count/type",keyword:"type",params:{type: "integer"},message:"must be integer"};
+const err235 = {instancePath:instancePath+"/min",schemaPath:"#/definitions/size/anyOf/0/type",keyword:"type",params:{type: "integer"},message:"must be integer"};
 if(vErrors === null){
 vErrors = [err235];
 }
@@ -4262,8 +4265,8 @@ vErrors.push(err235);
 errors++;
 }
 if((typeof data64 == "number") && (isFinite(data64))){
-if(data64 > 1000000 || isNaN(data64)){
-const err236 = {instancePath:instancePath+"/count",schemaPath:"#/definitions/count/maximum",keyword:"maximum",params:{comparison: "<=", limit: 1000000},message:"must be <= 1000000"};
+if(data64 < 0 || isNaN(data64)){
+const err236 = {instancePath:instancePath+"/min",schemaPath:"#/definitions/size/anyOf/0/minimum",keyword:"minimum",params:{comparison: ">=", limit: 0},message:"must be >= 0"};
 if(vErrors === null){
 vErrors = [err236];
 }
@@ -4272,8 +4275,14 @@ vErrors.push(err236);
 }
 errors++;
 }
-if(data64 < 1 || isNaN(data64)){
-const err237 = {instancePath:instancePath+"/count",schemaPath:"#/definitions/count/minimum",keyword:"minimum",params:{comparison: ">=", limit: 1},message:"must be >= 1"};
+}
+var _valid16 = _errs270 === errors;
+valid98 = valid98 || _valid16;
+if(!valid98){
+const _errs272 = errors;
+if(typeof data64 === "string"){
+if(!pattern1.test(data64)){
+const err237 = {instancePath:instancePath+"/min",schemaPath:"#/definitions/size/anyOf/1/pattern",keyword:"pattern",params:{pattern: "^\\s*(0x[0-9a-fA-F]{1,16}|[0-9]{1,20})\\s*([KMGTPkmgtp]?)([iI]?[bB])?\\s*$"},message:"must match pattern \""+"^\\s*(0x[0-9a-fA-F]{1,16}|[0-9]{1,20})\\s*([KMGTPkmgtp]?)([iI]?[bB])?\\s*$"+"\""};
 if(vErrors === null){
 vErrors = [err237];
 }
@@ -4283,14 +4292,8 @@ vErrors.push(err237);
 errors++;
 }
 }
-}
-if(data.min !== undefined){
-let data65 = data.min;
-const _errs272 = errors;
-let valid99 = false;
-const _errs273 = errors;
-if(!(((typeof data65 == "number") && (!(data65 % 1) && !isNaN(data65))) && (isFinite(data65)))){
-const err238 = {instancePath:instancePath+"/min",schemaPath:"#/definitions/size/anyOf/0/type",keyword:"type",params:{type: "integer"},message:"must be integer"};
+else {
+const err238 = {instancePath:instancePath+"/min",schemaPath:"#/definitions/size/anyOf/1/type",keyword:"type",params:{type: "string"},message:"must be string"};
 if(vErrors === null){
 vErrors = [err238];
 }
@@ -4299,9 +4302,11 @@ vErrors.push(err238);
 }
 errors++;
 }
-if((typeof data65 == "number") && (isFinite(data65))){
-if(data65 < 0 || isNaN(data65)){
-const err239 = {instancePath:instancePath+"/min",schemaPath:"#/definitions/size/anyOf/0/minimum",keyword:"minimum",params:{comparison: ">=", limit: 0},message:"must be >= 0"};
+var _valid16 = _errs272 === errors;
+valid98 = valid98 || _valid16;
+}
+if(!valid98){
+const err239 = {instancePath:instancePath+"/min",schemaPath:"#/definitions/size/anyOf",keyword:"anyOf",params:{},message:"must match a schema in anyOf"};
 if(vErrors === null){
 vErrors = [err239];
 }
@@ -4310,51 +4315,11 @@ vErrors.push(err239);
 }
 errors++;
 }
-}
-var _valid16 = _errs273 === errors;
-valid99 = valid99 || _valid16;
-if(!valid99){
-const _errs275 = errors;
-if(typeof data65 === "string"){
-if(!pattern1.test(data65)){
-const err240 = {instancePath:instancePath+"/min",schemaPath:"#/definitions/size/anyOf/1/pattern",keyword:"pattern",params:{pattern: "^\\s*(0x[0-9a-fA-F]{1,16}|[0-9]{1,20})\\s*([KMGTPkmgtp]?)([iI]?[bB])?\\s*$"},message:"must match pattern \""+"^\\s*(0x[0-9a-fA-F]{1,16}|[0-9]{1,20})\\s*([KMGTPkmgtp]?)([iI]?[bB])?\\s*$"+"\""};
-if(vErrors === null){
-vErrors = [err240];
-}
 else {
-vErrors.push(err240);
-}
-errors++;
-}
-}
-else {
-const err241 = {instancePath:instancePath+"/min",schemaPath:"#/definitions/size/anyOf/1/type",keyword:"type",params:{type: "string"},message:"must be string"};
-if(vErrors === null){
-vErrors = [err241];
-}
-else {
-vErrors.push(err241);
-}
-errors++;
-}
-var _valid16 = _errs275 === errors;
-valid99 = valid99 || _valid16;
-}
-if(!valid99){
-const err242 = {instancePath:instancePath+"/min",schemaPath:"#/definitions/size/anyOf",keyword:"anyOf",params:{},message:"must match a schema in anyOf"};
-if(vErrors === null){
-vErrors = [err242];
-}
-else {
-vErrors.push(err242);
-}
-errors++;
-}
-else {
-errors = _errs272;
+errors = _errs269;
 if(vErrors !== null){
-if(_errs272){
-vErrors.length = _errs272;
+if(_errs269){
+vErrors.length = _errs269;
 }
 else {
 vErrors = null;
@@ -4363,12 +4328,50 @@ vErrors = null;
 }
 }
 if(data.max !== undefined){
-let data66 = data.max;
+let data65 = data.max;
+const _errs276 = errors;
+let valid100 = false;
+const _errs277 = errors;
+if(!(((typeof data65 == "number") && (!(data65 % 1) && !isNaN(data65))) && (isFinite(data65)))){
+const err240 = {instancePath:instancePath+"/max",schemaPath:"#/definitions/size/anyOf/0/type",keyword:"type",params:{type: "integer"},message:"must be integer"};
+if(vErrors === null){
+vErrors = [err240];
+}
+else {
+vErrors.push(err240);
+}
+errors++;
+}
+if((typeof data65 == "number") && (isFinite(data65))){
+if(data65 < 0 || isNaN(data65)){
+const err241 = {instancePath:instancePath+"/max",schemaPath:"#/definitions/size/anyOf/0/minimum",keyword:"minimum",params:{comparison: ">=", limit: 0},message:"must be >= 0"};
+if(vErrors === null){
+vErrors = [err241];
+}
+else {
+vErrors.push(err241);
+}
+errors++;
+}
+}
+var _valid17 = _errs277 === errors;
+valid100 = valid100 || _valid17;
+if(!valid100){
 const _errs279 = errors;
-let valid101 = false;
-const _errs280 = errors;
-if(!(((typeof data66 == "number") && (!(data66 % 1) && !isNaN(data66))) && (isFinite(data66)))){
-const err243 = {instancePath:instancePath+"/max",schemaPath:"#/definitions/size/anyOf/0/type",keyword:"type",params:{type: "integer"},message:"must be integer"};
+if(typeof data65 === "string"){
+if(!pattern1.test(data65)){
+const err242 = {instancePath:instancePath+"/max",schemaPath:"#/definitions/size/anyOf/1/pattern",keyword:"pattern",params:{pattern: "^\\s*(0x[0-9a-fA-F]{1,16}|[0-9]{1,20})\\s*([KMGTPkmgtp]?)([iI]?[bB])?\\s*$"},message:"must match pattern \""+"^\\s*(0x[0-9a-fA-F]{1,16}|[0-9]{1,20})\\s*([KMGTPkmgtp]?)([iI]?[bB])?\\s*$"+"\""};
+if(vErrors === null){
+vErrors = [err242];
+}
+else {
+vErrors.push(err242);
+}
+errors++;
+}
+}
+else {
+const err243 = {instancePath:instancePath+"/max",schemaPath:"#/definitions/size/anyOf/1/type",keyword:"type",params:{type: "string"},message:"must be string"};
 if(vErrors === null){
 vErrors = [err243];
 }
@@ -4377,9 +4380,11 @@ vErrors.push(err243);
 }
 errors++;
 }
-if((typeof data66 == "number") && (isFinite(data66))){
-if(data66 < 0 || isNaN(data66)){
-const err244 = {instancePath:instancePath+"/max",schemaPath:"#/definitions/size/anyOf/0/minimum",keyword:"minimum",params:{comparison: ">=", limit: 0},message:"must be >= 0"};
+var _valid17 = _errs279 === errors;
+valid100 = valid100 || _valid17;
+}
+if(!valid100){
+const err244 = {instancePath:instancePath+"/max",schemaPath:"#/definitions/size/anyOf",keyword:"anyOf",params:{},message:"must match a schema in anyOf"};
 if(vErrors === null){
 vErrors = [err244];
 }
@@ -4388,51 +4393,11 @@ vErrors.push(err244);
 }
 errors++;
 }
-}
-var _valid17 = _errs280 === errors;
-valid101 = valid101 || _valid17;
-if(!valid101){
-const _errs282 = errors;
-if(typeof data66 === "string"){
-if(!pattern1.test(data66)){
-const err245 = {instancePath:instancePath+"/max",schemaPath:"#/definitions/size/anyOf/1/pattern",keyword:"pattern",params:{pattern: "^\\s*(0x[0-9a-fA-F]{1,16}|[0-9]{1,20})\\s*([KMGTPkmgtp]?)([iI]?[bB])?\\s*$"},message:"must match pattern \""+"^\\s*(0x[0-9a-fA-F]{1,16}|[0-9]{1,20})\\s*([KMGTPkmgtp]?)([iI]?[bB])?\\s*$"+"\""};
-if(vErrors === null){
-vErrors = [err245];
-}
 else {
-vErrors.push(err245);
-}
-errors++;
-}
-}
-else {
-const err246 = {instancePath:instancePath+"/max",schemaPath:"#/definitions/size/anyOf/1/type",keyword:"type",params:{type: "string"},message:"must be string"};
-if(vErrors === null){
-vErrors = [err246];
-}
-else {
-vErrors.push(err246);
-}
-errors++;
-}
-var _valid17 = _errs282 === errors;
-valid101 = valid101 || _valid17;
-}
-if(!valid101){
-const err247 = {instancePath:instancePath+"/max",schemaPath:"#/definitions/size/anyOf",keyword:"anyOf",params:{},message:"must match a schema in anyOf"};
-if(vErrors === null){
-vErrors = [err247];
-}
-else {
-vErrors.push(err247);
-}
-errors++;
-}
-else {
-errors = _errs279;
+errors = _errs276;
 if(vErrors !== null){
-if(_errs279){
-vErrors.length = _errs279;
+if(_errs276){
+vErrors.length = _errs276;
 }
 else {
 vErrors = null;
@@ -4441,12 +4406,50 @@ vErrors = null;
 }
 }
 if(data.granularity !== undefined){
-let data67 = data.granularity;
+let data66 = data.granularity;
+const _errs283 = errors;
+let valid102 = false;
+const _errs284 = errors;
+if(!(((typeof data66 == "number") && (!(data66 % 1) && !isNaN(data66))) && (isFinite(data66)))){
+const err245 = {instancePath:instancePath+"/granularity",schemaPath:"#/definitions/size/anyOf/0/type",keyword:"type",params:{type: "integer"},message:"must be integer"};
+if(vErrors === null){
+vErrors = [err245];
+}
+else {
+vErrors.push(err245);
+}
+errors++;
+}
+if((typeof data66 == "number") && (isFinite(data66))){
+if(data66 < 0 || isNaN(data66)){
+const err246 = {instancePath:instancePath+"/granularity",schemaPath:"#/definitions/size/anyOf/0/minimum",keyword:"minimum",params:{comparison: ">=", limit: 0},message:"must be >= 0"};
+if(vErrors === null){
+vErrors = [err246];
+}
+else {
+vErrors.push(err246);
+}
+errors++;
+}
+}
+var _valid18 = _errs284 === errors;
+valid102 = valid102 || _valid18;
+if(!valid102){
 const _errs286 = errors;
-let valid103 = false;
-const _errs287 = errors;
-if(!(((typeof data67 == "number") && (!(data67 % 1) && !isNaN(data67))) && (isFinite(data67)))){
-const err248 = {instancePath:instancePath+"/granularity",schemaPath:"#/definitions/size/anyOf/0/type",keyword:"type",params:{type: "integer"},message:"must be integer"};
+if(typeof data66 === "string"){
+if(!pattern1.test(data66)){
+const err247 = {instancePath:instancePath+"/granularity",schemaPath:"#/definitions/size/anyOf/1/pattern",keyword:"pattern",params:{pattern: "^\\s*(0x[0-9a-fA-F]{1,16}|[0-9]{1,20})\\s*([KMGTPkmgtp]?)([iI]?[bB])?\\s*$"},message:"must match pattern \""+"^\\s*(0x[0-9a-fA-F]{1,16}|[0-9]{1,20})\\s*([KMGTPkmgtp]?)([iI]?[bB])?\\s*$"+"\""};
+if(vErrors === null){
+vErrors = [err247];
+}
+else {
+vErrors.push(err247);
+}
+errors++;
+}
+}
+else {
+const err248 = {instancePath:instancePath+"/granularity",schemaPath:"#/definitions/size/anyOf/1/type",keyword:"type",params:{type: "string"},message:"must be string"};
 if(vErrors === null){
 vErrors = [err248];
 }
@@ -4455,9 +4458,11 @@ vErrors.push(err248);
 }
 errors++;
 }
-if((typeof data67 == "number") && (isFinite(data67))){
-if(data67 < 0 || isNaN(data67)){
-const err249 = {instancePath:instancePath+"/granularity",schemaPath:"#/definitions/size/anyOf/0/minimum",keyword:"minimum",params:{comparison: ">=", limit: 0},message:"must be >= 0"};
+var _valid18 = _errs286 === errors;
+valid102 = valid102 || _valid18;
+}
+if(!valid102){
+const err249 = {instancePath:instancePath+"/granularity",schemaPath:"#/definitions/size/anyOf",keyword:"anyOf",params:{},message:"must match a schema in anyOf"};
 if(vErrors === null){
 vErrors = [err249];
 }
@@ -4466,14 +4471,21 @@ vErrors.push(err249);
 }
 errors++;
 }
+else {
+errors = _errs283;
+if(vErrors !== null){
+if(_errs283){
+vErrors.length = _errs283;
 }
-var _valid18 = _errs287 === errors;
-valid103 = valid103 || _valid18;
-if(!valid103){
-const _errs289 = errors;
-if(typeof data67 === "string"){
-if(!pattern1.test(data67)){
-const err250 = {instancePath:instancePath+"/granularity",schemaPath:"#/definitions/size/anyOf/1/pattern",keyword:"pattern",params:{pattern: "^\\s*(0x[0-9a-fA-F]{1,16}|[0-9]{1,20})\\s*([KMGTPkmgtp]?)([iI]?[bB])?\\s*$"},message:"must match pattern \""+"^\\s*(0x[0-9a-fA-F]{1,16}|[0-9]{1,20})\\s*([KMGTPkmgtp]?)([iI]?[bB])?\\s*$"+"\""};
+else {
+vErrors = null;
+}
+}
+}
+}
+}
+else {
+const err250 = {instancePath,schemaPath:"#/oneOf/15/type",keyword:"type",params:{type: "object"},message:"must be object"};
 if(vErrors === null){
 vErrors = [err250];
 }
@@ -4484,7 +4496,7 @@ errors++;
 }
 }
 else {
-const err251 = {instancePath:instancePath+"/granularity",schemaPath:"#/definitions/size/anyOf/1/type",keyword:"type",params:{type: "string"},message:"must be string"};
+const err251 = {instancePath,schemaPath:"#/discriminator",keyword:"discriminator",params:{error: "mapping", tag: "op", tagValue: tag0},message:"value of tag \"op\" must be in oneOf"};
 if(vErrors === null){
 vErrors = [err251];
 }
@@ -4493,11 +4505,9 @@ vErrors.push(err251);
 }
 errors++;
 }
-var _valid18 = _errs289 === errors;
-valid103 = valid103 || _valid18;
 }
-if(!valid103){
-const err252 = {instancePath:instancePath+"/granularity",schemaPath:"#/definitions/size/anyOf",keyword:"anyOf",params:{},message:"must match a schema in anyOf"};
+else {
+const err252 = {instancePath,schemaPath:"#/discriminator",keyword:"discriminator",params:{error: "tag", tag: "op", tagValue: tag0},message:"tag \"op\" must be string"};
 if(vErrors === null){
 vErrors = [err252];
 }
@@ -4506,59 +4516,14 @@ vErrors.push(err252);
 }
 errors++;
 }
-else {
-errors = _errs286;
-if(vErrors !== null){
-if(_errs286){
-vErrors.length = _errs286;
 }
 else {
-vErrors = null;
-}
-}
-}
-}
-}
-else {
-const err253 = {instancePath,schemaPath:"#/oneOf/15/type",keyword:"type",params:{type: "object"},message:"must be object"};
+const err253 = {instancePath,schemaPath:"#/type",keyword:"type",params:{type: "object"},message:"must be object"};
 if(vErrors === null){
 vErrors = [err253];
 }
 else {
 vErrors.push(err253);
-}
-errors++;
-}
-}
-else {
-const err254 = {instancePath,schemaPath:"#/discriminator",keyword:"discriminator",params:{error: "mapping", tag: "op", tagValue: tag0},message:"value of tag \"op\" must be in oneOf"};
-if(vErrors === null){
-vErrors = [err254];
-}
-else {
-vErrors.push(err254);
-}
-errors++;
-}
-}
-else {
-const err255 = {instancePath,schemaPath:"#/discriminator",keyword:"discriminator",params:{error: "tag", tag: "op", tagValue: tag0},message:"tag \"op\" must be string"};
-if(vErrors === null){
-vErrors = [err255];
-}
-else {
-vErrors.push(err255);
-}
-errors++;
-}
-}
-else {
-const err256 = {instancePath,schemaPath:"#/type",keyword:"type",params:{type: "object"},message:"must be object"};
-if(vErrors === null){
-vErrors = [err256];
-}
-else {
-vErrors.push(err256);
 }
 errors++;
 }
@@ -5459,7 +5424,7 @@ if(data7.kdump !== undefined){
 let data19 = data7.kdump;
 if(data19 && typeof data19 == "object" && !Array.isArray(data19)){
 for(const key5 in data19){
-if(!((key5 === "kexecTools") || (key5 === "loadPath"))){
+if(!(((key5 === "kexecTools") || (key5 === "loadPath")) || (key5 === "crashKernel"))){
 const err64 = {instancePath:instancePath+"/machine/kdump",schemaPath:"#/properties/machine/properties/kdump/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key5},message:"must NOT have additional properties"};
 if(vErrors === null){
 vErrors = [err64];
@@ -5508,9 +5473,13 @@ vErrors.push(err67);
 errors++;
 }
 }
-}
-else {
-const err68 = {instancePath:instancePath+"/machine/kdump",schemaPath:"#/properties/machine/properties/kdump/type",keyword:"type",params:{type: "object"},message:"must be object"};
+if(data19.crashKernel !== undefined){
+let data22 = data19.crashKernel;
+const _errs79 = errors;
+let valid16 = false;
+const _errs80 = errors;
+if(!(((typeof data22 == "number") && (!(data22 % 1) && !isNaN(data22))) && (isFinite(data22)))){
+const err68 = {instancePath:instancePath+"/machine/kdump/crashKernel",schemaPath:"#/definitions/size/anyOf/0/type",keyword:"type",params:{type: "integer"},message:"must be integer"};
 if(vErrors === null){
 vErrors = [err68];
 }
@@ -5519,10 +5488,9 @@ vErrors.push(err68);
 }
 errors++;
 }
-}
-}
-else {
-const err69 = {instancePath:instancePath+"/machine",schemaPath:"#/properties/machine/type",keyword:"type",params:{type: "object"},message:"must be object"};
+if((typeof data22 == "number") && (isFinite(data22))){
+if(data22 < 0 || isNaN(data22)){
+const err69 = {instancePath:instancePath+"/machine/kdump/crashKernel",schemaPath:"#/definitions/size/anyOf/0/minimum",keyword:"minimum",params:{comparison: ">=", limit: 0},message:"must be >= 0"};
 if(vErrors === null){
 vErrors = [err69];
 }
@@ -5532,11 +5500,13 @@ vErrors.push(err69);
 errors++;
 }
 }
-if(data.devices !== undefined){
-let data22 = data.devices;
-if(Array.isArray(data22)){
-if(data22.length > 64){
-const err70 = {instancePath:instancePath+"/devices",schemaPath:"#/properties/devices/maxItems",keyword:"maxItems",params:{limit: 64},message:"must NOT have more than 64 items"};
+var _valid6 = _errs80 === errors;
+valid16 = valid16 || _valid6;
+if(!valid16){
+const _errs82 = errors;
+if(typeof data22 === "string"){
+if(!pattern1.test(data22)){
+const err70 = {instancePath:instancePath+"/machine/kdump/crashKernel",schemaPath:"#/definitions/size/anyOf/1/pattern",keyword:"pattern",params:{pattern: "^\\s*(0x[0-9a-fA-F]{1,16}|[0-9]{1,20})\\s*([KMGTPkmgtp]?)([iI]?[bB])?\\s*$"},message:"must match pattern \""+"^\\s*(0x[0-9a-fA-F]{1,16}|[0-9]{1,20})\\s*([KMGTPkmgtp]?)([iI]?[bB])?\\s*$"+"\""};
 if(vErrors === null){
 vErrors = [err70];
 }
@@ -5545,16 +5515,9 @@ vErrors.push(err70);
 }
 errors++;
 }
-const len0 = data22.length;
-for(let i0=0; i0<len0; i0++){
-if(!(validate11(data22[i0], {instancePath:instancePath+"/devices/" + i0,parentData:data22,parentDataProperty:i0,rootData}))){
-vErrors = vErrors === null ? validate11.errors : vErrors.concat(validate11.errors);
-errors = vErrors.length;
-}
-}
 }
 else {
-const err71 = {instancePath:instancePath+"/devices",schemaPath:"#/properties/devices/type",keyword:"type",params:{type: "array"},message:"must be array"};
+const err71 = {instancePath:instancePath+"/machine/kdump/crashKernel",schemaPath:"#/definitions/size/anyOf/1/type",keyword:"type",params:{type: "string"},message:"must be string"};
 if(vErrors === null){
 vErrors = [err71];
 }
@@ -5563,12 +5526,11 @@ vErrors.push(err71);
 }
 errors++;
 }
+var _valid6 = _errs82 === errors;
+valid16 = valid16 || _valid6;
 }
-if(data.timeline !== undefined){
-let data24 = data.timeline;
-if(Array.isArray(data24)){
-if(data24.length > 10000){
-const err72 = {instancePath:instancePath+"/timeline",schemaPath:"#/properties/timeline/maxItems",keyword:"maxItems",params:{limit: 10000},message:"must NOT have more than 10000 items"};
+if(!valid16){
+const err72 = {instancePath:instancePath+"/machine/kdump/crashKernel",schemaPath:"#/definitions/size/anyOf",keyword:"anyOf",params:{},message:"must match a schema in anyOf"};
 if(vErrors === null){
 vErrors = [err72];
 }
@@ -5577,16 +5539,21 @@ vErrors.push(err72);
 }
 errors++;
 }
-const len1 = data24.length;
-for(let i1=0; i1<len1; i1++){
-if(!(validate13(data24[i1], {instancePath:instancePath+"/timeline/" + i1,parentData:data24,parentDataProperty:i1,rootData}))){
-vErrors = vErrors === null ? validate13.errors : vErrors.concat(validate13.errors);
-errors = vErrors.length;
+else {
+errors = _errs79;
+if(vErrors !== null){
+if(_errs79){
+vErrors.length = _errs79;
+}
+else {
+vErrors = null;
+}
+}
 }
 }
 }
 else {
-const err73 = {instancePath:instancePath+"/timeline",schemaPath:"#/properties/timeline/type",keyword:"type",params:{type: "array"},message:"must be array"};
+const err73 = {instancePath:instancePath+"/machine/kdump",schemaPath:"#/properties/machine/properties/kdump/type",keyword:"type",params:{type: "object"},message:"must be object"};
 if(vErrors === null){
 vErrors = [err73];
 }
@@ -5598,12 +5565,88 @@ errors++;
 }
 }
 else {
-const err74 = {instancePath,schemaPath:"#/type",keyword:"type",params:{type: "object"},message:"must be object"};
+const err74 = {instancePath:instancePath+"/machine",schemaPath:"#/properties/machine/type",keyword:"type",params:{type: "object"},message:"must be object"};
 if(vErrors === null){
 vErrors = [err74];
 }
 else {
 vErrors.push(err74);
+}
+errors++;
+}
+}
+if(data.devices !== undefined){
+let data23 = data.devices;
+if(Array.isArray(data23)){
+if(data23.length > 64){
+const err75 = {instancePath:instancePath+"/devices",schemaPath:"#/properties/devices/maxItems",keyword:"maxItems",params:{limit: 64},message:"must NOT have more than 64 items"};
+if(vErrors === null){
+vErrors = [err75];
+}
+else {
+vErrors.push(err75);
+}
+errors++;
+}
+const len0 = data23.length;
+for(let i0=0; i0<len0; i0++){
+if(!(validate11(data23[i0], {instancePath:instancePath+"/devices/" + i0,parentData:data23,parentDataProperty:i0,rootData}))){
+vErrors = vErrors === null ? validate11.errors : vErrors.concat(validate11.errors);
+errors = vErrors.length;
+}
+}
+}
+else {
+const err76 = {instancePath:instancePath+"/devices",schemaPath:"#/properties/devices/type",keyword:"type",params:{type: "array"},message:"must be array"};
+if(vErrors === null){
+vErrors = [err76];
+}
+else {
+vErrors.push(err76);
+}
+errors++;
+}
+}
+if(data.timeline !== undefined){
+let data25 = data.timeline;
+if(Array.isArray(data25)){
+if(data25.length > 10000){
+const err77 = {instancePath:instancePath+"/timeline",schemaPath:"#/properties/timeline/maxItems",keyword:"maxItems",params:{limit: 10000},message:"must NOT have more than 10000 items"};
+if(vErrors === null){
+vErrors = [err77];
+}
+else {
+vErrors.push(err77);
+}
+errors++;
+}
+const len1 = data25.length;
+for(let i1=0; i1<len1; i1++){
+if(!(validate13(data25[i1], {instancePath:instancePath+"/timeline/" + i1,parentData:data25,parentDataProperty:i1,rootData}))){
+vErrors = vErrors === null ? validate13.errors : vErrors.concat(validate13.errors);
+errors = vErrors.length;
+}
+}
+}
+else {
+const err78 = {instancePath:instancePath+"/timeline",schemaPath:"#/properties/timeline/type",keyword:"type",params:{type: "array"},message:"must be array"};
+if(vErrors === null){
+vErrors = [err78];
+}
+else {
+vErrors.push(err78);
+}
+errors++;
+}
+}
+}
+else {
+const err79 = {instancePath,schemaPath:"#/type",keyword:"type",params:{type: "object"},message:"must be object"};
+if(vErrors === null){
+vErrors = [err79];
+}
+else {
+vErrors.push(err79);
 }
 errors++;
 }

@@ -222,6 +222,11 @@ function kdumpSpec(ctx: Ctx, v: unknown): KdumpSpec | undefined {
   }
   const lp = v.loadPath === undefined ? undefined : oneOf(ctx, v, 'loadPath', 'machine.kdump', ['kexec_load', 'kexec_file_load'] as const);
   if (lp) k.loadPath = lp;
+  const ck = size(ctx, v, 'crashKernel', 'machine.kdump');
+  if (ck !== undefined) {
+    if (ck % MiB !== 0n || ck > 2n * GiB) ctx.fail('machine.kdump.crashKernel', 'must be a multiple of 1 MiB, at most 2 GiB (0 = no reservation)');
+    else k.crashKernel = String(ck);
+  }
   return k;
 }
 
@@ -382,8 +387,7 @@ function step(ctx: Ctx, v: unknown, path: string, env: StepEnv, depth: number): 
     }
     case 'fault-host': {
       const response = oneOf(ctx, v, 'response', path, ['busy', 'nack', 'error'] as const);
-      const count = int(ctx, v, 'count', path, 1, SCENARIO_LIMITS.repeatCount, 1);
-      return response && count !== undefined ? withLabel({ op, device: id, response, count }) : undefined;
+      return response ? withLabel({ op, device: id, response }) : undefined;
     }
     case 'fault-keep-offline': {
       const b = blocks(ctx, v, path);

@@ -41,6 +41,8 @@ export interface KdumpSpec {
   kexecTools?: string;
   /** kexec_load parses /proc/iomem; kexec_file_load lets the kernel build the ranges. */
   loadPath?: 'kexec_load' | 'kexec_file_load';
+  /** crashkernel= size reserved in boot RAM below 4 GiB when the boot map shows none (default 256M; "0" = none). */
+  crashKernel?: SizeText;
 }
 
 export interface MachineSpec {
@@ -137,8 +139,8 @@ export interface OfflineStep extends StepBase { op: 'offline'; blocks: BlocksTex
 export interface FaultUnmovableStep extends StepBase { op: 'fault-unmovable'; blocks: BlocksText; size?: SizeText }
 /** Fault: the next `count` add_memory calls fail with `error`. */
 export interface FaultAddMemoryStep extends StepBase { op: 'fault-add-memory'; count: number; error: AddMemoryErrno }
-/** Fault: the host answers the device's next `count` guest requests with BUSY / NACK / ERROR. */
-export interface FaultHostStep extends StepBase { op: 'fault-host'; device: string; response: HostResponse; count: number }
+/** Fault: from now until a `fault-clear` (host), the host answers the device's guest requests with BUSY / NACK / ERROR. */
+export interface FaultHostStep extends StepBase { op: 'fault-host'; device: string; response: HostResponse }
 /** Fault: the guest keeps these blocks offline (auto-onlining and online writes leave them offline). */
 export interface FaultKeepOfflineStep extends StepBase { op: 'fault-keep-offline'; blocks: BlocksText }
 /** Removes injected faults of one kind (or all). */

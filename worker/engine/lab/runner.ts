@@ -1,0 +1,579 @@
+/**
+ * The seeded scenario runner: builds a `Machine` from a scenario, then runs its timeline one step
+ * at a time (repeats and soaks expanded lazily). Pausing, resuming and running to the end are
+ * the caller's: it calls `step()` until `done`. Time is the machine's SimClock; randomness (soak
+ * steps) is a SeededRng seeded from the scenario, so a scenario and its seed reproduce a run
+ * exactly. Wall time is measured only through the `now` function the caller injects (the worker
+ * passes `performance.now`); without it every wall figure is 0.
+ *
+ * After a host request or guest action the runner lets the machine settle and, like the oracle's
+ * recorder, lets simulated time pass (firing the drivers' timers) until every device has what the
+ * host asked for or `stepTimeout` (default 60 s) has passed; a step that does not converge is
+ * recorded as `timeout …`, not as a failure of the run.
+ *
+ * Per step it records counts that are O(1) or O(log n) to get from the tree (resources, /proc/iomem
+ * lines and bytes, blocks, plugged bytes, visits), the devices' states, and the kdump verdict
+ * (O(lines); past KDUMP_LINES_PER_STEP lines it is computed only at the last step, see `kdump`).
+ */
+import { Machine } from '../machine.js';
+import type { Device, DeviceSpec, HostRequest } from '../drivers/device.js';
+import { NIL } from '../kernel/resource.js';
+import { E2BIG, EBUSY, EEXIST, EINVAL, ENOMEM, ENOSPC, errnoName } from '../errno.js';
+import { formatSize } from '../sizes.js';
+import { SeededRng } from './rng.js';
+import { bootMapIomem } from './boot-maps.js';
+import { formatIssue, normalizeScenario, parseBlocks } from './normalize.js';
+import { TimelineCursor, describeStep } from './timeline.js';
+import type { TimelineLeaf } from './timeline.js';
+import { kdumpSettings, kdumpVerdict } from './kdump.js';
+import type { KdumpVerdict } from './kdump.js';
+import type { KdumpSettings } from '../userspace/kexec.js';
+import { DEFAULT_STEP_TIMEOUT_MS } from './scenario.js';
+import type { AcpiDimmDecl, AddMemoryErrno, DeviceDecl, ProfileName, Scenario, Step, StepOp, StrategyName } from './scenario.js';
+
+/** Above this many /proc/iomem lines the kdump verdict is computed at the last step only. */
+export const KDUMP_LINES_PER_STEP = 100_000;
+
+/** A device's state as plain data (sizes as decimal strings; bigint details too). */
+export interface LabDeviceState {
+  id: string;
+  kind: Device['kind'];
+  plugged: string;
+  requested: string;
+  details: Record<string, string | number | boolean | null>;
+}
+
+export interface StepMetrics {
+  /** 1-based position in the expanded timeline (0 = the booted machine, before any step). */
+  index: number;
+  label: string;
+  op: StepOp | 'boot';
+  /** What happened: "ok", "timeout: …", "rejected: …", "partial: …", "error: …". */
+  result: string;
+  simTimeMs: number;
+  /** Wall time of the step, from the injected timer (0 without one). */
+  wallMs: number;
+  /** Nodes the kernel's list walks visited during the step (spec §3.0). */
+  visits: number;
+  resources: { total: number; topLevel: number; systemRam: number };
+  iomem: { lines: number; bytes: number };
+  /** Bytes the devices have plugged / the host asked for (decimal). */
+  plugged: string;
+  requested: string;
+  blocks: { online: number; offline: number };
+  /** `stale`: carried over from an earlier step (the file is too large to re-read every step). */
+  kdump: { ranges: number; cap: number; ok: boolean; stale?: true };
+  devices: LabDeviceState[];
+  /** /proc/iomem line ranges [from, to) touched by the step, when known. */
+  changedLines?: [number, number][];
+  /** Set when the engine threw (a broken invariant): the run stops here. */
+  error?: string;
+}
+
+export interface RunSummary {
+  scenario: string;
+  profile: ProfileName;
+  strategy: StrategyName;
+  seed: number;
+  steps: number;
+  totalSteps: number;
+  done: boolean;
+  simTimeMs: number;
+  resources: { total: number; topLevel: number; systemRam: number };
+  iomem: { lines: number; bytes: number };
+  kdump: { ranges: number; cap: number; ok: boolean; missedBytes: string; headroomBlocks: number | null; messages: string[] };
+  /** Visits of all steps (boot and device probing excluded). */
+  visits: { total: number };
+  wallMs: number;
+  plugged: string;
+  requested: string;
+  blocks: { online: number; offline: number };
+  /** Largest values seen at the end of any step. */
+  peak: { resources: number; systemRam: number; iomemLines: number };
+  /** Steps that did not converge within stepTimeout, or that the host/guest refused in part. */
+  timeouts: number;
+  rejected: number;
+  /** The engine error that stopped the run, if any. */
+  error?: string;
+}
+
+export interface RunnerOptions {
+  strategy?: StrategyName;
+  profile?: ProfileName;
+  seed?: number;
+  /** Wall-clock milliseconds (e.g. performance.now); the engine never reads a clock itself. */
+  now?: () => number;
+  /** Keep at most this many StepMetrics in memory (the summary still covers every step). Default 1,000,000. */
+  keepMetrics?: number;
+}
+
+export type RunnerCreateResult = { ok: true; runner: Runner } | { ok: false; error: string };
+
+const ERRNO: Record<AddMemoryErrno, number> = { ENOMEM, EBUSY, EEXIST, EINVAL, E2BIG, ENOSPC };
+const DEFAULT_PROFILE: ProfileName = '6.12';
+const PAGE = 4096n;
+
+export class Runner {
+  readonly machine: Machine;
+  readonly scenario: Scenario;
+  readonly profile: ProfileName;
+  readonly strategy: StrategyName;
+  readonly seed: number;
+  readonly totalSteps: number;
+  /** The machine after boot and device probing, before step 1. */
+  readonly initial: StepMetrics;
+  private readonly cursor: TimelineCursor;
+  private readonly rng: SeededRng;
+  private readonly now: () => number;
+  private readonly keep: number;
+  private readonly stepTimeout: number;
+  private readonly decls: Map<string, DeviceDecl>;
+  private readonly kdumpCfg: KdumpSettings;
+  private readonly kept: StepMetrics[] = [];
+  private readonly hvNext = new Map<string, bigint>();
+  private readonly keptOffline = new Set<number>();
+  private readonly hostFaulted = new Set<string>();
+  private readonly ramNames = new Map<number, boolean>();
+  private ramCache: { key: string; value: number } | null = null;
+  private lastKdump: KdumpVerdict;
+  private last: StepMetrics;
+  private executed = 0;
+  private halted: string | undefined;
+  private wallTotal = 0;
+  private visitTotal = 0;
+  private timeouts = 0;
+  private rejected = 0;
+  private peak = { resources: 0, systemRam: 0, iomemLines: 0 };
+
+  private constructor(machine: Machine, scenario: Scenario, profile: ProfileName, seed: number, opts: RunnerOptions, total: number) {
+    this.machine = machine;
+    this.scenario = scenario;
+    this.profile = profile;
+    this.strategy = machine.strategy;
+    this.seed = seed;
+    this.totalSteps = total;
+    this.cursor = new TimelineCursor(scenario.timeline);
+    this.rng = new SeededRng(seed);
+    this.now = opts.now ?? (() => 0);
+    this.keep = opts.keepMetrics ?? 1_000_000;
+    this.stepTimeout = scenario.stepTimeout ?? DEFAULT_STEP_TIMEOUT_MS;
+    this.decls = new Map(scenario.devices.map((d) => [d.id, d]));
+    this.kdumpCfg = kdumpSettings(scenario.machine.kdump, machine.tree, machine.profile.resource.walkScope, machine.blocks.blockSize);
+    this.lastKdump = kdumpVerdict(machine.tree, this.kdumpCfg);
+    this.initial = this.measure(0, 'boot', 'boot', 'ok', 0, 0, true);
+    this.last = this.initial;
+  }
+
+  /**
+   * Validates the scenario, boots its machine, attaches its devices and lets them probe. Bad input
+   * gives `{ ok: false, error }` naming what is wrong; never throws.
+   */
+  static create(scenario: Scenario, opts: RunnerOptions = {}): RunnerCreateResult {
+    try {
+      return Runner.build(scenario, opts);
+    } catch (e) {
+      return { ok: false, error: `engine error while starting the scenario: ${e instanceof Error ? e.message : String(e)}` };
+    }
+  }
+
+  private static build(input: Scenario, opts: RunnerOptions): RunnerCreateResult {
+    const norm = normalizeScenario(input);
+    if (!norm.ok) return { ok: false, error: norm.errors.map(formatIssue).join('\n') };
+    const s = norm.scenario;
+    const profile = opts.profile ?? s.profile ?? DEFAULT_PROFILE;
+    const seed = opts.seed ?? s.seed;
+    if (!Number.isInteger(seed) || seed < 0 || seed > 0xffffffff) return { ok: false, error: `seed: must be an integer from 0 to 4294967295, got ${seed}` };
+    const boot = s.machine.boot;
+    const bootIomem = 'map' in boot
+      ? bootMapIomem(boot.map, { maxmem: boot.maxmem !== undefined ? BigInt(boot.maxmem) : undefined, slots: boot.slots })
+      : boot.iomem;
+    const mc = Machine.create({
+      bootIomem,
+      physBits: s.machine.physBits,
+      blockSize: BigInt(s.machine.blockSize),
+      onlinePolicy: s.machine.onlinePolicy,
+      profile,
+      strategy: opts.strategy ?? s.strategy,
+      bootBlocks: s.machine.bootBlocks,
+    });
+    if (!mc.ok) return { ok: false, error: `machine: ${mc.error}` };
+    const machine = mc.machine;
+    for (const [i, d] of s.devices.entries()) {
+      if (d.kind === 'acpi-dimm' && !d.present) continue;
+      const r = machine.addDevice(deviceSpec(d));
+      if (!r.ok) return { ok: false, error: `devices[${i}] (${d.id}): ${r.error}` };
+    }
+    const total = countSteps(s.timeline);
+    const runner = new Runner(machine, s, profile, seed, opts, total);
+    return { ok: true, runner };
+  }
+
+  /** Steps executed so far. */
+  get stepIndex(): number {
+    return this.executed;
+  }
+
+  get done(): boolean {
+    return this.halted !== undefined || this.executed >= this.totalSteps;
+  }
+
+  /** Runs the next timeline step and returns its metrics; null when the run is over. */
+  step(): StepMetrics | null {
+    if (this.done) return null;
+    const leaf = this.cursor.next();
+    if (!leaf) {
+      this.halted = this.halted ?? '';
+      return null;
+    }
+    const t0 = this.now();
+    const v0 = this.machine.tree.totalVisits;
+    let outcome: Outcome;
+    let error: string | undefined;
+    try {
+      this.machine.addLog('lab', 'info', `step ${this.executed + 1}: ${describeStep(leaf.step, leaf.iteration)}`);
+      outcome = this.exec(leaf);
+    } catch (e) {
+      error = e instanceof Error ? `${e.name}: ${e.message}` : String(e);
+      outcome = { result: `error: ${error}` };
+      this.halted = error;
+      this.machine.addLog('lab', 'error', `the engine stopped the run: ${error}`);
+    }
+    const wall = this.now() - t0;
+    this.executed++;
+    if (outcome.result.startsWith('timeout')) this.timeouts++;
+    if (outcome.result.startsWith('rejected') || outcome.result.startsWith('partial')) this.rejected++;
+    const label = describeStep(leaf.step, leaf.iteration, outcome.drawn);
+    const m = this.measure(this.executed, label, leaf.step.op, outcome.result, wall, this.machine.tree.totalVisits - v0, this.done);
+    if (error !== undefined) m.error = error;
+    this.wallTotal += wall;
+    this.visitTotal += m.visits;
+    this.last = m;
+    if (this.kept.length < this.keep) this.kept.push(m);
+    return m;
+  }
+
+  /** Metrics of the executed steps (at most `keepMetrics` of them). */
+  metrics(): readonly StepMetrics[] {
+    return this.kept;
+  }
+
+  /** The dmesg-like log from entry `sinceIndex` on. */
+  events(sinceIndex = 0): Machine['log'] {
+    return this.machine.log.slice(Math.max(0, sinceIndex));
+  }
+
+  summary(): RunSummary {
+    const l = this.last;
+    const k = this.lastKdump;
+    const sum: RunSummary = {
+      scenario: this.scenario.name,
+      profile: this.profile,
+      strategy: this.strategy,
+      seed: this.seed,
+      steps: this.executed,
+      totalSteps: this.totalSteps,
+      done: this.done,
+      simTimeMs: this.machine.clock.now,
+      resources: { ...l.resources },
+      iomem: { ...l.iomem },
+      kdump: { ranges: k.ranges, cap: k.cap, ok: k.ok, missedBytes: k.missedBytes, headroomBlocks: k.headroomBlocks, messages: [...k.messages] },
+      visits: { total: this.visitTotal },
+      wallMs: this.wallTotal,
+      plugged: l.plugged,
+      requested: l.requested,
+      blocks: { ...l.blocks },
+      peak: { ...this.peak },
+      timeouts: this.timeouts,
+      rejected: this.rejected,
+    };
+    if (this.halted) sum.error = this.halted;
+    return sum;
+  }
+
+  // ------------------------------------------------------------------------------- steps
+
+  private exec(leaf: TimelineLeaf): Outcome {
+    const s = leaf.step;
+    switch (s.op) {
+      case 'resize':
+        return this.resize(s.device, (cur) => (s.size !== undefined ? BigInt(s.size) : cur + BigInt(s.by!)));
+      case 'hv-hot-add':
+        return this.hvHotAdd(s.device, BigInt(s.size), s.start !== undefined ? BigInt(s.start) : undefined);
+      case 'xen-target':
+        return this.xenTarget(s.device, (cur) => (s.target !== undefined ? BigInt(s.target) : cur + BigInt(s.by!)));
+      case 'dimm-add':
+        return this.dimmAdd(s.device);
+      case 'dimm-remove':
+        return this.dimmRemove(s.device);
+      case 'online':
+      case 'offline':
+        return this.guestWrite(s.blocks, s.op === 'online' ? s.type : 'offline');
+      case 'fault-unmovable': {
+        const bytes = s.size !== undefined ? BigInt(s.size) : this.machine.blocks.blockSize;
+        this.forBlocks(s.blocks, (b) => this.machine.faults.setUnmovable(b, bytes));
+        return this.converge();
+      }
+      case 'fault-add-memory':
+        this.machine.faults.failAddMemory({ err: ERRNO[s.error], count: s.count });
+        return { result: 'ok' };
+      case 'fault-host':
+        return this.hostFault(s.device, s.response);
+      case 'fault-keep-offline':
+        this.forBlocks(s.blocks, (b) => {
+          this.machine.faults.setKeepOffline(b, true);
+          this.keptOffline.add(b);
+        });
+        return this.converge();
+      case 'fault-clear':
+        this.clearFaults(s.fault);
+        return this.converge();
+      case 'wait':
+        this.machine.advance(s.duration);
+        return { result: 'ok' };
+      case 'mark':
+        this.machine.settle();
+        return { result: 'ok' };
+      case 'soak':
+        return this.soak(s, leaf.iteration ?? 0);
+    }
+  }
+
+  private device(id: string): Device | undefined {
+    return this.machine.device(id);
+  }
+
+  /** Host: virtio-mem requested-size. */
+  private resize(id: string, target: (current: bigint) => bigint): Outcome {
+    const d = this.device(id);
+    if (!d) return { result: `rejected: no device ${id}` };
+    let size = target(d.state().requested);
+    if (size < 0n) size = 0n;
+    const rc = d.request({ type: 'resize', size });
+    if (rc < 0) return { result: `rejected: the host refused requested-size ${formatSize(size)} (${errnoName(rc)})` };
+    return this.converge();
+  }
+
+  /** Host: a Hyper-V hot-add request; without `start`, right after this device's previous one. */
+  private hvHotAdd(id: string, size: bigint, start?: bigint): Outcome {
+    const d = this.device(id);
+    const decl = this.decls.get(id);
+    if (!d || decl?.kind !== 'hv-balloon') return { result: `rejected: no hv-balloon device ${id}` };
+    const at = start ?? this.hvNext.get(id) ?? BigInt(decl.hotAddBase);
+    const rc = d.request({ type: 'hot-add', startPfn: at / PAGE, pages: size / PAGE });
+    this.hvNext.set(id, at + size);
+    if (rc < 0) return { result: `rejected: ${errnoName(rc)}` };
+    return this.converge();
+  }
+
+  /** Host: the Xen balloon target (total guest memory in bytes). */
+  private xenTarget(id: string, target: (current: bigint) => bigint, drawn?: string): Outcome {
+    const d = this.device(id);
+    if (!d) return { result: `rejected: no device ${id}` };
+    let bytes = target(d.state().requested);
+    if (bytes < 0n) bytes = 0n;
+    const rc = d.request({ type: 'target', bytes });
+    if (rc < 0) return { result: `rejected: ${errnoName(rc)}`, drawn };
+    return { ...this.converge(), drawn };
+  }
+
+  private dimmAdd(id: string): Outcome {
+    const decl = this.decls.get(id);
+    if (decl?.kind !== 'acpi-dimm') return { result: `rejected: no acpi-dimm device ${id}` };
+    if (this.device(id)) return { result: `rejected: DIMM ${id} is already plugged` };
+    const r = this.machine.addDevice(deviceSpec(decl));
+    if (!r.ok) return { result: `rejected: ${r.error}` };
+    return this.converge();
+  }
+
+  private dimmRemove(id: string): Outcome {
+    const d = this.device(id);
+    if (!d) return { result: `rejected: DIMM ${id} is not plugged` };
+    const rc = d.request({ type: 'eject' });
+    if (rc < 0) return { result: `rejected: ${errnoName(rc)}` };
+    return this.converge();
+  }
+
+  /** Guest: echo <value> > memoryN/state for every named block. */
+  private guestWrite(blocks: readonly string[], value: string): Outcome {
+    const failed = new Map<number, number>();
+    let total = 0;
+    this.forBlocks(blocks, (b) => {
+      total++;
+      const rc = this.machine.guestWriteState(b, value);
+      if (rc < 0) failed.set(rc, (failed.get(rc) ?? 0) + 1);
+    });
+    const out = this.converge();
+    if (failed.size === 0) return out;
+    const n = [...failed.values()].reduce((a, b) => a + b, 0);
+    const why = [...failed.entries()].map(([rc, c]) => `${errnoName(rc)} ×${c}`).join(', ');
+    return { result: `partial: ${n} of ${total} writes failed (${why})${out.result === 'ok' ? '' : `; ${out.result}`}` };
+  }
+
+  private hostFault(id: string, response: 'busy' | 'nack' | 'error'): Outcome {
+    const d = this.device(id);
+    if (!d) return { result: `rejected: no device ${id}` };
+    const req: HostRequest = response === 'busy' ? { type: 'set-host-busy', busy: true } : { type: 'custom', name: 'host-response', args: { response } };
+    const rc = d.request(req);
+    if (rc < 0) return { result: `rejected: ${d.kind} ${id} cannot be made to answer ${response.toUpperCase()} (${errnoName(rc)})` };
+    this.hostFaulted.add(id);
+    return this.converge();
+  }
+
+  private clearFaults(kind: 'all' | 'unmovable' | 'add-memory' | 'host' | 'keep-offline'): void {
+    const f = this.machine.faults;
+    if (kind === 'all' || kind === 'unmovable') for (const { block } of f.unmovableBlocks()) f.setUnmovable(block, 0n);
+    if (kind === 'all' || kind === 'keep-offline') {
+      for (const b of this.keptOffline) f.setKeepOffline(b, false);
+      this.keptOffline.clear();
+    }
+    // Faults has no "clear": consume the pending injected failures (they match any address).
+    if (kind === 'all' || kind === 'add-memory') for (let n = f.pendingAddFailures(); n > 0; n--) f.takeAddMemoryFailure(0n);
+    if (kind === 'all' || kind === 'host') {
+      for (const id of this.hostFaulted) {
+        const d = this.device(id);
+        d?.request({ type: 'set-host-busy', busy: false });
+        d?.request({ type: 'custom', name: 'host-response', args: { response: 'ack' } });
+      }
+      this.hostFaulted.clear();
+    }
+  }
+
+  /** One random soak request: a size in [min, max], a multiple of granularity. */
+  private soak(s: Extract<Step, { op: 'soak' }>, _iteration: number): Outcome {
+    const min = BigInt(s.min);
+    const gran = BigInt(s.granularity);
+    const choices = Number((BigInt(s.max) - min) / gran);
+    const size = min + gran * BigInt(this.rng.int(0, choices));
+    const drawn = formatSize(size);
+    const decl = this.decls.get(s.device);
+    if (decl?.kind === 'xen-balloon') return this.xenTarget(s.device, () => size, drawn);
+    return { ...this.resize(s.device, () => size), drawn };
+  }
+
+  private forBlocks(blocks: readonly string[], fn: (b: number) => void): void {
+    const ranges = parseBlocks(blocks);
+    if (typeof ranges === 'string') return;
+    for (const r of ranges) for (let b = r.first; b <= r.last; b += r.stride) fn(b);
+  }
+
+  /**
+   * Settles the machine and lets simulated time pass, timer by timer, until every device has what
+   * the host asked for, or stepTimeout has passed (then the clock stands at the deadline).
+   */
+  private converge(): Outcome {
+    const m = this.machine;
+    const deadline = m.clock.now + this.stepTimeout;
+    m.settle();
+    for (;;) {
+      const pending = m.devices().map((d) => d.state()).filter((st) => st.plugged !== st.requested);
+      if (pending.length === 0) return { result: 'ok' };
+      const next = m.clock.nextDue();
+      if (next === null || next > deadline) {
+        if (m.clock.now < deadline) m.advance(deadline - m.clock.now);
+        const still = m.devices().map((d) => d.state()).filter((st) => st.plugged !== st.requested);
+        if (still.length === 0) return { result: 'ok' };
+        return { result: `timeout: ${still.map((st) => `${st.id} plugged ${formatSize(st.plugged)} of ${formatSize(st.requested)}`).join('; ')}` };
+      }
+      m.settle(next - m.clock.now);
+    }
+  }
+
+  // ------------------------------------------------------------------------------- metrics
+
+  private measure(index: number, label: string, op: StepOp | 'boot', result: string, wallMs: number, visits: number, final: boolean): StepMetrics {
+    const m = this.machine;
+    const st = m.stats();
+    const devices = m.devices().map(plainState);
+    let requested = 0n;
+    for (const d of devices) requested += BigInt(d.requested);
+    const systemRam = this.systemRamLines();
+    let kdump: StepMetrics['kdump'];
+    if (final || index === 0 || st.iomem.lines <= KDUMP_LINES_PER_STEP) {
+      this.lastKdump = kdumpVerdict(m.tree, this.kdumpCfg);
+      kdump = { ranges: this.lastKdump.ranges, cap: this.lastKdump.cap, ok: this.lastKdump.ok };
+    } else {
+      kdump = { ranges: this.lastKdump.ranges, cap: this.lastKdump.cap, ok: this.lastKdump.ok, stale: true };
+    }
+    const resources = { total: st.resources.total, topLevel: st.resources.topLevel, systemRam };
+    this.peak.resources = Math.max(this.peak.resources, resources.total);
+    this.peak.systemRam = Math.max(this.peak.systemRam, systemRam);
+    this.peak.iomemLines = Math.max(this.peak.iomemLines, st.iomem.lines);
+    return {
+      index,
+      label,
+      op,
+      result,
+      simTimeMs: m.clock.now,
+      wallMs,
+      visits,
+      resources,
+      iomem: { lines: st.iomem.lines, bytes: st.iomem.bytes },
+      plugged: String(st.plugged),
+      requested: String(requested),
+      blocks: { online: st.blocks.online, offline: st.blocks.offline },
+      kdump,
+      devices,
+    };
+  }
+
+  /** /proc/iomem lines whose name contains "System RAM" (cached until the tree changes). */
+  private systemRamLines(): number {
+    const t = this.machine.tree;
+    const key = `${t.totalVisits}:${t.count()}`;
+    if (this.ramCache?.key === key) return this.ramCache.value;
+    let n = 0;
+    const stack: number[] = [];
+    for (let c = t.child(t.root); c !== NIL; c = t.sibling(c)) stack.push(c);
+    while (stack.length) {
+      const r = stack.pop()!;
+      const id = t.nameId(r);
+      if (id !== null) {
+        let ram = this.ramNames.get(id);
+        if (ram === undefined) this.ramNames.set(id, (ram = t.nameText(id).includes('System RAM')));
+        if (ram) n++;
+      }
+      for (let c = t.child(r); c !== NIL; c = t.sibling(c)) stack.push(c);
+    }
+    this.ramCache = { key, value: n };
+    return n;
+  }
+}
+
+interface Outcome {
+  result: string;
+  /** What a soak step drew, for its label. */
+  drawn?: string;
+}
+
+/** Runner steps of a timeline, repeats and soaks expanded. */
+function countSteps(timeline: readonly Step[]): number {
+  let n = 0;
+  for (const s of timeline) n += s.op === 'repeat' ? s.count * countSteps(s.steps) : s.op === 'soak' ? s.count : 1;
+  return n;
+}
+
+/** The engine's DeviceSpec for a scenario device. */
+function deviceSpec(d: DeviceDecl): DeviceSpec {
+  switch (d.kind) {
+    case 'virtio-mem':
+      return { kind: d.kind, id: d.id, node: d.node, addr: BigInt(d.addr), regionSize: BigInt(d.regionSize), blockSize: BigInt(d.blockSize), requested: BigInt(d.requestedSize) };
+    case 'acpi-dimm':
+      return dimmSpec(d);
+    case 'hv-balloon':
+      return { kind: d.kind, id: d.id, node: d.node };
+    case 'xen-balloon':
+      return { kind: d.kind, id: d.id, node: d.node };
+  }
+}
+
+function dimmSpec(d: AcpiDimmDecl): DeviceSpec {
+  return { kind: 'acpi-dimm', id: d.id, node: d.node, addr: BigInt(d.addr), size: BigInt(d.size) };
+}
+
+/** A DeviceState with bigints turned into decimal strings. */
+export function plainState(d: Device): LabDeviceState {
+  const st = d.state();
+  const details: LabDeviceState['details'] = {};
+  for (const [k, v] of Object.entries(st.details)) details[k] = typeof v === 'bigint' ? String(v) : v;
+  return { id: st.id, kind: st.kind, plugged: String(st.plugged), requested: String(st.requested), details };
+}
