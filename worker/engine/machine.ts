@@ -99,7 +99,6 @@ export class Machine {
     const rootEnd = (1n << BigInt(cfg.physBits)) - 1n;
     if (cfg.blockSize > rootEnd) return { ok: false, error: 'blockSize: larger than the physical address space' };
     const parsed = parseIomem(cfg.bootIomem, {
-      source: 'bootIomem',
       rootEnd,
       semantics: profile.resource,
       virtioExclusive: profile.virtioMem.exclusiveContainer,
