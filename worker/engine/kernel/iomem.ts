@@ -26,6 +26,8 @@ import type { Res, ResourceSemantics } from './resource.js';
 export const MAX_IORES_LEVEL = 5;
 export const MAX_LINE_LENGTH = 4096;
 export const MAX_LINES = 2_000_000;
+/** Real trees are a handful of levels deep; deeper nesting in a dump is refused as absurd. */
+export const MAX_NESTING = 64;
 
 export interface IomemEntry {
   res: Res;
@@ -214,6 +216,8 @@ export function parseIomem(text: string, opts?: IomemParseOptions): IomemParseRe
   });
   if (typeof text !== 'string') return fail(0, 'expected the text of a /proc/iomem dump');
   if (opts?.rootEnd !== undefined && (opts.rootEnd < 0n || opts.rootEnd >> 64n !== 0n)) return fail(0, 'rootEnd must be a 64-bit unsigned value');
+  const tooMany = lineCountExceeds(text, MAX_LINES);
+  if (tooMany > 0) return fail(tooMany, `more than ${MAX_LINES} lines`);
   const tree = new ResourceTree({ rootEnd: opts?.rootEnd, semantics: opts?.semantics });
   // chain[k] = the ancestor at real depth k of the previous line (chain.at(-1) is that line's node).
   const chain: Res[] = [];
@@ -223,7 +227,6 @@ export function parseIomem(text: string, opts?: IomemParseOptions): IomemParseRe
     let nl = text.indexOf('\n', pos);
     if (nl < 0) nl = text.length;
     lineNo++;
-    if (lineNo > MAX_LINES) return fail(lineNo, `more than ${MAX_LINES} lines`);
     if (nl - pos > MAX_LINE_LENGTH + 1) return fail(lineNo, `line is ${nl - pos} characters long; at most ${MAX_LINE_LENGTH} are accepted`);
     let line = text.slice(pos, nl);
     pos = nl + 1;
@@ -236,6 +239,20 @@ export function parseIomem(text: string, opts?: IomemParseOptions): IomemParseRe
   }
   tree.totalVisits = 0;
   return { ok: true, tree };
+}
+
+/** The number of the first line past `max` (0 when the text has at most `max` lines). */
+function lineCountExceeds(text: string, max: number): number {
+  let lines = 0;
+  let pos = 0;
+  while (pos < text.length) {
+    const nl = text.indexOf('\n', pos);
+    lines++;
+    if (lines > max) return lines;
+    if (nl < 0) break;
+    pos = nl + 1;
+  }
+  return 0;
 }
 
 /** Finds the parent the line's indentation and range imply, links the node, updates the chain. */
@@ -260,6 +277,7 @@ function placeLine(tree: ResourceTree, chain: Res[], p: Parsed, opts?: IomemPars
       }
     }
   }
+  if (parentDepth + 1 >= MAX_NESTING) return `nested ${parentDepth + 2} levels deep; at most ${MAX_NESTING} levels are accepted`;
   const parent = parentDepth < 0 ? tree.root : chain[parentDepth]!;
   if (parentDepth >= 0 && (p.start < tree.start(parent) || p.end > tree.end(parent))) {
     return `range ${p.start.toString(16)}-${p.end.toString(16)} lies outside its parent ${describe(tree, parent)}`;
