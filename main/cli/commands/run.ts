@@ -1,4 +1,256 @@
+/**
+ * `memhp run <scenario-file | preset> [--strategy none|rfc-v1|mhp-merge] [--profile p] [--seed n] [--json out.json]`
+ *
+ * Runs a scenario to the end in this process: a progress bar on a TTY (plain lines otherwise) on
+ * stderr, a summary table on stdout, and with --json the scenario, the environment, the summary
+ * and every step's metrics, written atomically. Only wall-clock figures (`wallMs`) and
+ * `environment` differ between two runs of the same scenario and seed.
+ *
+ * Also registers scenario files with `memhp iomem` (registerIomemSource): /proc/iomem after the
+ * whole scenario has run.
+ */
 import type { Command } from 'commander';
+import { existsSync, readFileSync, statSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { performance } from 'node:perf_hooks';
+import { CliError } from '../errors.js';
+import { writeFileAtomic } from '../../atomic-write.js';
+import { registerIomemSource, type IomemRenderOptions } from './iomem.js';
+import { checkOverrides } from './replay.js';
+import { getPreset, presetNames } from '../../../worker/engine/lab/presets.js';
+import { loadScenarioText, formatIssues, TEXT_LIMITS } from '../../../worker/lab-io/scenario-io.js';
+import { Runner, type RunSummary, type StepMetrics } from '../../../worker/engine/lab/runner.js';
+import { SCENARIO_LIMITS, type Scenario } from '../../../worker/engine/lab/scenario.js';
+import { formatSize } from '../../../worker/engine/sizes.js';
 
-/** Placeholder: the `run` command is being built (see the issue that owns it). */
-export function registerRun(_program: Command): void {}
+export interface RunCliOptions {
+  strategy?: string;
+  profile?: string;
+  seed?: string;
+  json?: string;
+}
+
+/** Where output goes (process.stdout / process.stderr in the CLI; buffers in tests). */
+export interface RunIo {
+  out: { write(s: string): unknown };
+  err: { write(s: string): unknown; isTTY?: boolean; columns?: number };
+  /** Wall clock for the runner (default performance.now). */
+  now?: () => number;
+  /** The date written into `environment` (default now). */
+  date?: () => Date;
+}
+
+/** The --json document. */
+export interface RunJson {
+  format: 'memhp-run';
+  version: 1;
+  scenario: Scenario;
+  environment: { node: string; platform: string; arch: string; cpu: string; cpus: number; date: string };
+  options: { profile: string; strategy: string; seed: number };
+  summary: RunSummary;
+  boot: StepMetrics;
+  steps: StepMetrics[];
+}
+
+/**
+ * A scenario from a preset name or a file (YAML or JSON). A file's `machine.boot.file` is read
+ * relative to it. Bad input throws a CliError listing every problem.
+ */
+export function resolveScenario(arg: string): { scenario: Scenario; source: string } {
+  const preset = getPreset(arg);
+  if (preset && !existsSync(arg)) return { scenario: preset, source: `preset ${arg}` };
+  const text = readLimited(arg, TEXT_LIMITS.chars * 4, `no such file or preset (presets: ${presetNames().join(', ')})`);
+  return { scenario: parseScenario(text, arg), source: arg };
+}
+
+function parseScenario(text: string, file: string): Scenario {
+  const dir = path.dirname(file);
+  const r = loadScenarioText(text, {
+    source: file,
+    readFile: (rel) => {
+      try {
+        return readLimited(path.resolve(dir, rel), SCENARIO_LIMITS.iomemChars * 4, 'no such file');
+      } catch (e) {
+        return e instanceof Error ? e : new Error(String(e));
+      }
+    },
+  });
+  if (!r.ok) {
+    throw new CliError(`${file}: the scenario is invalid (${r.errors.length} problem${r.errors.length === 1 ? '' : 's'}); nothing was run:\n${formatIssues(r.errors, file)}`);
+  }
+  return r.scenario;
+}
+
+/** Reads a text file, refusing files above `maxBytes` before reading them. */
+function readLimited(file: string, maxBytes: number, missing: string): string {
+  let size: number;
+  try {
+    const st = statSync(file);
+    if (st.isDirectory()) throw new CliError(`${file}: is a directory`);
+    size = st.size;
+  } catch (e) {
+    if (e instanceof CliError) throw e;
+    const code = (e as NodeJS.ErrnoException).code;
+    throw new CliError(`${file}: ${code === 'ENOENT' ? missing : code === 'EACCES' ? 'permission denied' : (e as Error).message}`);
+  }
+  if (size > maxBytes) throw new CliError(`${file}: ${size} bytes is too large (the limit is ${maxBytes})`);
+  try {
+    return readFileSync(file, 'utf8');
+  } catch (e) {
+    throw new CliError(`${file}: ${(e as Error).message}`);
+  }
+}
+
+function parseSeed(text: string | undefined): number | undefined {
+  if (text === undefined) return undefined;
+  if (!/^\d{1,10}$/.test(text) || Number(text) > 0xffffffff) throw new CliError(`--seed: must be an integer from 0 to 4294967295, got ${JSON.stringify(text)}`);
+  return Number(text);
+}
+
+/** Shows progress: a redrawn bar on a TTY, otherwise a plain line now and then. */
+class Progress {
+  private lastDraw = -Infinity;
+  private lastPct = -1;
+  constructor(
+    private readonly err: RunIo['err'],
+    private readonly total: number,
+    private readonly now: () => number,
+  ) {}
+
+  update(m: StepMetrics, done: boolean): void {
+    const tty = this.err.isTTY === true;
+    if (tty) {
+      const t = this.now();
+      if (!done && t - this.lastDraw < 100) return;
+      this.lastDraw = t;
+      const width = Math.max(10, Math.min(40, (this.err.columns ?? 80) - 60));
+      const filled = this.total === 0 ? width : Math.round((m.index / this.total) * width);
+      const label = m.label.length > 28 ? `${m.label.slice(0, 27)}…` : m.label;
+      this.err.write(`\r[${'#'.repeat(filled)}${'.'.repeat(width - filled)}] ${m.index}/${this.total} ${label.padEnd(28)}${done ? '\n' : ''}`);
+      return;
+    }
+    const pct = this.total === 0 ? 100 : Math.floor((m.index * 20) / this.total) * 5;
+    const notable = m.result !== 'ok';
+    if (this.total <= 50 || pct !== this.lastPct || done || notable) {
+      this.lastPct = pct;
+      this.err.write(`step ${m.index}/${this.total} ${m.label}: ${m.result}\n`);
+    }
+  }
+}
+
+function row(cells: string[], widths: number[]): string {
+  return cells.map((c, i) => (i === 0 ? c.padEnd(widths[i]!) : c.padStart(widths[i]!))).join('  ').trimEnd() + '\n';
+}
+
+/** The summary table printed at the end. */
+export function summaryTable(s: RunSummary, boot: StepMetrics): string {
+  const k = s.kdump;
+  const rows: [string, string, string][] = [
+    ['resources (total)', String(boot.resources.total), String(s.resources.total)],
+    ['resources (top level)', String(boot.resources.topLevel), String(s.resources.topLevel)],
+    ['"System RAM" lines', String(boot.resources.systemRam), String(s.resources.systemRam)],
+    ['/proc/iomem lines', String(boot.iomem.lines), String(s.iomem.lines)],
+    ['/proc/iomem bytes', String(boot.iomem.bytes), String(s.iomem.bytes)],
+    ['blocks online', String(boot.blocks.online), String(s.blocks.online)],
+    ['blocks offline', String(boot.blocks.offline), String(s.blocks.offline)],
+    ['plugged', formatSize(BigInt(boot.plugged)), formatSize(BigInt(s.plugged))],
+    ['kdump ranges / cap', `${boot.kdump.ranges} / ${boot.kdump.cap || '-'}`, `${k.ranges} / ${k.cap || '-'}`],
+    ['kdump ok', boot.kdump.ok ? 'yes' : 'no', k.ok ? 'yes' : 'no'],
+  ];
+  const w = [24, 10, 10];
+  let t = `${s.scenario}: profile ${s.profile}, strategy ${s.strategy}, seed ${s.seed}; ${s.steps}/${s.totalSteps} steps, ${(s.simTimeMs / 1000).toFixed(1)} s simulated\n`;
+  t += row(['', 'boot', 'end'], w);
+  for (const r of rows) t += row(r, w);
+  t += `kernel list-walk visits: ${s.visits.total}; wall time: ${s.wallMs.toFixed(1)} ms\n`;
+  if (k.missedBytes !== '0') t += `kdump would miss ${formatSize(BigInt(k.missedBytes))} of RAM\n`;
+  for (const msg of k.messages) t += `kexec: ${msg}\n`;
+  if (k.headroomBlocks !== null) t += `kdump headroom: ${k.headroomBlocks} more blocks\n`;
+  if (s.timeouts) t += `steps that timed out: ${s.timeouts}\n`;
+  if (s.rejected) t += `steps refused in whole or part: ${s.rejected}\n`;
+  if (s.error) t += `the run stopped: ${s.error}\n`;
+  return t;
+}
+
+/** Runs a scenario to the end; returns the exit code (0, or 1 when the engine stopped the run). */
+export async function runRun(arg: string, opts: RunCliOptions, io: RunIo): Promise<number> {
+  const over = checkOverrides(opts);
+  const seed = parseSeed(opts.seed);
+  const { scenario, source } = resolveScenario(arg);
+  const now = io.now ?? (() => performance.now());
+  const created = Runner.create(scenario, { ...over, seed, now });
+  if (!created.ok) throw new CliError(`${source}: ${created.error}`);
+  const runner = created.runner;
+  const progress = new Progress(io.err, runner.totalSteps, now);
+  io.err.write(`running ${scenario.name} (${source}): ${runner.totalSteps} steps, profile ${runner.profile}, strategy ${runner.strategy}, seed ${runner.seed}\n`);
+  const steps: StepMetrics[] = [];
+  let sinceYield = now();
+  for (let m = runner.step(); m; m = runner.step()) {
+    steps.push(m);
+    progress.update(m, runner.done);
+    if (now() - sinceYield > 250) {
+      await new Promise((r) => setImmediate(r));
+      sinceYield = now();
+    }
+  }
+  const summary = runner.summary();
+  io.out.write(summaryTable(summary, runner.initial));
+  if (opts.json !== undefined) {
+    const doc = runJson(runner, steps, io.date?.() ?? new Date());
+    try {
+      await writeFileAtomic(opts.json, JSON.stringify(doc, null, 1) + '\n');
+    } catch (e) {
+      throw new CliError(`--json ${opts.json}: cannot write: ${(e as Error).message}`);
+    }
+    io.err.write(`wrote ${opts.json}\n`);
+  }
+  return summary.error ? 1 : 0;
+}
+
+/** The --json document of a finished run. */
+export function runJson(runner: Runner, steps: StepMetrics[], date: Date): RunJson {
+  const cpus = os.cpus();
+  return {
+    format: 'memhp-run',
+    version: 1,
+    scenario: runner.scenario,
+    environment: { node: process.version, platform: process.platform, arch: process.arch, cpu: cpus[0]?.model.trim() ?? 'unknown', cpus: cpus.length, date: date.toISOString() },
+    options: { profile: runner.profile, strategy: runner.strategy, seed: runner.seed },
+    summary: runner.summary(),
+    boot: runner.initial,
+    steps,
+  };
+}
+
+/** /proc/iomem after running a scenario text to the end (the `memhp iomem <scenario>` branch). */
+export function scenarioIomem(text: string, file: string, opts: IomemRenderOptions): string {
+  const scenario = parseScenario(text, file);
+  const r = Runner.create(scenario, { profile: opts.profile, strategy: opts.strategy });
+  if (!r.ok) throw new CliError(`${file}: ${r.error}`);
+  while (r.runner.step());
+  const s = r.runner.summary();
+  if (s.error) throw new CliError(`${file}: the run stopped at step ${s.steps}: ${s.error}`);
+  return r.runner.machine.renderIomem({ user: opts.user });
+}
+
+/** A scenario file, told apart from a trace or a raw dump: YAML/JSON with a timeline. */
+export function looksLikeScenario(text: string, file: string): boolean {
+  if (/\.(ya?ml|json)$/i.test(file)) return true;
+  return /^\s*\{[\s\S]*"timeline"\s*:/.test(text) || /^timeline\s*:/m.test(text);
+}
+
+export function registerRun(program: Command): void {
+  registerIomemSource({ name: 'scenario', detect: looksLikeScenario, render: scenarioIomem });
+  program
+    .command('run')
+    .description('run a scenario (a YAML/JSON file or a preset) to the end and print a summary')
+    .argument('<scenario>', `a scenario file, or a preset: ${presetNames().join(', ')}`)
+    .option('--strategy <strategy>', 'override the merge strategy: none, rfc-v1, mhp-merge')
+    .option('--profile <profile>', 'override the kernel profile: 5.9, rfc-v1, 5.10, 6.1, 6.12')
+    .option('--seed <n>', 'override the scenario seed (0 … 4294967295)')
+    .option('--json <file>', 'write the scenario, environment, summary and per-step metrics as JSON')
+    .action(async (arg: string, opts: RunCliOptions) => {
+      const code = await runRun(arg, opts, { out: process.stdout, err: process.stderr });
+      if (code !== 0) process.exitCode = code;
+    });
+}
