@@ -1,9 +1,236 @@
 /**
- * Binds the engine port to the real engine. (Placeholder until the runner and machine land:
- * the worker then answers ENGINE_UNAVAILABLE to every command that needs a machine.)
+ * Binds the worker's engine port to the real engine: presets and scenario files become a `Runner`
+ * over a `Machine`; iomem windows, lsmem and the kdump verdict come from the engine's own views.
+ * Host requests and guest actions made from the UI go straight to the runner's machine.
  */
-import type { LabEngine } from './engine-port.js';
+import type { EngineDeviceState, EngineRun, EngineStep, LabEngine, LoadedScenario, RunOptions } from './engine-port.js';
+import type { DeviceSpecPayload, KdumpVerdict, OnlinePolicy } from './protocol.js';
+import { Runner, plainState, type StepMetrics } from './engine/lab/runner.js';
+import { getPreset, presetInfo, presetInput } from './engine/lab/presets.js';
+import { formatIssue, normalizeScenario } from './engine/lab/normalize.js';
+import type { DeviceDecl, Scenario } from './engine/lab/scenario.js';
+import { kdumpSettings, kdumpVerdict } from './engine/lab/kdump.js';
+import { renderIomem, renderIomemLines } from './engine/kernel/iomem.js';
+import { lsmem, type MemoryBlockInfo } from './engine/userspace/lsmem.js';
+import type { DeviceSpec, HostRequest } from './engine/drivers/device.js';
+import { errnoName, EINVAL } from './engine/errno.js';
+import { GiB, parseSize } from './engine/sizes.js';
+import { loadScenarioText } from './lab-io/scenario-io.js';
+import { stringify } from 'yaml';
 
-export function createEngine(): LabEngine | null {
-  return null;
+const PAGE = 4096n;
+
+function toStep(m: StepMetrics): EngineStep {
+  return {
+    index: m.index,
+    label: m.result === 'ok' ? m.label : `${m.label} (${m.result})`,
+    simTimeMs: m.simTimeMs,
+    visits: m.visits,
+    resources: m.resources,
+    iomem: m.iomem,
+    plugged: m.plugged,
+    blocks: m.blocks,
+    kdump: { ranges: m.kdump.ranges, cap: m.kdump.cap, ok: m.kdump.ok },
+    ...(m.changedLines ? { changedLines: m.changedLines } : {}),
+    ...(m.error ? { error: m.error } : {}),
+  };
+}
+
+/** The engine's DeviceSpec for a device attached from the UI (sizes parsed; the payload schema checked their form). */
+function deviceSpec(p: DeviceSpecPayload): DeviceSpec | string {
+  const size = (text: string | undefined, field: string): bigint | string | undefined => {
+    if (text === undefined) return undefined;
+    const v = parseSize(text);
+    return v === null ? `${field}: not a size: ${JSON.stringify(text)}` : v;
+  };
+  const base = { ...(p.id ? { id: p.id } : {}), ...(p.node !== undefined ? { node: p.node } : {}) };
+  switch (p.kind) {
+    case 'virtio-mem': {
+      const regionSize = size(p.regionSize, 'regionSize');
+      const blockSize = size(p.blockSize, 'blockSize');
+      const requested = size(p.requested, 'requested');
+      for (const v of [regionSize, blockSize, requested]) if (typeof v === 'string') return v;
+      return { kind: 'virtio-mem', ...base, regionSize: regionSize as bigint, ...(blockSize !== undefined ? { blockSize: blockSize as bigint } : {}), ...(requested !== undefined ? { requested: requested as bigint } : {}) };
+    }
+    case 'acpi-dimm': {
+      const s = size(p.size, 'size');
+      if (typeof s === 'string') return s;
+      return { kind: 'acpi-dimm', ...base, size: s as bigint };
+    }
+    case 'hv-balloon':
+      return { kind: 'hv-balloon', ...base };
+    case 'xen-balloon':
+      return { kind: 'xen-balloon', ...base };
+  }
+}
+
+class RunnerRun implements EngineRun {
+  private readonly kdumpCfg;
+  private readonly hvBase = new Map<string, bigint>();
+
+  constructor(private readonly runner: Runner) {
+    const m = runner.machine;
+    this.kdumpCfg = kdumpSettings(runner.scenario.machine.kdump, m.tree, m.profile.resource.walkScope, m.blocks.blockSize);
+    for (const d of runner.scenario.devices as DeviceDecl[]) if (d.kind === 'hv-balloon') this.hvBase.set(d.id, BigInt(d.hotAddBase));
+  }
+
+  get totalSteps(): number {
+    return this.runner.totalSteps;
+  }
+  get stepIndex(): number {
+    return this.runner.stepIndex;
+  }
+  get done(): boolean {
+    return this.runner.done;
+  }
+  step(): EngineStep | null {
+    const m = this.runner.step();
+    return m ? toStep(m) : null;
+  }
+  stats() {
+    return this.runner.machine.stats();
+  }
+  simTimeMs(): number {
+    return this.runner.machine.clock.now;
+  }
+  blockSize(): bigint {
+    return this.runner.machine.blocks.blockSize;
+  }
+  devices(): EngineDeviceState[] {
+    return this.runner.machine.devices().map((d) => {
+      const st = plainState(d);
+      return { id: st.id, kind: st.kind, plugged: BigInt(st.plugged), requested: BigInt(st.requested), details: st.details };
+    });
+  }
+  log(since: number) {
+    return this.runner.events(since);
+  }
+  logLength(): number {
+    return this.runner.machine.log.length;
+  }
+  kdump(): KdumpVerdict {
+    const v = kdumpVerdict(this.runner.machine.tree, this.kdumpCfg);
+    return { ranges: v.ranges, cap: v.cap, ok: v.ok, missedBytes: v.missedBytes, headroomBlocks: v.headroomBlocks };
+  }
+  iomemLines(from: number, count: number, user: boolean): string[] {
+    return renderIomemLines(this.runner.machine.tree, from, count, { user });
+  }
+  iomemText(user: boolean): string {
+    return renderIomem(this.runner.machine.tree, { user });
+  }
+  lsmem(all: boolean): string {
+    const b = this.runner.machine.blocks;
+    const blocks: MemoryBlockInfo[] = [];
+    b.forEachPresent((i) => {
+      const zones = b.validZones(i);
+      blocks.push({ index: i, state: b.stateOf(i), removable: true, node: 0, zones: zones ? zones.split(' ') : null });
+    });
+    const r = lsmem({ blockSize: b.blockSize, blocks }, { all });
+    return r.ok ? r.text : `lsmem: ${r.error}\n`;
+  }
+  guestWriteState(block: number, state: string): number {
+    return this.runner.machine.guestWriteState(block, state);
+  }
+  addDevice(spec: DeviceSpecPayload): { ok: true } | { ok: false; error: string } {
+    const s = deviceSpec(spec);
+    if (typeof s === 'string') return { ok: false, error: s };
+    const r = this.runner.machine.addDevice(s);
+    return r.ok ? { ok: true } : { ok: false, error: r.error };
+  }
+  resizeDevice(id: string, size: bigint): number | null {
+    const d = this.runner.machine.device(id);
+    if (!d) return null;
+    const current = d.state().requested;
+    let req: HostRequest;
+    switch (d.kind) {
+      case 'virtio-mem':
+        req = { type: 'resize', size };
+        break;
+      case 'xen-balloon':
+        req = { type: 'target', bytes: size };
+        break;
+      case 'acpi-dimm':
+        // A DIMM cannot change size: 0 asks the guest to eject it.
+        if (size !== 0n) return EINVAL;
+        req = { type: 'eject' };
+        break;
+      case 'hv-balloon': {
+        if (size % PAGE !== 0n) return EINVAL;
+        if (size >= current) {
+          // Hot-add the difference right after what the host already offered (as the runner does).
+          const base = this.hvBase.get(id) ?? 4n * GiB;
+          req = { type: 'hot-add', startPfn: (base + current) / PAGE, pages: (size - current) / PAGE };
+        } else req = { type: 'balloon', pages: (current - size) / PAGE };
+        break;
+      }
+    }
+    return d.request(req);
+  }
+  settle(): void {
+    this.runner.machine.settle(60_000);
+  }
+}
+
+function loaded(scenario: Scenario, text: string): LoadedScenario {
+  return {
+    info: { name: scenario.name, description: scenario.description ?? '' },
+    seed: scenario.seed,
+    profile: scenario.profile ?? null,
+    strategy: scenario.strategy ?? null,
+    text,
+    create(opts: RunOptions) {
+      const r = Runner.create(scenario, opts);
+      return r.ok ? { ok: true, run: new RunnerRun(r.runner) } : { ok: false, error: r.error };
+    },
+  };
+}
+
+/** The highest physical address bits a dump needs (46 unless it reaches beyond 2^46). */
+function physBitsFor(text: string): number {
+  let max = 0n;
+  for (const m of text.matchAll(/^\s*[0-9a-fA-F]+-([0-9a-fA-F]{1,16})\s:/gm)) {
+    const end = BigInt('0x' + m[1]!);
+    if (end > max) max = end;
+  }
+  let bits = 46;
+  while (bits < 52 && max >= 1n << BigInt(bits)) bits++;
+  return bits;
+}
+
+export function createEngine(): LabEngine {
+  return {
+    presets: () => presetInfo(),
+    loadPreset(name) {
+      const s = getPreset(name);
+      return s ? loaded(s, stringify(presetInput(name))) : undefined;
+    },
+    loadScenarioText(text, opts) {
+      const r = loadScenarioText(text, opts);
+      return r.ok ? { ok: true, scenario: loaded(r.scenario, text) } : { ok: false, errors: r.errors };
+    },
+    loadIomem(text, opts: { source?: string; blockSize?: bigint; onlinePolicy?: OnlinePolicy }) {
+      const source = opts.source ?? 'imported /proc/iomem';
+      const input = {
+        name: source.replace(/^.*[\\/]/, '').slice(0, 128) || 'imported',
+        description: `Boot memory map imported from ${source}`,
+        machine: {
+          boot: { iomem: text, source },
+          blockSize: String(opts.blockSize ?? 128n << 20n),
+          physBits: physBitsFor(text),
+          onlinePolicy: opts.onlinePolicy ?? 'online',
+        },
+        devices: [],
+        timeline: [],
+      };
+      const r = normalizeScenario(input);
+      if (!r.ok) return { ok: false, error: `${source}: ${r.errors.map(formatIssue).join('; ')}` };
+      const sc = loaded(r.scenario, stringify(input));
+      // Boot it once now so a malformed dump is reported at import, with its line number.
+      const probe = sc.create({ now: () => 0 });
+      if (!probe.ok) return { ok: false, error: `${source}: ${probe.error}` };
+      return { ok: true, scenario: sc };
+    },
+    parseSize,
+    errnoName,
+  };
 }

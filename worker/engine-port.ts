@@ -20,6 +20,8 @@ export interface EngineStep {
   blocks: { online: number; offline: number };
   kdump: { ranges: number; cap: number; ok: boolean };
   changedLines?: [number, number][];
+  /** Set when the engine hit a broken invariant during the step: the run stops there. */
+  error?: string;
 }
 
 export interface EngineLogEntry {
@@ -60,7 +62,6 @@ export interface EngineRun {
   log(since: number): EngineLogEntry[];
   logLength(): number;
   kdump(): KdumpVerdict | null;
-  summaryKdump(): KdumpVerdict | null;
   /** /proc/iomem lines [from, from+count), without '\n'. */
   iomemLines(from: number, count: number, user: boolean): string[];
   iomemText(user: boolean): string;

@@ -289,6 +289,11 @@ export class LabSession {
       if (!m) break;
       n++;
       this.record(m, this.lastWallMs);
+      if (m.error) {
+        this.running = false;
+        this.version++;
+        fail('ENGINE_FAILED', `step ${m.index} (${m.label}): the engine stopped the run: ${m.error}`);
+      }
       if (this.hooks.now() - t0 >= budgetMs) break;
     }
     if (run.done) this.running = false;

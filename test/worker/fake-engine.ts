@@ -13,6 +13,8 @@ export interface FakeOptions {
   steps?: number;
   /** Make step number `n` throw (a broken invariant). */
   throwAt?: number;
+  /** Make step number `n` report an engine error (as the runner does when it halts). */
+  errorAt?: number;
 }
 
 function hex(x: bigint): string {
@@ -71,6 +73,7 @@ export class FakeRun implements EngineRun {
       blocks: st.blocks,
       kdump: { ranges: st.resources.systemRam, cap: 4, ok: st.resources.systemRam <= 4 },
       changedLines: [[lines - 1, lines]],
+      ...(this.opts.errorAt === this.stepIndex - 1 ? { error: 'KernelBug: sibling list out of order' } : {}),
     };
   }
 
@@ -103,9 +106,6 @@ export class FakeRun implements EngineRun {
   kdump() {
     const n = this.stats().resources.systemRam;
     return { ranges: n, cap: 4, ok: n <= 4, missedBytes: '0', headroomBlocks: Math.max(0, 4 - n) };
-  }
-  summaryKdump() {
-    return this.kdump();
   }
   iomemLines(from: number, count: number, user: boolean): string[] {
     const l = this.lines().slice(from, from + count);

@@ -146,6 +146,19 @@ describe('LabSession', () => {
     expect(events.at(-1)).toMatchObject({ type: 'error', error: { code: 'ENGINE_FAILED' } });
   });
 
+  it('a step the engine reports as failed stops the run with ENGINE_FAILED naming the step', () => {
+    const { session } = setup({ errorAt: 1 });
+    session.handle('loadPreset', { name: 'fake-8' });
+    try {
+      session.handle('step', { count: 5 });
+      expect.unreachable();
+    } catch (e) {
+      expect((e as LabFailure).error).toEqual({ code: 'ENGINE_FAILED', message: 'step 1 (plug 2): the engine stopped the run: KernelBug: sibling list out of order' });
+    }
+    expect(session.snapshot().step.index).toBe(2);
+    expect(session.handle('metrics', { since: 0 })).toHaveLength(2);
+  });
+
   it('guest actions and resizes map errno results to KERNEL_ERRNO with the errno name', () => {
     const { session } = setup();
     session.handle('loadPreset', { name: 'fake-8' });
