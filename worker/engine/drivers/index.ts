@@ -6,12 +6,13 @@ import type { DeviceFactory, DeviceKind } from './device.js';
 import { createVirtioMem } from './virtio-mem.js';
 import { createAcpiDimm } from './acpi-dimm.js';
 import { createHvBalloon } from './hv-balloon.js';
+import { createXenBalloon } from './xen-balloon.js';
 
 const FACTORIES: Partial<Record<DeviceKind, DeviceFactory>> = {
   'virtio-mem': createVirtioMem,
   'acpi-dimm': createAcpiDimm,
   'hv-balloon': createHvBalloon,
-  // 'xen-balloon': createXenBalloon,
+  'xen-balloon': createXenBalloon,
 };
 
 /** Registers (or replaces) the factory of a device kind. */
