@@ -636,8 +636,9 @@ export class ResourceTree extends ResourceStore {
   // Internals (the kernel's double-underscore layer); all add to this.v
   // =================================================================================================
 
-  private begin(...handles: Res[]): void {
-    for (const h of handles) this.checkLive(h);
+  private begin(a: Res, b: Res = a): void {
+    this.checkLive(a);
+    if (b !== a) this.checkLive(b);
     this.v = 0;
   }
 
@@ -665,14 +666,16 @@ export class ResourceTree extends ResourceStore {
 
   /** __request_resource(): links `res` under `root` unless something overlaps; returns the conflict. */
   private requestResourceLocked(root: Res, res: Res): Res {
-    const s = this.start(res);
-    const e = this.end(res);
-    if (e < s || s < this.start(root) || e > this.end(root)) return root;
-    const b = this.belowEnd(root, this.sHi[res]!, this.sLo[res]!);
+    const sh = this.sHi[res]!;
+    const sl = this.sLo[res]!;
+    const eh = this.eHi[res]!;
+    const el = this.eLo[res]!;
+    if (this.endLt(res, sh, sl) || this.startLt(res, this.sHi[root]!, this.sLo[root]!) || this.endLt(root, eh, el)) return root;
+    const b = this.belowEnd(root, sh, sl);
     const c = this.qNode;
     const pred = this.qPred;
     this.v += b + (c !== NIL ? 1 : 0);
-    if (c !== NIL && this.start(c) <= e) return c;
+    if (c !== NIL && this.startLe(c, eh, el)) return c;
     this.linkAfter(root, pred, res);
     this.addBytes(res, +1);
     return NIL;
@@ -1093,17 +1096,23 @@ export class ResourceTree extends ResourceStore {
     return this.sysRamMergeable(a, b) && (this.fl[a]! & IORESOURCE_MEM) !== 0;
   }
 
+  /** a.end + 1 == b.start, without wrapping past 2^64 - 1. */
   private adjacent(a: Res, b: Res): boolean {
-    const e = this.end(a);
-    return e !== U64_MASK && e + 1n === this.start(b);
+    const eh = this.eHi[a]!;
+    const el = this.eLo[a]!;
+    if (el !== 0xffffffff) return this.sHi[b] === eh && this.sLo[b] === el + 1;
+    return eh !== 0xffffffff && this.sHi[b] === eh + 1 && this.sLo[b] === 0;
   }
 
   /** `a` grows over its next sibling `b`, which is unlinked and freed. */
   private absorbNext(a: Res, b: Res): void {
-    this.addBytes(b, -1);
+    const d = this.lineDepth(a);
+    if (d >= 0) this.textBytes -= this.lineBytes(b, d) + this.lineBytes(a, d);
     this.unlinkWithPred(b, a);
+    this.eHi[a] = this.eHi[b]!;
+    this.eLo[a] = this.eLo[b]!;
     this.free(b);
-    this.setRange(a, this.start(a), this.end(b));
+    if (d >= 0) this.textBytes += this.lineBytes(a, d);
   }
 
   // ---- /proc/iomem byte accounting -------------------------------------------------------------
