@@ -370,7 +370,7 @@ export class Runner {
   private xenTarget(id: string, target: (current: bigint) => bigint, drawn?: string): Outcome {
     const d = this.device(id);
     if (!d) return { result: `rejected: no device ${id}` };
-    let bytes = target(d.state().requested);
+    let bytes = target(xenCurrentTarget(d));
     if (bytes < 0n) bytes = 0n;
     const rc = d.request({ type: 'target', bytes });
     if (rc < 0) return { result: `rejected: ${errnoName(rc)}`, drawn };
@@ -550,6 +550,18 @@ interface Outcome {
   result: string;
   /** What a soak step drew, for its label. */
   drawn?: string;
+}
+
+/**
+ * The Xen balloon's current target in bytes (total guest memory): its `targetPages` detail; the
+ * device's `requested` (the part beyond boot memory) when it does not report one.
+ */
+function xenCurrentTarget(d: Device): bigint {
+  const st = d.state();
+  const pages = st.details.targetPages;
+  if (typeof pages === 'bigint') return pages * PAGE;
+  if (typeof pages === 'number' && Number.isSafeInteger(pages)) return BigInt(pages) * PAGE;
+  return st.requested;
 }
 
 /** Runner steps of a timeline, repeats and soaks expanded. */
