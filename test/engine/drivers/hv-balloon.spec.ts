@@ -231,6 +231,7 @@ describe('hv_balloon ballooning and the never-removed rule', () => {
     expect(hv.request({ type: 'unballoon', pages: 262144n + 1n })).toBe(EINVAL);
     expect(hv.request({ type: 'unballoon', pages: 100000n })).toBe(0);
     expect(hv.state().details.pagesBallooned).toBe(162144n);
+    expect(hv.state()).toMatchObject({ plugged: 100000n * 4096n, requested: 100000n * 4096n });
     expect(m.renderIomem()).toBe(iomem);
     expect(m.renderMemoryBlocks()).toBe(blocks);
     // There is no host request that removes hot-added memory.
@@ -247,6 +248,8 @@ describe('hv_balloon ballooning and the never-removed rule', () => {
     const ballooned = hv.state().details.pagesBallooned as bigint;
     const total = 0x7ffdfn - 0x100n + 0x9fn; // boot System RAM pages
     expect(ballooned).toBe(total - 131072n - computeBalloonFloor(total));
+    // The request was not met in full: the runner sees plugged above requested.
+    expect(hv.state()).toMatchObject({ plugged: -ballooned * 4096n, requested: -524288n * 4096n });
   });
 
   it.each([

@@ -56,7 +56,7 @@ describe('xen balloon: reserve_additional_memory', () => {
     expect(m.clock.now).toBe(1000);
     expect(details(xen)).toMatchObject({ state: 'BP_DONE', currentPages: BOOT_PAGES + 262144n, balloonedPages: 0n, hotplugPopulatedPages: 262144n });
     expect(xen.work()).toBe('idle');
-    expect(xen.state().plugged).toBe(GiB);
+    expect(xen.state()).toMatchObject({ plugged: GiB, requested: GiB });
     expect(logs(m)).toEqual(['info: Initialising balloon driver']);
   });
 
@@ -189,6 +189,8 @@ describe('xen balloon: the thread and the host', () => {
     xen.request({ type: 'target', bytes: BOOT + 128n * MiB });
     m.settle(60_000);
     expect(details(xen)).toMatchObject({ currentPages: BOOT_PAGES + 16384n, balloonedPages: 16384n });
+    // Not converged: the runner sees plugged below requested.
+    expect(xen.state()).toMatchObject({ plugged: 64n * MiB, requested: 128n * MiB });
     expect(xen.request({ type: 'custom', name: 'maxmem', args: { bytes: null } })).toBe(0);
     m.settle(4_000_000);
     expect(details(xen)).toMatchObject({ currentPages: BOOT_PAGES + 32768n, balloonedPages: 0n });
@@ -205,7 +207,8 @@ describe('xen balloon: the thread and the host', () => {
     expect(details(xen)).toMatchObject({ currentPages: BOOT_PAGES - 65536n, balloonedPages: 262144n + 65536n, state: 'BP_DONE' });
     expect(m.renderIomem()).toBe(iomem);
     expect(m.renderMemoryBlocks()).toBe(blocks);
-    expect(xen.state().plugged).toBe(GiB);
+    expect(xen.state()).toMatchObject({ plugged: -256n * MiB, requested: -256n * MiB });
+    expect(details(xen).hotplugBytes).toBe(GiB);
     expect(xen.request({ type: 'resize', size: 0n })).toBe(EINVAL);
     expect(xen.request({ type: 'eject' })).toBe(EINVAL);
   });

@@ -171,7 +171,9 @@ export class HvBalloon implements Device {
   private olCompleted = false;
   private numPagesAdded = 0n;
   private numPagesBallooned = 0n;
+  /** Pages the host asked to hot-add, minus those it asked to balloon out, plus those it returned. */
   private requestedPages = 0n;
+  private hotAddRequestedPages = 0n;
   private readonly bootRamPages: bigint;
   private warnedBalloonUnit = false;
   private lastResponse: HvHotAddResponse | null = null;
@@ -278,6 +280,7 @@ export class HvBalloon implements Device {
       hostRegion,
     };
     this.requestedPages += req.pages;
+    this.hotAddRequestedPages += req.pages;
     // One work_struct: a request not yet picked up is overwritten by the next one.
     const queued = this.queue.findIndex((w) => w.kind === 'hot-add');
     if (queued >= 0) this.queue[queued] = item;
@@ -293,6 +296,7 @@ export class HvBalloon implements Device {
     }
     if (this.dmState === 'DM_BALLOON_UP') this.log('warn', 'Currently ballooning');
     this.dmState = 'DM_BALLOON_UP';
+    this.requestedPages -= pages;
     const queued = this.queue.findIndex((w) => w.kind === 'balloon');
     if (queued >= 0) this.queue[queued] = { kind: 'balloon', pages };
     else this.queue.push({ kind: 'balloon', pages });
@@ -307,6 +311,7 @@ export class HvBalloon implements Device {
       return 0;
     }
     this.numPagesBallooned -= pages;
+    this.requestedPages += pages;
     this.dmState = 'DM_INITIALIZED';
     return 0;
   }
@@ -522,13 +527,19 @@ export class HvBalloon implements Device {
     return this.responses;
   }
 
+  /**
+   * `plugged`: pages hot-added (covered) minus pages in the balloon; `requested`: what the host's
+   * hot-add and balloon messages add up to. Equal once every request was met in full; either may
+   * go negative when boot memory is ballooned out.
+   */
   state(): DeviceState {
     return {
       id: this.id,
       kind: this.kind,
-      plugged: this.numPagesAdded << PAGE_SHIFT,
+      plugged: (this.numPagesAdded - this.numPagesBallooned) << PAGE_SHIFT,
       requested: this.requestedPages << PAGE_SHIFT,
       details: {
+        hotAddRequestedPages: this.hotAddRequestedPages,
         state: this.dmState,
         protocol: this.version ? PROTOCOLS[this.version] : null,
         hotAdd: this.doHotAdd,

@@ -408,14 +408,19 @@ export class XenBalloon implements Device {
     return this.added;
   }
 
+  /**
+   * `plugged` / `requested`: the populated memory and the host's target, both relative to the boot
+   * memory (negative once ballooned below it), so they are equal when the thread has converged.
+   * The hot-added address space is `hotplugBytes` (never shrinks).
+   */
   state(): DeviceState {
-    const beyondBoot = this.targetPages - this.bootPages;
     return {
       id: this.id,
       kind: this.kind,
-      plugged: (this.totalPages - this.bootPages) << PAGE_SHIFT,
-      requested: beyondBoot > 0n ? beyondBoot << PAGE_SHIFT : 0n,
+      plugged: (this.currentPages - this.bootPages) << PAGE_SHIFT,
+      requested: (this.targetPages - this.bootPages) << PAGE_SHIFT,
       details: {
+        hotplugBytes: (this.totalPages - this.bootPages) << PAGE_SHIFT,
         state: this.bpState,
         currentPages: this.currentPages,
         targetPages: this.targetPages,
