@@ -505,6 +505,26 @@ describe('region_intersects: kunit vectors, 6.12 vs 5.10 (§6.3)', () => {
     expect(r.result).toBe(v510);
     expect(r.visits).toBe(b.t.topLevelCount()); // 5.10 always visits every top-level node
   });
+  it('6.12 walks on past the subtree (until a match or the end of the tree), 6.13 stops at its end: same results', () => {
+    const text = `
+      00001000-00001fff : PCI Bus 0000:00
+        00001000-000010ff : 0000:00:01.0
+      00002000-00002fff : System RAM
+      00003000-00003fff : Reserved
+      00004000-00004fff : Reserved
+    `;
+    const rows: [bigint, bigint, number, number, number][] = [
+      // start, size, result, visits 6.12, visits 6.13 (4 top-level nodes each time)
+      [0x1800n, 0x1000n, REGION_MIXED, 4 + 2, 4 + 1],
+      [0x1800n, 0x100n, REGION_DISJOINT, 4 + 4, 4 + 1],
+    ];
+    for (const [s, size, result, v612, v613] of rows) {
+      const a = mk(text, { semantics: { regionIntersects: '6.12' } }).regionIntersects(s, size, IORESOURCE_SYSTEM_RAM, 0);
+      const b = mk(text, { semantics: { regionIntersects: '6.13' } }).regionIntersects(s, size, IORESOURCE_SYSTEM_RAM, 0);
+      expect([a.result, a.visits]).toEqual([result, v612]);
+      expect([b.result, b.visits]).toEqual([result, v613]);
+    }
+  });
   it('5.10: the virtio0 container matches SYSTEM_RAM even over unplugged parts', () => {
     const t = mk('100000000-13fffffff : virtio0\n', { semantics: { regionIntersects: '5.10' } });
     expect(t.regionIntersects(0x120000000n, MiB, IORESOURCE_SYSTEM_RAM, 0).result).toBe(REGION_INTERSECTS);
@@ -713,6 +733,14 @@ describe('handles and the index', () => {
     expect(t.sibling(at(t, 0x2000n, 0x2fffn))).toBe(at(t, 0x3000n));
     expect(t.child(at(t, 0x2000n, 0x2fffn))).toBe(at(t, 0x2000n, 0x27ffn));
     expect(t.preorderIndex(at(t, 0x3000n))).toBe(5);
+  });
+  it('childAt finds the child containing an address in O(log n), without visits', () => {
+    const { t, rs } = blocks(100);
+    const v = t.totalVisits;
+    expect(t.childAt(t.root, 0x100000000n + 37n * 128n * MiB + 5n)).toBe(rs[37]);
+    expect(t.childAt(t.root, 0x100000000n - 1n)).toBe(NIL);
+    expect(t.childAt(t.root, 0x100000000n + 100n * 128n * MiB)).toBe(NIL);
+    expect(t.totalVisits).toBe(v);
   });
   it('a freed handle is dead and its slot is reused', () => {
     const t = new ResourceTree();

@@ -67,7 +67,12 @@ const u64 = (x: bigint): bigint => x & U64_MASK;
 export interface ResourceSemantics {
   releaseAdjustable: 'pre-5.10' | '5.10';
   walkScope: 'top-level' | 'whole-tree';
-  regionIntersects: '5.10' | '6.12';
+  /**
+   * '5.10': top-level nodes only. '6.12': also looks into the descendants of an overlapping
+   * non-matching node, its walk running on past that subtree in pre-order (same results, more
+   * visits). '6.13': the same with the walk kept inside the subtree.
+   */
+  regionIntersects: '5.10' | '6.12' | '6.13';
 }
 /** The 6.12 behaviour (what the oracle traces were recorded on). */
 export const DEFAULT_SEMANTICS: ResourceSemantics = { releaseAdjustable: '5.10', walkScope: 'whole-tree', regionIntersects: '6.12' };
@@ -337,6 +342,18 @@ export class ResourceTree extends ResourceStore {
     return q === this.root;
   }
 
+  /**
+   * The child of `parent` whose range contains `addr`, or NIL. O(log n). An emulator lookup for
+   * drivers and the hotplug core, not a kernel walk: it reports no visits.
+   */
+  childAt(parent: Res, addr: bigint): Res {
+    const [hi, lo] = split64(u64(addr));
+    this.belowStart(parent, hi, lo, true);
+    const c = this.qPred;
+    if (c === NIL || this.endLt(c, hi, lo)) return NIL;
+    return c;
+  }
+
   // =================================================================================================
   // The kernel's operations
   // =================================================================================================
@@ -562,7 +579,8 @@ export class ResourceTree extends ResourceStore {
         continue;
       }
       const o = { s: this.start(c) > s ? this.start(c) : s, e: this.end(c) < e ? this.end(c) : e, covered: false, type: 0 };
-      this.coverByDescendants(c, s, e, fw, desc, o);
+      const broke = this.coverByDescendants(c, s, e, fw, desc, o);
+      if (!broke && this.semantics.regionIntersects === '6.12' && this.fst[c] !== NIL) this.v += this.visitsPastSubtree(c, s, e, fw, desc);
       type += o.type;
       if (!o.covered) other++;
     }
@@ -1027,6 +1045,30 @@ export class ResourceTree extends ResourceStore {
       acc += this.own(c);
     }
     return false;
+  }
+
+  /**
+   * 6.12's for_each_resource() did not stop at the end of the subtree it was given: the walk went on
+   * in pre-order through the rest of the tree until a node overlapping [s, e] matched (which then
+   * ends it) or the tree ended. Visits of that tail, after top-level node `p`'s subtree.
+   */
+  private visitsPastSubtree(p: Res, s: bigint, e: bigint, flags: number, desc: number): number {
+    const after = this.preorderIndex(p) + this.own(p);
+    const saved = this.v;
+    const [sh, sl] = split64(s);
+    const [eh, el] = split64(e);
+    let hit: Res = NIL;
+    for (let q = this.nxt[p]!; q !== NIL && hit === NIL; q = this.nxt[q]!) {
+      if (!this.startLe(q, eh, el)) break;
+      if (this.matches(q, flags, desc)) hit = q;
+      else {
+        const r = this.findInSubtree(q, sh, sl, eh, el, flags, desc);
+        if (r === STOP) break;
+        hit = r;
+      }
+    }
+    this.v = saved;
+    return hit === NIL ? this.count() - after : this.preorderIndex(hit) - after + 1;
   }
 
   private releaseMemRegionAdjustableLocked(s: bigint, e: bigint): number {
