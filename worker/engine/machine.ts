@@ -245,7 +245,7 @@ export class Machine {
     };
   }
 
-  /** Busy System RAM resources anywhere in the tree (cached until the tree changes). */
+  /** Busy System RAM resources named "System RAM…" anywhere in the tree (kernel sections excluded; cached until the tree changes). */
   private systemRamCount(): number {
     const key = `${this.tree.totalVisits}:${this.tree.count()}`;
     if (this.ramCache?.key === key) return this.ramCache.value;
@@ -255,7 +255,7 @@ export class Machine {
     for (let c = this.tree.child(this.tree.root); c !== NIL; c = this.tree.sibling(c)) stack.push(c);
     while (stack.length) {
       const r = stack.pop()!;
-      if ((this.tree.flags(r) & want) >>> 0 === want) n++;
+      if ((this.tree.flags(r) & want) >>> 0 === want && (this.tree.name(r) ?? '').startsWith('System RAM')) n++;
       for (let c = this.tree.child(r); c !== NIL; c = this.tree.sibling(c)) stack.push(c);
     }
     this.ramCache = { key, value: n };

@@ -1,0 +1,116 @@
+import { describe, expect, it } from 'vitest';
+import { Machine, type MachineConfig } from '../../../worker/engine/machine.js';
+import { PROFILES, profileForKernel } from '../../../worker/engine/profiles.js';
+import { registerDeviceFactory, deviceFactory } from '../../../worker/engine/drivers/index.js';
+import { BOOT_IOMEM, BOOT_BLOCKS, BOOT_IOMEM_NO_VIRTIO, BLOCK, GiB, machine, withVirtioMem } from './fixture.js';
+
+const base: MachineConfig = { bootIomem: BOOT_IOMEM_NO_VIRTIO, physBits: 40, blockSize: BLOCK, onlinePolicy: 'online_movable', profile: '6.12' };
+
+describe('Machine.create', () => {
+  it.each([
+    ['an unknown profile', { profile: '4.19' }, /^profile: unknown profile "4\.19"/],
+    ['an unknown strategy', { strategy: 'greedy' }, /^strategy: unknown strategy/],
+    ['a block size that is not a power of two', { blockSize: 3n * BLOCK }, /^blockSize: must be a power of two/],
+    ['a block size below one section', { blockSize: BLOCK / 2n }, /^blockSize/],
+    ['too few physical address bits', { physBits: 20 }, /^physBits/],
+    ['an unknown online policy', { onlinePolicy: 'maybe' }, /^onlinePolicy/],
+    ['a malformed boot map', { bootIomem: '00000000-00000fff : Reserved\nnonsense\n' }, /^bootIomem line 2: /],
+    ['a malformed boot block list', { bootBlocks: 'memory0 online none\n' }, /^bootBlocks line 1: missing "block_size_bytes"/],
+    ['a boot block list with another block size', { bootBlocks: 'block_size_bytes 0x10000000\n' }, /^bootBlocks: block_size_bytes 0x10000000 differs/],
+  ])('refuses %s with a message naming the field', (_n, over, msg) => {
+    const r = Machine.create({ ...base, ...(over as Partial<MachineConfig>) });
+    expect(r.ok).toBe(false);
+    if (!r.ok) expect(r.error).toMatch(msg);
+  });
+
+  it('boots the recorded boot blocks and renders the boot map back byte for byte', () => {
+    const r = Machine.create({ ...base, bootIomem: BOOT_IOMEM, bootBlocks: BOOT_BLOCKS });
+    if (!r.ok) throw new Error(r.error);
+    expect(r.machine.renderIomem()).toBe(BOOT_IOMEM);
+    expect(r.machine.renderMemoryBlocks()).toBe(BOOT_BLOCKS);
+    expect(r.machine.strategy).toBe('mhp-merge');
+  });
+
+  it('lets the user override the strategy', () => {
+    expect(machine({ profile: '5.10', strategy: 'none' }).strategy).toBe('none');
+    expect(machine({ profile: '5.9' }).strategy).toBe('none');
+    expect(machine({ profile: 'rfc-v1' }).strategy).toBe('rfc-v1');
+  });
+});
+
+describe('devices and stats', () => {
+  it('refuses unknown kinds, duplicate ids and kinds without a driver', () => {
+    const m = machine();
+    expect(m.addDevice({ kind: 'floppy' } as never)).toEqual({ ok: false, error: 'kind: unknown device kind "floppy"' });
+    expect(m.addDevice({ kind: 'acpi-dimm', id: 'd', addr: 0x100000000n, size: BLOCK }).ok).toBe(true);
+    expect(m.addDevice({ kind: 'acpi-dimm', id: 'd', addr: 0x200000000n, size: BLOCK })).toEqual({ ok: false, error: 'id: a device "d" already exists' });
+    if (!deviceFactory('hv-balloon')) expect(m.addDevice({ kind: 'hv-balloon' })).toEqual({ ok: false, error: 'kind: no driver registered for "hv-balloon"' });
+  });
+
+  it('registers a driver at run time (the one-line hook for other drivers)', () => {
+    const before = deviceFactory('xen-balloon');
+    registerDeviceFactory('xen-balloon', (spec, ctx) => ({
+      ok: true,
+      device: { id: spec.id ?? 'xen0', kind: 'xen-balloon', request: () => 0, work: () => 'idle', state: () => ({ id: 'xen0', kind: 'xen-balloon', plugged: 0n, requested: 0n, details: { blockSize: ctx.blocks.blockSize } }) },
+    }));
+    const m = machine();
+    const r = m.addDevice({ kind: 'xen-balloon' });
+    expect(r.ok && r.device.state().details.blockSize).toBe(BLOCK);
+    if (before) registerDeviceFactory('xen-balloon', before);
+  });
+
+  it('reports resources, iomem size, visits, blocks and plugged bytes', () => {
+    const { m, vm } = withVirtioMem();
+    vm.request({ type: 'resize', size: 1n * GiB });
+    m.settle(60_000);
+    const s = m.stats();
+    expect(s.plugged).toBe(1n * GiB);
+    expect(s.blocks).toEqual({ online: 24, offline: 0 });
+    expect(s.resources.systemRam).toBe(3); // two boot ranges + the merged virtio-mem child
+    expect(s.iomem.lines).toBe(m.renderIomem().split('\n').length - 1);
+    expect(s.iomem.bytes).toBe(m.renderIomem().length);
+    expect(s.visits.total).toBeGreaterThan(0);
+  });
+
+  it('settle() is bounded by the simulated time it is given', () => {
+    const { m, vm } = withVirtioMem({ onlinePolicy: 'online' });
+    vm.request({ type: 'resize', size: 256n * 1024n * 1024n });
+    m.settle(0);
+    m.faults.setUnmovable(32, 2n << 20n);
+    vm.request({ type: 'resize', size: 0n });
+    const t = m.clock.now;
+    m.settle(10_000);
+    expect(m.clock.now).toBe(t);
+    m.settle(60_000);
+    expect(m.clock.now).toBe(t + 50_000);
+  });
+});
+
+describe('profiles', () => {
+  it.each([
+    ['6.12.95+deb12-cloud-amd64', '6.12', false],
+    ['6.1.0-56-cloud-amd64', '6.1', false],
+    ['5.10.0-30-amd64', '5.10', false],
+    ['5.9.16', '5.9', false],
+    ['6.6.30', '6.1', true],
+    ['5.15.0-91-generic', '5.10', true],
+    ['7.0.1', '6.12', true],
+    ['4.19.0', '5.9', true],
+    ['garbage', '6.12', true],
+  ] as const)('%s -> %s', (version, name, warns) => {
+    const r = profileForKernel(version);
+    expect(r.profile.name).toBe(name);
+    expect(r.warning !== undefined).toBe(warns);
+  });
+
+  it.each([
+    ['5.9', 'none', 0x80, 'sbm-only', 4n << 20n, false],
+    ['rfc-v1', 'rfc-v1', 0x80, 'sbm-only', 4n << 20n, false],
+    ['5.10', 'mhp-merge', 0x02000000, 'sbm-only', 4n << 20n, false],
+    ['6.1', 'mhp-merge', 0x02000000, 'sbm-bbm', 2n << 20n, true],
+    ['6.12', 'mhp-merge', 0x02000000, 'sbm-bbm', 2n << 20n, true],
+  ] as const)('%s: strategy %s, driver-managed 0x%s, %s, subblock %s', (name, strategy, dm, modes, sb, excl) => {
+    const p = PROFILES[name];
+    expect([p.defaultStrategy, p.driverManagedFlag, p.virtioMem.modes, p.virtioMem.minSubblockSize, p.virtioMem.exclusiveContainer]).toEqual([strategy, dm, modes, sb, excl]);
+  });
+});
