@@ -154,3 +154,18 @@ describe('removing memory', () => {
     expect(m.blocks.validZones(32)).toBe('Movable');
   });
 });
+
+describe('hostile arguments never throw', () => {
+  it.each([
+    ['remove a huge range', (m: ReturnType<typeof machine>) => m.hotplug.removeMemory(0n, 1n << 62n).err, EINVAL],
+    ['offline_and_remove a huge range', (m: ReturnType<typeof machine>) => m.hotplug.offlineAndRemoveMemory(0n, 1n << 62n).err, EINVAL],
+    ['remove at a negative address', (m: ReturnType<typeof machine>) => m.hotplug.removeMemory(-BLOCK, BLOCK).err, EINVAL],
+    ['add at a negative address', (m: ReturnType<typeof machine>) => m.hotplug.addMemory(0, -BLOCK, BLOCK).err, E2BIG],
+    ['add a huge range', (m: ReturnType<typeof machine>) => m.hotplug.addMemory(0, at(0), 1n << 62n).err, E2BIG],
+    ['a driver-managed add with an unknown name id', (m: ReturnType<typeof machine>) => m.hotplug.addMemoryDriverManaged(0, at(0), BLOCK, 999_999).err, EINVAL],
+    ['remove memory that was never added', (m: ReturnType<typeof machine>) => m.hotplug.removeMemory(at(3), BLOCK).err, 0],
+  ] as const)('%s', (_n, call, err) => {
+    const m = machine();
+    expect(call(m)).toBe(err);
+  });
+});

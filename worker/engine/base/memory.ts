@@ -410,8 +410,8 @@ export class MemoryBlocks {
   /** remove_memory_block_devices(). The caller has checked that all blocks are offline. */
   removeMemoryBlockDevices(start: bigint, size: bigint): void {
     const first = this.blockOf(start);
-    const n = Number(size / this.blockSize);
-    for (let b = first; b < first + n && b < this.state.length; b++) {
+    const end = Math.min(first + Number(size / this.blockSize), this.highest + 1);
+    for (let b = first; b < end; b++) {
       if (this.state[b] === MEM_ABSENT) continue;
       if (this.state[b] === MEM_ONLINE) this.onlineCount--;
       this.state[b] = MEM_ABSENT;
@@ -424,8 +424,8 @@ export class MemoryBlocks {
   /** check_memblock_offlined_cb over a range: the first block that is not offline, or -1. */
   firstNotOffline(start: bigint, size: bigint): number {
     const first = this.blockOf(start);
-    const n = Number(size / this.blockSize);
-    for (let b = first; b < first + n; b++) if (this.exists(b) && this.state[b] !== MEM_OFFLINE) return b;
+    const end = Math.min(first + Number(size / this.blockSize), this.highest + 1);
+    for (let b = first; b < end; b++) if (this.exists(b) && this.state[b] !== MEM_OFFLINE) return b;
     return -1;
   }
 

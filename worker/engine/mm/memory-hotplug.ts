@@ -175,7 +175,12 @@ export class MemoryHotplug {
    * like "System RAM (…)" (-EINVAL otherwise); the resource is marked driver-managed.
    */
   addMemoryDriverManaged(nid: number, start: bigint, size: bigint, name: NameId, flags: MhpFlags = {}): HotplugResult {
-    const text = this.tree.nameText(name);
+    let text: string;
+    try {
+      text = this.tree.nameText(name);
+    } catch {
+      return { err: EINVAL, visits: 0, res: NIL };
+    }
     if (!text.startsWith('System RAM (') || !text.endsWith(')')) return { err: EINVAL, visits: 0, res: NIL };
     return this.addNamed(nid, start, size, name, flags);
   }
@@ -204,7 +209,7 @@ export class MemoryHotplug {
    */
   private tryRemoveMemory(start: bigint, size: bigint): RemoveResult {
     const bs = this.blocks.blockSize;
-    if (size <= 0n || start % bs !== 0n || size % bs !== 0n) {
+    if (size <= 0n || start < 0n || start % bs !== 0n || size % bs !== 0n || (start + size) / bs > BigInt(this.blocks.maxBlocks)) {
       this.log('error', `BUG: try_remove_memory() called with an unaligned range ${hex(start)}+${hex(size)} (refused)`);
       return { err: EINVAL, visits: 0 };
     }
@@ -241,6 +246,7 @@ export class MemoryHotplug {
     } else if (size <= 0n || start % bs !== 0n || size % bs !== 0n) {
       return { err: EINVAL, visits: 0 };
     }
+    if (start < 0n || (start + size) / bs > BigInt(this.blocks.maxBlocks)) return { err: EINVAL, visits: 0 };
     const first = this.blocks.blockOf(start);
     const n = Number(size / bs);
     const types: ('online_kernel' | 'online_movable' | null)[] = [];
