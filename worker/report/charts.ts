@@ -7,11 +7,12 @@ import { LineChart } from 'echarts/charts';
 import { GridComponent, LegendComponent, TitleComponent } from 'echarts/components';
 import { SVGRenderer } from 'echarts/renderers';
 import type { ChartView } from './view.js';
+import { LANE_COLORS } from './model.js';
+
+export { LANE_COLORS };
 
 echarts.use([LineChart, GridComponent, LegendComponent, TitleComponent, SVGRenderer]);
 
-/** One colour per lane (Okabe–Ito, readable by colour-blind readers and in grey print). */
-export const LANE_COLORS = ['#0072b2', '#d55e00', '#009e73', '#cc79a7', '#e69f00', '#56b4e9'] as const;
 const DASHES: ('solid' | 'dashed' | 'dotted')[] = ['solid', 'dashed', 'solid', 'dotted', 'dashed', 'solid'];
 
 /** Above this many points a series is thinned with LTTB (the shape stays, the SVG stays small). */

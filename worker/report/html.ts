@@ -98,7 +98,7 @@ function finalSection(r: Report, view: ReportView): string {
   const rows = view.final.rows.map((row, i) => {
     const cells = view.final.columns.map((c) => {
       const cell = row.cells[c.key];
-      const cls = [c.key === 'kdump' ? '' : 'num', cell.best ? 'best' : '', c.key === 'kdump' && cell.rank !== null && cell.rank >= 1e12 ? 'fail' : '']
+      const cls = [c.key === 'kdump' ? '' : 'num', cell.best ? 'best' : '', c.key === 'kdump' && cell.text.startsWith('FAILS') ? 'fail' : '']
         .filter(Boolean)
         .join(' ');
       const mark = cell.best ? '<span class="best-mark" title="best">★</span>' : '';
@@ -115,7 +115,7 @@ function finalSection(r: Report, view: ReportView): string {
 ${rows.join('\n')}
 </tbody>
 </table>
-<p class="note">★ best value of the column (lowest; for kdump: loads, then fewest ranges). Wall time is this machine's, the other figures are exact.</p>
+<p class="note">★ best value of the column (lowest; for kdump: fewest ranges among lanes whose kdump loads). Wall time is this machine's, the other figures are exact.</p>
 </section>`;
 }
 

@@ -106,7 +106,7 @@ export async function driveLane(call: LaneCall, job: LaneJob, onProgress: (p: La
     const iomem = await fetchExcerpt((from, count) => must('iomemWindow', { from, count }).then((w) => ({ total: w.total, lines: w.lines })), snap.iomem.bytes);
     const log = await must('log', { since: 0, limit: LOG_LIMIT });
     const events = log.length < LOG_LIMIT ? log.map(({ t, source, level, message }) => ({ t, source, level, message })) : undefined;
-    return { spec, outcome: { ok: true, summary: fillSummary(summary), steps: records, iomem, ...(events ? { events } : {}) } };
+    return { spec, outcome: { ok: true, summary: laneSummary(summary, records), steps: records, iomem, ...(events ? { events } : {}) } };
   } catch (e) {
     const error = e instanceof LaneError ? e.error : { code: 'ENGINE_FAILED', message: e instanceof Error ? e.message : String(e) };
     return failedLane(job, error, records);
@@ -142,11 +142,25 @@ export async function fetchExcerpt(
   };
 }
 
-/** The worker's summary with the kdump verdict's optional parts filled (the report needs every field). */
-function fillSummary(s: CommandResult<'summary'>): Record<string, unknown> {
+/**
+ * The lane's summary in the shape of `memhp run --json`'s: the runner's own figures (the last step
+ * record's counts, visits summed over the steps, the steps run) with the worker's kdump verdict and
+ * wall time. The worker's `summary` counts from the machine's statistics, which can differ from the
+ * runner's (e.g. "System RAM" by flag rather than by name), so the step records win where they exist.
+ */
+export function laneSummary(s: CommandResult<'summary'>, records: readonly StepRecord[]): Record<string, unknown> {
   const k = s.kdump;
+  const kdump = k ? { ...k, missedBytes: k.missedBytes ?? '0', headroomBlocks: k.headroomBlocks } : { ranges: 0, cap: 0, ok: false, missedBytes: '0', headroomBlocks: null };
+  const last = records[records.length - 1];
+  if (!last) return { ...s, kdump };
   return {
     ...s,
-    kdump: k ? { ...k, missedBytes: k.missedBytes ?? '0', headroomBlocks: k.headroomBlocks } : { ranges: 0, cap: 0, ok: false, missedBytes: '0', headroomBlocks: null },
+    resources: { ...last.resources },
+    iomem: { ...last.iomem },
+    kdump,
+    visits: { total: records.reduce((n, r) => n + r.visits, 0) },
+    wallMs: records.reduce((n, r) => n + r.wallMs, 0),
+    steps: records.length,
+    plugged: last.plugged,
   };
 }

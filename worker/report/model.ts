@@ -138,3 +138,6 @@ export const STEP_METRICS: readonly StepMetricDef[] = [
   { id: 'visits', title: 'Kernel visits per step', unit: 'nodes visited', get: (s) => s.visits },
   { id: 'wallMs', title: 'Wall time per step', unit: 'ms', get: (s) => s.wallMs },
 ];
+
+/** One colour per lane (Okabe–Ito: readable by colour-blind readers and in grey print), shared by every view. */
+export const LANE_COLORS = ['#0072b2', '#d55e00', '#009e73', '#cc79a7', '#e69f00', '#56b4e9'] as const;

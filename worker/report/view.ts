@@ -85,7 +85,7 @@ export function buildReportView(report: Report): ReportView {
   };
 }
 
-/** Ranking rules per column: every figure is better lower; kdump ranks ok lanes first, then fewer ranges. */
+/** Ranking rules per column: every figure is better lower; for kdump, among lanes whose kdump loads, fewer ranges. */
 function laneCells(lane: ReportLane): Record<FinalColumnKey, FinalCell> {
   const s = lane.summary;
   const cell = (text: string, rank: number | null): FinalCell => ({ text, rank, best: false });
@@ -99,11 +99,12 @@ function laneCells(lane: ReportLane): Record<FinalColumnKey, FinalCell> {
     iomemBytes: cell(groupInt(s.iomem.bytes), s.iomem.bytes),
     visits: cell(groupInt(s.visits.total), s.visits.total),
     wallMs: cell(formatMs(s.wallMs), s.wallMs),
-    kdump: cell(kdumpVerdict(s.kdump), (s.kdump.ok ? 0 : 1e12) + s.kdump.ranges),
+    // Only a kdump that loads can be the best one: failures are never marked.
+    kdump: cell(kdumpVerdict(s.kdump), s.kdump.ok ? s.kdump.ranges : null),
   };
 }
 
-/** The final-figures rows with the best value of each column marked (ties all marked; needs 2+ figures). */
+/** The final-figures rows with the best value of each column marked (ties all marked; needs 2+ finished lanes). */
 export function finalRows(lanes: readonly ReportLane[]): FinalRow[] {
   const rows: FinalRow[] = lanes.map((lane) => ({
     laneId: lane.id,
@@ -114,9 +115,11 @@ export function finalRows(lanes: readonly ReportLane[]): FinalRow[] {
     ...(lane.error ? { error: `${lane.error.code}: ${lane.error.message}` } : {}),
     cells: laneCells(lane),
   }));
+  const finished = lanes.filter((l) => l.status === 'ok' && l.summary).length;
+  if (finished < 2) return rows;
   for (const { key } of FINAL_COLUMNS) {
     const ranks = rows.map((r) => r.cells[key].rank).filter((x): x is number => x !== null);
-    if (ranks.length < 2) continue;
+    if (ranks.length === 0) continue;
     const best = Math.min(...ranks);
     for (const r of rows) if (r.cells[key].rank === best) r.cells[key].best = true;
   }

@@ -1,0 +1,62 @@
+/**
+ * The seed's headline in one command, through the built CLI and the real lab workers:
+ * `memhp compare <seed-100g-*> --strategies none,rfc-v1,mhp-merge --md …` lists, per lane,
+ * the /proc/iomem line count and the kdump verdict; the JSON lanes carry `memhp run --json`'s summary.
+ */
+import { afterAll, describe, expect, it } from 'vitest';
+import { execFileSync } from 'node:child_process';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { parseReportJson } from '../../worker/report/index.js';
+
+const root = path.resolve(__dirname, '../..');
+const cli = path.join(root, 'out/cli/memhp.js');
+const tmp = mkdtempSync(path.join(os.tmpdir(), 'memhp-seed-'));
+afterAll(() => rmSync(tmp, { recursive: true, force: true }));
+
+function memhp(args: string[]): string {
+  return execFileSync(process.execPath, [cli, ...args], { cwd: root, encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'], timeout: 120_000 });
+}
+
+const ROW = /^\| (\S+) \/ (\S+) \| (\S+) \| (\S+) \| \**([\d,]+)\** \| \**([\d,]+)\** \| \**([\d,]+)\** \| \**([\d,]+)\** \| \**[\d.]+ m?s\** \| \**((?:ok|FAILS) \([^)]*\))\** \|$/;
+const num = (s: string) => Number(s.replace(/,/g, ''));
+
+describe.each(['seed-100g-virtio-mem', 'seed-100g-hv-balloon', 'seed-100g-xen-balloon'])('memhp compare %s', (preset) => {
+  it('prints and writes a Markdown summary with /proc/iomem lines and the kdump verdict per lane', () => {
+    const md = path.join(tmp, `${preset}.md`);
+    const json = path.join(tmp, `${preset}.json`);
+    const out = memhp(['compare', preset, '--strategies', 'none,rfc-v1,mhp-merge', '--md', md, '--json', json]);
+    expect(out).toBe(readFileSync(md, 'utf8'));
+    expect(out).toContain('| Lane | Profile | Strategy | "System RAM" lines | /proc/iomem lines | /proc/iomem bytes | Kernel visits | Wall time | kdump |');
+    const rows = out.split('\n').filter((l) => l.startsWith('| ') && !l.startsWith('| Lane') && !l.startsWith('| ---')).map((l) => ROW.exec(l));
+    expect(rows.every((r) => r !== null), out).toBe(true);
+    const lanes = rows.map((r) => ({ strategy: r![4], systemRam: num(r![5]!), iomemLines: num(r![6]!), kdump: r![9]! }));
+    expect(lanes.map((l) => l.strategy)).toEqual(['none', 'rfc-v1', 'mhp-merge']);
+    // 100 GiB in 128 MiB blocks: 800 more "System RAM" lines without merging, a handful with.
+    expect(lanes[0]!.systemRam).toBeGreaterThanOrEqual(800);
+    for (const merged of lanes.slice(1)) {
+      expect(merged.systemRam).toBeLessThan(10);
+      expect(lanes[0]!.iomemLines - merged.iomemLines).toBeGreaterThanOrEqual(790);
+    }
+    for (const l of lanes) expect(l.kdump).toMatch(/^(ok|FAILS) \([\d,]+ of [\d,]+ ranges/);
+
+    const parsed = parseReportJson(readFileSync(json, 'utf8'));
+    expect(parsed.ok).toBe(true);
+    if (!parsed.ok) return;
+    expect(parsed.report.lanes.map((l) => l.summary!.iomem.lines)).toEqual(lanes.map((l) => l.iomemLines));
+  });
+});
+
+describe('compare lanes agree with memhp run', () => {
+  it('a lane summary has the same figures as `memhp run --json` for the same preset and strategy', () => {
+    const json = path.join(tmp, 'cmp.json');
+    const runJson = path.join(tmp, 'run.json');
+    memhp(['compare', 'seed-100g-virtio-mem', '--strategies', 'none,mhp-merge', '--json', json]);
+    memhp(['run', 'seed-100g-virtio-mem', '--strategy', 'none', '--json', runJson]);
+    const lane = JSON.parse(readFileSync(json, 'utf8')).lanes[0].summary;
+    const run = JSON.parse(readFileSync(runJson, 'utf8')).summary;
+    for (const key of ['resources', 'iomem', 'visits', 'steps', 'plugged']) expect(lane[key], key).toEqual(run[key]);
+    for (const key of ['ranges', 'cap', 'ok', 'missedBytes', 'headroomBlocks']) expect(lane.kdump[key], `kdump.${key}`).toEqual(run.kdump[key]);
+  });
+});
