@@ -6,7 +6,7 @@
  */
 import { performance } from 'node:perf_hooks';
 import { IORESOURCE_SYSTEM_RAM, NIL, ResourceTree } from '../worker/engine/kernel/resource.js';
-import { iomemStats } from '../worker/engine/kernel/iomem.js';
+import { iomemStats, renderIomemLines } from '../worker/engine/kernel/iomem.js';
 import { ListTree, SYSRAM, MEM } from './list-resource.js';
 
 const PHYS_BITS = 52n;
@@ -171,6 +171,11 @@ const sections: Section[] = [
       gc();
       const after = heapNow();
       summary.bytesPerResource = (after - before) / BIG_SIZE;
+      const windows = 1000;
+      const wms = timed(() => {
+        for (let k = 0; k < windows; k++) renderIomemLines(tree, Math.floor((k * BIG_SIZE) / windows), 50);
+      });
+      console.log(`  /proc/iomem: ${iomemStats(tree).lines} lines, ${iomemStats(tree).bytes} bytes; a 50-line window anywhere: ${((wms * 1000) / windows).toFixed(1)} us`);
       const merge = engineMerge(tree, BIG_SIZE, handles);
       const split = engineSplit(tree, BIG_SIZE);
       printRun(`engine @${BIG_SIZE}`, { build, merge, split, lines: iomemStats(tree).lines, totalMs: build.ms + merge.ms + split.ms });

@@ -764,6 +764,24 @@ describe('handles and the index', () => {
     expect(t.end(r.res)).toBe(top);
     expect(dump(t)).toBe('fffffffffffff000-ffffffffffffffff : top\n');
   });
+  it('refuses to link a node under itself or its own subtree (the kernel would corrupt its lists)', () => {
+    const t = new ResourceTree();
+    const a = t.alloc(null, 0x1000n, 0x1fffn, IORESOURCE_MEM);
+    const b = t.alloc(null, 0x1000n, 0x1fffn, IORESOURCE_MEM);
+    expect(t.requestResource(a, b).err).toBe(0);
+    expect(t.requestResourceConflict(b, a).conflict).toBe(b);
+    expect(t.insertResourceConflict(a, a).conflict).toBe(a);
+    expect(t.allocateResource(b, a, 0x10n, 0n, 0xffffn, 1n).err).toBe(EBUSY);
+    expect(t.checkInvariants(a)).toEqual([]);
+  });
+  it('resizing the root across 0x10000 changes the hex width and the file size with it', () => {
+    const t = new ResourceTree({ rootEnd: 0xffffn });
+    t.requestRegion(t.root, 0x10n, 0x10n, t.internName('x'), 0);
+    expect(dump(t)).toBe('0010-001f : x\n');
+    expect(t.adjustResource(t.root, 0n, 1n << 32n).err).toBe(0);
+    expect(dump(t)).toBe('00000010-0000001f : x\n');
+    expect(t.iomemTextBytes()).toBe(dump(t).length);
+  });
   it('totalVisits accumulates every operation', () => {
     const { t } = blocks(10);
     expect(t.totalVisits).toBe((10 * 9) / 2);

@@ -160,7 +160,6 @@ export class ResourceTree extends ResourceStore {
 
   private v = 0;
   private textBytes = 0;
-  private readonly hexWidth: number;
   private readonly names: string[] = [];
   private readonly nameLen: number[] = [];
   private readonly nameKeys = new Map<string, NameId>();
@@ -171,7 +170,6 @@ export class ResourceTree extends ResourceStore {
     this.archRemoveReservations = opts?.archRemoveReservations ?? null;
     const rootEnd = u64(opts?.rootEnd ?? U64_MASK);
     this.root = this.alloc(this.internName(opts?.rootName ?? 'PCI mem'), 0n, rootEnd, IORESOURCE_MEM);
-    this.hexWidth = rootEnd < 0x10000n ? 4 : 8;
   }
 
   // ---- names -------------------------------------------------------------------------------------
@@ -199,6 +197,7 @@ export class ResourceTree extends ResourceStore {
 
   /** kzalloc + field setup: a detached node. */
   alloc(name: NameId | null, start: bigint, end: bigint, flags: number, desc = 0): Res {
+    if (name !== null && (!Number.isInteger(name) || this.names[name] === undefined)) throw new KernelBug(`unknown name id ${name}`);
     const r = this.newSlot();
     this.writeStart(r, start);
     this.writeEnd(r, end);
@@ -361,6 +360,7 @@ export class ResourceTree extends ResourceStore {
   /** request_resource_conflict(): the conflicting node, or NIL when `res` was linked in. */
   requestResourceConflict(root: Res, res: Res): { conflict: Res } & Visits {
     this.begin(root, res);
+    if (this.wouldCycle(root, res)) return { conflict: root, visits: this.finish() };
     const conflict = this.par[res] !== NIL ? res : this.requestResourceLocked(root, res);
     return { conflict, visits: this.finish() };
   }
@@ -388,6 +388,7 @@ export class ResourceTree extends ResourceStore {
   /** insert_resource_conflict(): inserts `res`, adopting the siblings it spans; NIL on success. */
   insertResourceConflict(parent: Res, res: Res): { conflict: Res } & Visits {
     this.begin(parent, res);
+    if (this.wouldCycle(parent, res)) return { conflict: parent, visits: this.finish() };
     const conflict = this.par[res] !== NIL ? res : this.insertResourceLocked(parent, res);
     return { conflict, visits: this.finish() };
   }
@@ -401,7 +402,7 @@ export class ResourceTree extends ResourceStore {
   insertResourceExpandToFit(root: Res, res: Res): { log: string[] } & Visits {
     this.begin(root, res);
     const log: string[] = [];
-    if (this.par[res] === NIL) {
+    if (this.par[res] === NIL && !this.wouldCycle(root, res)) {
       for (;;) {
         const conflict = this.insertResourceLocked(root, res);
         if (conflict === NIL || conflict === root || conflict === res) break;
@@ -479,7 +480,9 @@ export class ResourceTree extends ResourceStore {
   allocateResource(root: Res, res: Res, size: bigint, min: bigint, max: bigint, align: bigint, alignf?: AlignFn): { err: number } & Visits {
     this.begin(root, res);
     let err: number;
-    if (this.par[res] !== NIL) {
+    if (this.wouldCycle(root, res)) {
+      err = EBUSY;
+    } else if (this.par[res] !== NIL) {
       err = this.reallocateResourceLocked(root, res, size, min, max, align, alignf);
     } else {
       err = this.findResourceLocked(root, NIL, res, size, min, max, align, alignf);
@@ -658,6 +661,15 @@ export class ResourceTree extends ResourceStore {
     this.checkLive(a);
     if (b !== a) this.checkLive(b);
     this.v = 0;
+  }
+
+  /**
+   * True when linking `res` under `parent` would make a node its own ancestor (`parent` is `res` or
+   * lies in `res`'s detached subtree). The kernel would corrupt its tree; here it is a conflict.
+   */
+  private wouldCycle(parent: Res, res: Res): boolean {
+    for (let q = parent; q !== NIL; q = this.par[q]!) if (q === res) return true;
+    return false;
   }
 
   private finish(): number {
@@ -848,6 +860,12 @@ export class ResourceTree extends ResourceStore {
 
   /** Moves `r`'s range in place (the caller guarantees sibling order is unchanged). */
   private setRange(r: Res, s: bigint, e: bigint): void {
+    if (r === this.root) {
+      this.writeStart(r, s);
+      this.writeEnd(r, e);
+      this.recountBytes();
+      return;
+    }
     const d = this.lineDepth(r);
     if (d >= 0) this.textBytes -= this.lineBytes(r, d);
     this.writeStart(r, s);
@@ -1174,12 +1192,18 @@ export class ResourceTree extends ResourceStore {
 
   /** Length of one /proc/iomem line: indent, two zero-padded hex numbers, " : ", name, newline. */
   lineBytes(r: Res, depth: number): number {
-    const w = this.hexWidth;
+    const w = this.eHi[this.root] === 0 && this.eLo[this.root]! < 0x10000 ? 4 : 8;
     const ds = Math.max(w, hexDigits(this.sHi[r]!, this.sLo[r]!));
     const de = Math.max(w, hexDigits(this.eHi[r]!, this.eLo[r]!));
     const n = this.nm[r]!;
     const nb = n < 0 ? 5 : this.nameLen[n]!;
     return 2 * Math.min(depth, 5) + ds + 1 + de + 3 + nb + 1;
+  }
+
+  /** Recomputes the whole file's size (after the root's range, hence the hex width, changed). */
+  private recountBytes(): void {
+    this.textBytes = 0;
+    for (let c = this.fst[this.root]!; c !== NIL; c = this.nxt[c]!) this.addBytes(c, +1);
   }
 
   /** Adds (sign +1) or removes (-1) the text of `r`'s subtree, if `r` is in the tree. */
