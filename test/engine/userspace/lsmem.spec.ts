@@ -1,6 +1,9 @@
 import { describe, expect, it } from 'vitest';
+import { Machine } from '../../../worker/engine/machine.js';
+import { bootMapIomem } from '../../../worker/engine/lab/boot-maps.js';
 import {
   lsmem,
+  lsmemInput,
   parseMemoryBlocksSection,
   sizeToHumanString,
   type LsmemOptions,
@@ -159,5 +162,24 @@ describe('lsmem over an oracle trace', () => {
   it('names the line of a malformed section', () => {
     const r = parseMemoryBlocksSection('block_size_bytes 0x8000000\nmemory0 online none\nmemoryX online\n', 'x.txt');
     expect(r).toEqual({ ok: false, error: { line: 3, message: expect.stringContaining('x.txt:3:') } });
+  });
+});
+
+describe('lsmem over the emulated machine', () => {
+  it('lsmemInput(machine.blocks) gives the same table as the rendered memory-blocks section', () => {
+    const r = Machine.create({ bootIomem: bootMapIomem('q35-2g'), physBits: 40, blockSize: M128, onlinePolicy: 'online_movable', profile: '6.12' });
+    if (!r.ok) throw new Error(r.error);
+    const m = r.machine;
+    const hv = m.addDevice({ kind: 'hv-balloon', id: 'hv0' });
+    if (!hv.ok) throw new Error(hv.error);
+    hv.device.request({ type: 'hot-add', startPfn: 0x100000n, pages: 8n * 32768n });
+    m.settle();
+    expect(m.guestWriteState(35, 'offline')).toBe(0);
+    const direct = run(lsmemInput(m.blocks), { output: '+ZONES' });
+    const parsed = parseMemoryBlocksSection(m.renderMemoryBlocks());
+    if (!parsed.ok) throw new Error(parsed.error.message);
+    expect(direct).toBe(run(parsed.value, { output: '+ZONES' }));
+    expect(direct).toContain('0x0000000118000000-0x000000011fffffff  128M offline              35 Movable/Normal\n');
+    expect(direct).toContain('Total online memory:     2.9G\n');
   });
 });

@@ -25,6 +25,28 @@ export interface MemoryBlocksDescription {
   blocks: readonly MemoryBlockInfo[];
 }
 
+/** What lsmem reads of the emulated machine's memory blocks (base/memory.ts MemoryBlocks). */
+export interface MemoryBlocksSource {
+  readonly blockSize: bigint;
+  forEachPresent(fn: (block: number) => void): void;
+  stateOf(block: number): 'absent' | 'offline' | 'online' | 'going-offline';
+  validZones(block: number): string;
+}
+
+/**
+ * The description lsmem needs, read from the machine's memory blocks: every present block with
+ * its state and valid_zones; `removable` is 1 and the node 0, as sysfs shows them on the
+ * emulated one-node guests (6.x reports removable = IS_ENABLED(CONFIG_MEMORY_HOTREMOVE)).
+ */
+export function lsmemInput(blocks: MemoryBlocksSource): MemoryBlocksDescription {
+  const out: MemoryBlockInfo[] = [];
+  blocks.forEachPresent((index) => {
+    const zones = blocks.validZones(index);
+    out.push({ index, state: blocks.stateOf(index), removable: true, node: 0, zones: zones === '' ? [] : zones.split(' ') });
+  });
+  return { blockSize: blocks.blockSize, blocks: out };
+}
+
 export type LsmemColumn = 'RANGE' | 'SIZE' | 'STATE' | 'REMOVABLE' | 'BLOCK' | 'NODE' | 'ZONES';
 export type LsmemVersion = 'legacy' | 'current';
 
