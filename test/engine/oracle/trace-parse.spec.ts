@@ -99,3 +99,19 @@ describe('unifiedDiff', () => {
     expect(unifiedDiff('a\nc\n', 'a\nb\nc\n', { expected: 'e', actual: 'f' })).toBe('--- e\n+++ f\n@@ -1,2 +1,3 @@\n a\n+b\n c\n');
   });
 });
+
+describe('DIMMs present at boot', () => {
+  it('are adopted from the boot map and can be ejected later', () => {
+    const j = goldenTraces().find((t) => t.name === 'j-dimm-only.txt')!.text;
+    // Step 2 of trace j as a boot state: two DIMMs already there.
+    const steps = j.split(/^(?==== step \d+:)/m);
+    const header = steps[0]!;
+    const step2 = steps[3]!.replace(/^=== step 2: .*$/m, '=== step 0: boot');
+    const expectedIomem = step2.split('--- iomem\n')[1]!.split('--- memory-blocks\n')[0]!.replace('108000000-10fffffff : System RAM\n', '');
+    const r = replayTrace(header + step2 + '=== step 1: dimm-del d2\nresult: ok\n', 't');
+    expect(r.error).toBeNull();
+    expect(r.steps[0]!.ok).toBe(true);
+    expect(r.steps[1]!.actual.iomem).toBe(expectedIomem);
+    expect(r.steps[1]!.actual.blocks).not.toContain('memory33 ');
+  });
+});

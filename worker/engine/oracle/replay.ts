@@ -240,6 +240,12 @@ function boot(trace: Trace, opts: ReplayOptions): { ok: true; replayer: Replayer
     if (!r.ok) return { ok: false, error: { line: 1, message: r.error } };
     deviceId = r.device.id;
   }
+  // DIMMs plugged at boot: their memory is already in the boot map; the driver finds it there
+  // (add_memory -EEXIST counts as enabled), so a later dimm-del can eject them.
+  for (const dimm of s0.input.dimms) {
+    const r = machine.addDevice({ kind: 'acpi-dimm', id: dimm.id, addr: dimm.addr, size: dimm.size });
+    if (!r.ok) warnings.push(`boot DIMM ${dimm.id}: ${r.error}`);
+  }
   machine.settle(0);
   const replayer = new Replayer(machine, deviceId, opts.stepTimeoutMs ?? DEFAULT_STEP_TIMEOUT_MS);
   replayer.warnings.push(...warnings);
