@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { readFileSync } from 'node:fs';
+import { readFileSync, readdirSync } from 'node:fs';
 import path from 'node:path';
 import { presetNames, getPreset, presetInput, presetInfo } from '../../worker/engine/lab/presets.js';
 import { bootMapIomem, q35Layout } from '../../worker/engine/lab/boot-maps.js';
@@ -46,6 +46,17 @@ describe('presets', () => {
       expect(expandedStepCount(s.timeline)).toBe(800);
     }
     expect(getPreset('scale-64t')!.machine.physBits).toBe(52);
+  });
+
+  it('presets/*.yaml are the same scenarios as the built-in presets, one file each', () => {
+    const dir = path.resolve(__dirname, '../../presets');
+    expect(readdirSync(dir).filter((f) => f.endsWith('.yaml')).sort()).toEqual(presetNames().map((n) => `${n}.yaml`).sort());
+    for (const name of presetNames()) {
+      const file = path.join(dir, `${name}.yaml`);
+      const r = loadScenarioText(readFileSync(file, 'utf8'), { source: file });
+      if (!r.ok) throw new Error(formatIssues(r.errors, file));
+      expect(r.scenario).toEqual(getPreset(name));
+    }
   });
 
   it('getPreset returns a fresh copy each time', () => {

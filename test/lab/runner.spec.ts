@@ -300,3 +300,16 @@ describe('presets that exercise the runner', () => {
     expect(merge.resources.systemRam).toBe(3);
   });
 });
+
+describe('scale', () => {
+  it('scale-64t: 524,288 blocks of 128 MiB on 52 physical address bits, one merged resource under mhp-merge', () => {
+    const { runner, steps } = runAll(getPreset('scale-64t')!);
+    expect(steps).toHaveLength(64);
+    expect(steps.every((s) => s.result === 'ok')).toBe(true);
+    const s = runner.summary();
+    expect(s.plugged).toBe(String(64n << 40n));
+    expect(s.blocks.online).toBe(16 + 524_288);
+    expect(s.resources.systemRam).toBe(3);
+    expect(runner.machine.renderIomem()).toContain('\n10000000000-40ffffffffff : virtio0\n  10000000000-40ffffffffff : System RAM (virtio_mem)\n');
+  });
+});
