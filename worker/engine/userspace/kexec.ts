@@ -205,7 +205,8 @@ interface Scan {
 
 /**
  * One pass in file order, doing what `get_crash_memory_ranges` does (stop at the cap, classify,
- * split at the i386 lowmem limit) and, alongside, what the kernel's System RAM walk would return.
+ * split at the i386 lowmem limit) when `syscall` is kexec_load, or collecting what the kernel's
+ * System RAM walk would return for kexec_file_load.
  */
 function scanIomem(
   entries: Iterable<IomemLine>,
@@ -213,29 +214,36 @@ function scanIomem(
   cap: number,
   lowmemLimit: bigint | null,
   walkScope: 'top-level' | 'whole-tree',
+  syscall: KexecSyscall,
 ): Scan {
   const s: Scan = {
     lines: 0, ramLines: 0, ramBytes: 0n, crashKernel: [], recorded: [], recordedRamBytes: 0n,
     truncated: false, gart: null, walked: [], walkedBytes: 0n,
   };
-  let reading = true;
-  let outer: { depth: number; end: bigint } | null = null;
+  const walk = syscall === 'kexec_file_load';
+  let reading = !walk;
+  let outerDepth = -1;
+  let outerEnd = -1n;
   for (const e of entries) {
     s.lines++;
     const name = e.name;
+    if (name === null) continue;
     if (name === 'Crash kernel') s.crashKernel.push({ start: e.start, end: e.end });
-    if (name !== null && name.includes('System RAM')) {
-      if (!outer || e.depth <= outer.depth || e.start > outer.end) {
-        outer = { depth: e.depth, end: e.end };
-        s.ramBytes += size(e);
+    if (name.includes('System RAM')) {
+      const bytes = e.end - e.start + 1n;
+      if (e.depth <= outerDepth || e.start > outerEnd) {
+        outerDepth = e.depth;
+        outerEnd = e.end;
+        s.ramBytes += bytes;
       }
-      if (walkScope === 'whole-tree' || e.depth === 0) {
+      if (walk && (walkScope === 'whole-tree' || e.depth === 0)) {
         s.walked.push({ start: e.start, end: e.end, type: 'ram' });
-        s.walkedBytes += size(e);
+        s.walkedBytes += bytes;
       }
     }
     const type = classify(name, rule);
     if (type === 'ram') s.ramLines++;
+    if (walk) continue;
     if (reading && s.recorded.length >= cap) reading = false;
     if (!reading) {
       if (type !== null && type !== 'gart') s.truncated = true;
@@ -324,7 +332,8 @@ function headroomOf(lines: number, blockSize: bigint): KdumpHeadroom {
 
 /** The kexec_load path: kexec-tools' own array, its cap and its exclusions. */
 function viewKexecLoad(s: Scan, cap: number, crash: readonly { start: bigint; end: bigint }[], image: string, blockSize: bigint): Omit<KdumpView, 'release' | 'syscall' | 'lines' | 'ramLines' | 'ramBytes'> {
-  const ranges = s.recorded.map((r) => ({ ...r }));
+  const recorded = s.recorded.length;
+  const ranges = s.recorded;
   const messages: string[] = [];
   let loaded = true;
   const regions = [...crash.slice(0, CRASH_RESERVED_MEM_NR)];
@@ -339,7 +348,7 @@ function viewKexecLoad(s: Scan, cap: number, crash: readonly { start: bigint; en
   const ramRanges = ranges.filter((r) => r.type === 'ram').length;
   return {
     cap,
-    recorded: s.recorded.length,
+    recorded,
     truncated: s.truncated,
     ranges,
     ptLoads: ramRanges + 1,
@@ -368,7 +377,7 @@ function elfcorehdrSize(possibleCpus: number, nrRanges: number): number {
 
 /** The kexec_file_load path: the kernel's own walk and exclusions; a cap only with crash hotplug. */
 function viewKexecFileLoad(s: Scan, crash: readonly { start: bigint; end: bigint }[], k: KdumpKernelSettings, blockSize: bigint): Omit<KdumpView, 'release' | 'syscall' | 'lines' | 'ramLines' | 'ramBytes'> {
-  const ranges = s.walked.map((r) => ({ ...r }));
+  const ranges = s.walked.slice();
   crashExcludeMemRange(ranges, 0n, LOW_1M_END);
   for (const r of crash) crashExcludeMemRange(ranges, r.start, r.end);
   const messages: string[] = [];
@@ -442,9 +451,9 @@ export function kdumpView(entries: Iterable<IomemLine>, settings: KdumpSettings)
   const blockSize = settings.blockSize ?? MIB128;
   const cap = crashMaxMemoryRanges(release);
   const lowmem = settings.arch === 'i386' ? I386_LOWMEM_LIMIT : null;
-  const scan = scanIomem(entries, systemRamRule(release), cap, lowmem, kernel.walkScope);
-  const crash = settings.crashKernel ? [...settings.crashKernel] : scan.crashKernel;
   const { syscall, fail } = chooseSyscall(settings, release);
+  const scan = scanIomem(entries, systemRamRule(release), cap, lowmem, kernel.walkScope, syscall);
+  const crash = settings.crashKernel ? [...settings.crashKernel] : scan.crashKernel;
   const base = { release: release.text, syscall, lines: scan.lines, ramLines: scan.ramLines, ramBytes: scan.ramBytes };
   const failed = (messages: string[], capOf: number | null): KdumpResult => ({
     ok: true,
