@@ -60,9 +60,10 @@ describe('kexec-tools releases', () => {
 });
 
 describe('drivers-and-consumers.md §4.3 on the seed boot map (kexec_load)', () => {
-  // Cover letter, 31 Jul 2020: "... kexec-tools ... can only handle a limited number of ranges
-  // (e.g., ~100GB with 128MB blocks) ..." — quoted, not asserted: the spec (§4.3) explains that the
-  // figure does not follow exactly from any released cap.
+  // The series' cover letter (2020): "The current kexec-tools resource count limit does not allow
+  // for more than ~100GB of memory with a memory block size of 128MB on x86-64" — quoted, not
+  // asserted: with the caps below that is 1015 blocks (~127 GiB) for 1026 and 2039 (~255 GiB) for
+  // 2050; drivers-and-consumers.md §4.3 explains why "~100GB" follows from neither exactly.
   const boot = view(SEED, { release: '2.0.22', syscall: 'kexec_load', crashKernel: CRASH_256M });
 
   it('counts every kept boot line: 2 System RAM + 8 Reserved (one nested under PCI ECAM)', () => {
