@@ -7,6 +7,8 @@ import type { WorkerLike } from '../../main/worker-host.js';
 import type { LaneJob, LaneProgress, LaneResult, LaneTransport } from '../../main/cli/lanes.js';
 import { FIXTURE_INPUT } from '../reports/fixtures/report-input.js';
 
+export const FAKE_SCENARIO_YAML = 'name: fake-scenario\nseed: 3\nmachine: { boot: { map: q35-2g } }\ndevices:\n  - kind: virtio-mem\n    id: vm0\n    blockSize: "2097152"\ntimeline: []\n';
+
 type Listener = (event: { data?: unknown; message?: string }) => void;
 
 export interface FakeWorkerOptions {
@@ -44,6 +46,7 @@ export function fakeWorker(o: FakeWorkerOptions = {}): WorkerLike {
     summary: () => ({ resources: { total: 30, topLevel: 20, systemRam: 3 }, iomem: { lines: lines.length, bytes: 999 }, kdump: { ranges: 3, cap: 2050, ok: true, missedBytes: null, headroomBlocks: 2047 }, visits: { total: 123 }, wallMs: 5, steps: total, plugged: '0' }),
     iomemWindow: (a) => ({ from: a.from, total: lines.length, lines: lines.slice(a.from, a.from + a.count), depths: [], lineNos: [], changed: [] }),
     log: () => [{ seq: 0, t: 0, source: 'virtio_mem', level: 'info', message: 'hello' }],
+    exportData: () => ({ filename: 'fake.yaml', mime: 'text/yaml', text: FAKE_SCENARIO_YAML }),
   };
   return {
     postMessage(msg: any) {
