@@ -95,6 +95,10 @@ export class Faults {
     return f.err;
   }
 
+  clearAddMemoryFailures(): void {
+    this.addFailures = [];
+  }
+
   pendingAddFailures(): number {
     return this.addFailures.reduce((n, f) => n + f.remaining, 0);
   }

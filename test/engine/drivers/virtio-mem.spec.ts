@@ -280,3 +280,32 @@ describe('Big Block Mode', () => {
     expect(EBUSY).toBe(-16);
   });
 });
+
+describe('host responses', () => {
+  it.each([
+    // NACK on PLUG: -EAGAIN, the worker re-reads the config and retries (bounded), then waits on the timer
+    ['nack', 0n, '-EAGAIN', false],
+    // ERROR: -EINVAL, the driver marks the device broken
+    ['error', 0n, '-EINVAL', true],
+    ['busy', 0n, '-ETXTBSY', false],
+  ] as const)('%s', (response, plugged, err, broken) => {
+    const { m, vm } = withVirtioMem();
+    expect(vm.request({ type: 'custom', name: 'host-response', args: { response } })).toBe(0);
+    resize(vm, 256n * MiB);
+    m.settle(0);
+    expect(vm.state().plugged).toBe(plugged);
+    expect(vm.state().details.lastError).toBe(err);
+    expect(vm.state().details.broken).toBe(broken);
+    if (!broken) {
+      vm.request({ type: 'custom', name: 'host-response', args: { response: 'ack' } });
+      m.settle(60_000);
+      expect(vm.state().plugged).toBe(256n * MiB);
+    }
+  });
+
+  it('refuses unknown custom requests', () => {
+    const { vm } = withVirtioMem();
+    expect(vm.request({ type: 'custom', name: 'host-response', args: { response: 'maybe' } })).toBe(EINVAL);
+    expect(vm.request({ type: 'custom', name: 'reboot' })).toBe(EINVAL);
+  });
+});

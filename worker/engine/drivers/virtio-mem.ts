@@ -123,6 +123,8 @@ interface HostState {
   plugged: bigint;
   usable: bigint;
   busy: boolean;
+  /** What the host answers to PLUG/UNPLUG besides BUSY: normally ACK; a fault can force NACK or ERROR. */
+  response: 'ack' | 'nack' | 'error';
 }
 
 export class VirtioMemDevice implements Device {
@@ -176,7 +178,7 @@ export class VirtioMemDevice implements Device {
     this.mbSize = ctx.blocks.blockSize;
     this.retryTimerMs = ctx.profile.virtioMem.retryMinMs;
     const blockSize = spec.blockSize ?? DEFAULT_DEVICE_BLOCK;
-    this.host = { addr, regionSize: spec.regionSize, blockSize, requested: 0n, plugged: spec.plugged ?? 0n, usable: 0n, busy: false };
+    this.host = { addr, regionSize: spec.regionSize, blockSize, requested: 0n, plugged: spec.plugged ?? 0n, usable: 0n, busy: false, response: 'ack' };
     this.resizeUsableRegion(spec.requested ?? 0n, false);
     this.host.requested = spec.requested ?? 0n;
     if (this.host.plugged > this.host.usable) this.host.usable = alignUp(this.host.plugged, blockSize);
@@ -209,6 +211,18 @@ export class VirtioMemDevice implements Device {
       case 'set-host-busy':
         this.host.busy = !!req.busy;
         return 0;
+      case 'custom': {
+        // { name: 'host-response', args: { response: 'ack' | 'busy' | 'nack' | 'error' } }
+        const resp = req.args?.['response'];
+        if (req.name !== 'host-response' || (resp !== 'ack' && resp !== 'busy' && resp !== 'nack' && resp !== 'error')) return EINVAL;
+        if (resp === 'busy') this.host.busy = true;
+        else {
+          this.host.busy = false;
+          this.host.response = resp;
+        }
+        this.retry();
+        return 0;
+      }
       default:
         return EINVAL;
     }
@@ -229,7 +243,8 @@ export class VirtioMemDevice implements Device {
   private hostStateChange(addr: bigint, size: bigint, plug: boolean): number {
     const h = this.host;
     if (addr < h.addr || size <= 0n || (addr - h.addr) % h.blockSize !== 0n || size % h.blockSize !== 0n || addr + size > h.addr + h.usable) return RESP_ERROR;
-    if (plug && h.plugged + size > h.requested) return RESP_NACK;
+    if (h.response === 'error') return RESP_ERROR;
+    if (plug && (h.plugged + size > h.requested || h.response === 'nack')) return RESP_NACK;
     if (h.busy) return RESP_BUSY;
     h.plugged += plug ? size : -size;
     return RESP_ACK;
@@ -439,6 +454,8 @@ export class VirtioMemDevice implements Device {
   /** UNPLUG_ALL: the host drops everything and may shrink the usable region. */
   private sendUnplugAllRequest(): number {
     if (this.host.busy) return ETXTBSY;
+    // virtio_mem_send_unplug_all_request(): anything but ACK/BUSY leaves rc at -ENOMEM.
+    if (this.host.response !== 'ack') return ENOMEM;
     this.host.plugged = 0n;
     this.resizeUsableRegion(this.host.requested, true);
     this.unplugAllRequired = false;
@@ -938,6 +955,7 @@ export class VirtioMemDevice implements Device {
       timerArmed: this.timerId !== null,
       broken: this.broken,
       hostBusy: this.host.busy,
+      hostResponse: this.host.busy ? 'busy' : this.host.response,
       lastError: this.lastRc ? errnoName(this.lastRc) : null,
     };
     if (this.inSbm) {
