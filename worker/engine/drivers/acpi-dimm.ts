@@ -8,6 +8,7 @@
 import { EEXIST, EINVAL, errnoName } from '../errno.js';
 import { GiB, alignUp } from '../sizes.js';
 import { NIL } from '../kernel/resource.js';
+import { ZONE_MOVABLE } from '../base/memory.js';
 import type { Device, DeviceContext, DeviceFactoryResult, DeviceSpec, DeviceState, HostRequest } from './device.js';
 
 const hex = (x: bigint): string => '0x' + x.toString(16);
@@ -81,7 +82,7 @@ export class AcpiDimmDevice implements Device {
     const done: { block: number; type: 'online_kernel' | 'online_movable' }[] = [];
     for (let b = first; b < first + n; b++) {
       if (!blocks.exists(b)) continue;
-      const movable = blocks.zoneOf(b) === 3;
+      const movable = blocks.zoneOf(b) === ZONE_MOVABLE;
       const r = blocks.deviceOffline(b);
       if (r < 0) {
         for (const d of done) blocks.deviceOnline(d.block, d.type);

@@ -17,7 +17,7 @@ import {
   type Res,
   type ResourceTree,
 } from '../kernel/resource.js';
-import type { MemoryBlocks } from '../base/memory.js';
+import { ZONE_MOVABLE, type MemoryBlocks } from '../base/memory.js';
 import type { Faults } from '../faults.js';
 import type { Profile, StrategyName } from '../profiles.js';
 import { E2BIG, EBUSY, EEXIST, EINVAL } from '../errno.js';
@@ -256,7 +256,7 @@ export class MemoryHotplug {
         types.push(null);
         continue;
       }
-      const movable = this.blocks.zoneOf(b) === 3;
+      const movable = this.blocks.zoneOf(b) === ZONE_MOVABLE;
       const r = this.blocks.deviceOffline(b);
       types.push(r === 0 ? (movable ? 'online_movable' : 'online_kernel') : null);
       if (r < 0) {
