@@ -3,7 +3,7 @@ import { mkdtempSync, readFileSync, writeFileSync, existsSync, readdirSync } fro
 import { spawnSync } from 'node:child_process';
 import os from 'node:os';
 import path from 'node:path';
-import { runRun, resolveScenario, scenarioIomem, looksLikeScenario, summaryTable, type RunJson } from '../../main/cli/commands/run.js';
+import { runRun, jsonStride, resolveScenario, scenarioIomem, looksLikeScenario, summaryTable, type RunJson } from '../../main/cli/commands/run.js';
 import { runIomem } from '../../main/cli/commands/iomem.js';
 import { buildProgram } from '../../main/cli/memhp.js';
 import { CliError } from '../../main/cli/errors.js';
@@ -51,6 +51,7 @@ describe('memhp run', () => {
     expect(table).toMatch(/^unplug-fragmentation: profile 6.12, strategy mhp-merge, seed 1; 9\/9 steps/);
     expect(table).toMatch(/"System RAM" lines\s+2\s+3\n/);
     expect(table).toContain('steps that timed out: 2\n');
+    expect(table).toContain('peak: 62 resources, 34 "System RAM" lines, 62 /proc/iomem lines\n');
   });
 
   it('draws a progress bar on a TTY', async () => {
@@ -69,7 +70,8 @@ describe('memhp run', () => {
     await runRun(file, { json: path.join(dir, 'b.json') }, { out: sink(), err: sink(), now: () => (t += 11), date: () => new Date('2026-06-01T00:00:00Z') });
     const a = JSON.parse(readFileSync(path.join(dir, 'a.json'), 'utf8')) as RunJson;
     const b = JSON.parse(readFileSync(path.join(dir, 'b.json'), 'utf8')) as RunJson;
-    expect(Object.keys(a)).toEqual(['format', 'version', 'scenario', 'environment', 'options', 'summary', 'boot', 'steps']);
+    expect(Object.keys(a)).toEqual(['format', 'version', 'scenario', 'environment', 'options', 'summary', 'boot', 'stepStride', 'steps']);
+    expect(a.stepStride).toBe(1);
     expect(a.environment).toMatchObject({ node: process.version, platform: process.platform, date: '2026-01-01T00:00:00.000Z' });
     expect(a.steps).toHaveLength(7);
     expect(a.summary).toMatchObject({ steps: 7, seed: 3, strategy: 'mhp-merge' });
@@ -83,6 +85,12 @@ describe('memhp run', () => {
     const c = JSON.parse(readFileSync(path.join(dir, 'c.json'), 'utf8')) as RunJson;
     expect(c.options.seed).toBe(4);
     expect(c.steps.map((s) => s.label)).not.toEqual(a.steps.map((s) => s.label));
+  });
+
+  it.each([
+    [800, 1], [100_000, 1], [100_001, 2], [1_000_000, 10], [10_000_000, 100],
+  ])('--json keeps every n-th of %i steps: n = %i', (total, stride) => {
+    expect(jsonStride(total)).toBe(stride);
   });
 
   it('a bad scenario file reports every violation with its path and runs nothing', async () => {

@@ -50,7 +50,17 @@ export interface RunJson {
   options: { profile: string; strategy: string; seed: number };
   summary: RunSummary;
   boot: StepMetrics;
+  /** Every `stepStride`-th step (1 = all) and always the last, so a huge soak stays a readable file. */
+  stepStride: number;
   steps: StepMetrics[];
+}
+
+/** At most about this many steps go into --json. */
+export const JSON_STEPS = 100_000;
+
+/** Keep every n-th step so that about `max` of `total` steps are written. */
+export function jsonStride(total: number, max = JSON_STEPS): number {
+  return Math.max(1, Math.ceil(total / max));
 }
 
 /**
@@ -162,6 +172,7 @@ export function summaryTable(s: RunSummary, boot: StepMetrics): string {
   let t = `${s.scenario}: profile ${s.profile}, strategy ${s.strategy}, seed ${s.seed}; ${s.steps}/${s.totalSteps} steps, ${(s.simTimeMs / 1000).toFixed(1)} s simulated\n`;
   t += row(['', 'boot', 'end'], w);
   for (const r of rows) t += row(r, w);
+  t += `peak: ${s.peak.resources} resources, ${s.peak.systemRam} "System RAM" lines, ${s.peak.iomemLines} /proc/iomem lines\n`;
   t += `kernel list-walk visits: ${s.visits.total}; wall time: ${s.wallMs.toFixed(1)} ms\n`;
   if (k.missedBytes !== '0') t += `kdump would miss ${formatSize(BigInt(k.missedBytes))} of RAM\n`;
   for (const msg of k.messages) t += `kexec: ${msg}\n`;
@@ -184,9 +195,10 @@ export async function runRun(arg: string, opts: RunCliOptions, io: RunIo): Promi
   const progress = new Progress(io.err, runner.totalSteps, now);
   io.err.write(`running ${scenario.name} (${source}): ${runner.totalSteps} steps, profile ${runner.profile}, strategy ${runner.strategy}, seed ${runner.seed}\n`);
   const steps: StepMetrics[] = [];
+  const stride = jsonStride(runner.totalSteps);
   let sinceYield = now();
   for (let m = runner.step(); m; m = runner.step()) {
-    steps.push(m);
+    if ((m.index - 1) % stride === 0 || runner.done) steps.push(m);
     progress.update(m, runner.done);
     if (now() - sinceYield > 250) {
       await new Promise((r) => setImmediate(r));
@@ -196,7 +208,7 @@ export async function runRun(arg: string, opts: RunCliOptions, io: RunIo): Promi
   const summary = runner.summary();
   io.out.write(summaryTable(summary, runner.initial));
   if (opts.json !== undefined) {
-    const doc = runJson(runner, steps, io.date?.() ?? new Date());
+    const doc = runJson(runner, steps, io.date?.() ?? new Date(), stride);
     try {
       await writeFileAtomic(opts.json, JSON.stringify(doc, null, 1) + '\n');
     } catch (e) {
@@ -208,7 +220,7 @@ export async function runRun(arg: string, opts: RunCliOptions, io: RunIo): Promi
 }
 
 /** The --json document of a finished run. */
-export function runJson(runner: Runner, steps: StepMetrics[], date: Date): RunJson {
+export function runJson(runner: Runner, steps: StepMetrics[], date: Date, stepStride = 1): RunJson {
   const cpus = os.cpus();
   return {
     format: 'memhp-run',
@@ -218,6 +230,7 @@ export function runJson(runner: Runner, steps: StepMetrics[], date: Date): RunJs
     options: { profile: runner.profile, strategy: runner.strategy, seed: runner.seed },
     summary: runner.summary(),
     boot: runner.initial,
+    stepStride,
     steps,
   };
 }

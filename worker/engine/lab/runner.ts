@@ -104,7 +104,7 @@ export interface RunnerOptions {
   seed?: number;
   /** Wall-clock milliseconds (e.g. performance.now); the engine never reads a clock itself. */
   now?: () => number;
-  /** Keep at most this many StepMetrics in memory (the summary still covers every step). Default 1,000,000. */
+  /** Keep at most the first this many StepMetrics for `metrics()` (the summary still covers every step). Default 100,000. */
   keepMetrics?: number;
 }
 
@@ -156,7 +156,7 @@ export class Runner {
     this.cursor = new TimelineCursor(scenario.timeline);
     this.rng = new SeededRng(seed);
     this.now = opts.now ?? (() => 0);
-    this.keep = opts.keepMetrics ?? 1_000_000;
+    this.keep = opts.keepMetrics ?? 100_000;
     this.stepTimeout = scenario.stepTimeout ?? DEFAULT_STEP_TIMEOUT_MS;
     this.decls = new Map(scenario.devices.map((d) => [d.id, d]));
     this.kdumpCfg = kdumpSettings(scenario.machine.kdump, machine.tree, machine.profile.resource.walkScope, machine.blocks.blockSize);
