@@ -141,7 +141,7 @@ export interface FaultUnmovableStep extends StepBase { op: 'fault-unmovable'; bl
 export interface FaultAddMemoryStep extends StepBase { op: 'fault-add-memory'; count: number; error: AddMemoryErrno }
 /** Fault: from now until a `fault-clear` (host), the host answers the device's guest requests with BUSY / NACK / ERROR. */
 export interface FaultHostStep extends StepBase { op: 'fault-host'; device: string; response: HostResponse }
-/** Fault: the guest keeps these blocks offline (auto-onlining and online writes leave them offline). */
+/** Fault: the guest keeps these blocks offline when they are added (auto-onlining skips them); an explicit `online` step still onlines them. */
 export interface FaultKeepOfflineStep extends StepBase { op: 'fault-keep-offline'; blocks: BlocksText }
 /** Removes injected faults of one kind (or all). */
 export interface FaultClearStep extends StepBase { op: 'fault-clear'; fault: FaultKind }
