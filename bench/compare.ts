@@ -13,6 +13,8 @@ export interface CompareBenchOptions {
   transport?: LaneTransport;
   log?: (line: string) => void;
   now?: () => number;
+  /** Timed rounds (parallel then sequential each); the fastest of each kind is reported. Default 3. */
+  rounds?: number;
 }
 
 export interface CompareBenchResult {
@@ -22,9 +24,12 @@ export interface CompareBenchResult {
   sequentialMs: number;
   /** sequentialMs / parallelMs: how much faster the parallel workers were. */
   speedup: number;
-  /** Lanes that failed in either run (their times are not meaningful then). */
+  /** Lanes that failed in any run (their times are not meaningful then). */
   failedLanes: number;
   cores: number;
+  rounds: number;
+  /** 1-minute load average when the section ended: a busy machine makes both figures noisy. */
+  load: number;
 }
 
 /** Runs the section and prints one line; returns the figures. */
@@ -36,14 +41,21 @@ export async function benchCompare(opts: CompareBenchOptions = {}): Promise<Comp
   const log = opts.log ?? ((line: string) => console.log(line));
   const jobs: LaneJob[] = strategies.map((strategy, lane) => ({ lane, scenario: { kind: 'preset', name: preset }, strategy }));
 
-  let t = now();
-  const parallel = await runLanes(jobs, transport, { concurrency: jobs.length });
-  const parallelMs = now() - t;
-  t = now();
-  const sequential = await runLanes(jobs, transport, { concurrency: 1 });
-  const sequentialMs = now() - t;
+  const rounds = Math.max(1, opts.rounds ?? 3);
+  // One untimed lane first, so neither kind pays for cold caches and the first JIT.
+  let failedLanes = (await runLanes(jobs.slice(0, 1), transport)).filter((r) => !r.outcome.ok).length;
+  let parallelMs = Infinity;
+  let sequentialMs = Infinity;
+  for (let round = 0; round < rounds; round++) {
+    let t = now();
+    const parallel = await runLanes(jobs, transport, { concurrency: jobs.length });
+    parallelMs = Math.min(parallelMs, now() - t);
+    t = now();
+    const sequential = await runLanes(jobs, transport, { concurrency: 1 });
+    sequentialMs = Math.min(sequentialMs, now() - t);
+    failedLanes += [...parallel, ...sequential].filter((r) => !r.outcome.ok).length;
+  }
 
-  const failedLanes = [...parallel, ...sequential].filter((r) => !r.outcome.ok).length;
   const result: CompareBenchResult = {
     preset,
     lanes: jobs.length,
@@ -52,10 +64,12 @@ export async function benchCompare(opts: CompareBenchOptions = {}): Promise<Comp
     speedup: parallelMs > 0 ? sequentialMs / parallelMs : 0,
     failedLanes,
     cores: os.cpus().length,
+    rounds,
+    load: os.loadavg()[0] ?? 0,
   };
   log(
     `compare: ${preset}, ${result.lanes} lanes (${strategies.join(', ')}): parallel workers ${parallelMs.toFixed(0)} ms, ` +
-      `one after another ${sequentialMs.toFixed(0)} ms, speed-up ${result.speedup.toFixed(2)}x on ${result.cores} cores` +
+      `one after another ${sequentialMs.toFixed(0)} ms (best of ${rounds}), speed-up ${result.speedup.toFixed(2)}x on ${result.cores} cores, load ${result.load.toFixed(1)}` +
       (failedLanes ? ` (${failedLanes} lane runs FAILED: figures not meaningful)` : ''),
   );
   return result;
