@@ -499,7 +499,11 @@ export class HvBalloon implements Device {
 
   // ------------------------------------------------------------------ state
 
-  /** num_pages_onlined: backed pages of every region that lie in an online memory block. */
+  /**
+   * num_pages_onlined: backed pages of every region that lie in an online memory block (derived,
+   * not counted page by page). Not modelled: the pre-5.10 hv_online_page() leaving pages outside
+   * every region offline.
+   */
   pagesOnlined(): bigint {
     const blocks = this.ctx.blocks;
     const blockPages = blocks.blockSize >> PAGE_SHIFT;

@@ -175,7 +175,11 @@ function isRam(name: string, rule: 'exact' | 'substring'): boolean {
   return rule === 'exact' ? name === 'System RAM' : name.includes('System RAM');
 }
 
-/** The type `get_crash_memory_ranges` gives a line, 'gart', or null for a skipped line. */
+/**
+ * The type `get_crash_memory_ranges` gives a line, 'gart', or null for a skipped line.
+ * Assumption: every release keeps v2.0.21's set of names (RAM, ACPI, NVS, PMEM, reserved/Reserved);
+ * the earliest releases kept fewer (RAM, ACPI, NVS only), which is not modelled.
+ */
 function classify(name: string | null, rule: 'exact' | 'substring'): CrashRangeType | 'gart' | null {
   if (name === null) return null;
   if (isRam(name, rule)) return 'ram';
@@ -230,7 +234,7 @@ function scanIomem(
     if (name === null) continue;
     if (name === 'Crash kernel') s.crashKernel.push({ start: e.start, end: e.end });
     if (name.includes('System RAM')) {
-      const bytes = e.end - e.start + 1n;
+      const bytes = e.end >= e.start ? e.end - e.start + 1n : 0n;
       if (e.depth <= outerDepth || e.start > outerEnd) {
         outerDepth = e.depth;
         outerEnd = e.end;
