@@ -5,7 +5,10 @@
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createServer, type Server } from 'node:http';
-import { existsSync } from 'node:fs';
+import { execFileSync } from 'node:child_process';
+import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
 import type { AddressInfo } from 'node:net';
 import { chromium, type Browser } from 'playwright-core';
 import { buildReport, renderReportHtml, STEP_METRICS, type ReportInput } from '../../worker/report/index.js';
@@ -28,24 +31,27 @@ const INPUT: ReportInput = {
   ],
 };
 const report = buildReport(INPUT);
-const html = renderReportHtml(report);
+/** Served pages by path: the fixture report, and one written by the built CLI in a test. */
+const pages = new Map<string, string>([['/report.html', renderReportHtml(report)]]);
+const tmp = mkdtempSync(path.join(os.tmpdir(), 'memhp-e2e-report-'));
 
 let browser: Browser;
 let server: Server;
-let url = '';
+let origin = '';
 
 beforeAll(async () => {
   server = createServer((req, res) => {
-    if (req.url === '/report.html') {
+    const page = pages.get(req.url ?? '');
+    if (page !== undefined) {
       res.writeHead(200, { 'content-type': 'text/html; charset=utf-8' });
-      res.end(html);
+      res.end(page);
     } else {
       res.writeHead(404);
       res.end();
     }
   });
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  url = `http://127.0.0.1:${(server.address() as AddressInfo).port}/report.html`;
+  origin = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
   browser = await chromium.launch({
     executablePath: chromePath(),
     args: ['--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update', '--disable-sync', '--no-first-run'],
@@ -55,34 +61,41 @@ beforeAll(async () => {
 afterAll(async () => {
   await browser?.close();
   await new Promise<void>((resolve) => (server ? server.close(() => resolve()) : resolve()));
+  rmSync(tmp, { recursive: true, force: true });
 });
+
+/** Opens a served report with every other request aborted; returns what the page showed and did. */
+async function openBlocked(pagePath: string) {
+  const url = `${origin}${pagePath}`;
+  const page = await browser.newPage();
+  const blocked: string[] = [];
+  const failed: string[] = [];
+  const consoleErrors: string[] = [];
+  await page.route('**/*', (route) => {
+    if (route.request().url() === url) return route.continue();
+    blocked.push(route.request().url());
+    return route.abort();
+  });
+  page.on('requestfailed', (r) => failed.push(`${r.url()} ${r.failure()?.errorText ?? ''}`));
+  page.on('console', (m) => {
+    if (m.type() === 'error') consoleErrors.push(m.text());
+  });
+  page.on('pageerror', (e) => consoleErrors.push(e.message));
+  const res = await page.goto(url, { waitUntil: 'load' });
+  const charts = await page.$$eval('figure.chart > svg', (svgs) =>
+    svgs.map((svg) => ({
+      metric: svg.getAttribute('data-metric'),
+      texts: Array.from(svg.querySelectorAll('text')).map((t) => t.textContent ?? ''),
+      width: svg.getBoundingClientRect().width,
+    })),
+  );
+  return { page, status: res?.status(), blocked, failed, consoleErrors, charts };
+}
 
 describe('HTML report in Chromium, network blocked', () => {
   it('loads with no request besides itself, no console error, one chart per metric naming every lane', async () => {
-    const page = await browser.newPage();
-    const blocked: string[] = [];
-    const failed: string[] = [];
-    const consoleErrors: string[] = [];
-    await page.route('**/*', (route) => {
-      if (route.request().url() === url) return route.continue();
-      blocked.push(route.request().url());
-      return route.abort();
-    });
-    page.on('requestfailed', (r) => failed.push(`${r.url()} ${r.failure()?.errorText ?? ''}`));
-    page.on('console', (m) => {
-      if (m.type() === 'error') consoleErrors.push(m.text());
-    });
-    page.on('pageerror', (e) => consoleErrors.push(e.message));
-    const res = await page.goto(url, { waitUntil: 'load' });
-    expect(res?.status()).toBe(200);
-
-    const charts = await page.$$eval('figure.chart > svg', (svgs) =>
-      svgs.map((svg) => ({
-        metric: svg.getAttribute('data-metric'),
-        texts: Array.from(svg.querySelectorAll('text')).map((t) => t.textContent ?? ''),
-        width: svg.getBoundingClientRect().width,
-      })),
-    );
+    const { page, status, blocked, failed, consoleErrors, charts } = await openBlocked('/report.html');
+    expect(status).toBe(200);
     expect(charts.map((c) => c.metric)).toEqual(STEP_METRICS.map((m) => m.id));
     for (const c of charts) {
       expect(c.width).toBeGreaterThan(300);
@@ -90,8 +103,7 @@ describe('HTML report in Chromium, network blocked', () => {
     }
     const best = await page.$$eval('table.final td.best', (tds) => tds.length);
     expect(best).toBeGreaterThanOrEqual(6);
-    const title = await page.title();
-    expect(title).toBe(report.title);
+    expect(await page.title()).toBe(report.title);
     expect(blocked).toEqual([]);
     expect(failed).toEqual([]);
     expect(consoleErrors).toEqual([]);
@@ -99,6 +111,26 @@ describe('HTML report in Chromium, network blocked', () => {
     // Printing works too (what --pdf relies on): an A4 PDF comes out.
     const pdf = await page.pdf({ format: 'A4', printBackground: true });
     expect(pdf.subarray(0, 5).toString('latin1')).toBe('%PDF-');
+    await page.close();
+  });
+
+  it('the report `memhp compare --report` writes for the seed preset passes the same checks', async () => {
+    const out = path.join(tmp, 'seed.html');
+    execFileSync(process.execPath, ['out/cli/memhp.js', 'compare', 'seed-100g-virtio-mem', '--strategies', 'none,rfc-v1,mhp-merge', '--report', out], {
+      cwd: path.resolve(__dirname, '../..'),
+      stdio: ['ignore', 'pipe', 'pipe'],
+      timeout: 120_000,
+    });
+    pages.set('/seed.html', readFileSync(out, 'utf8'));
+    const { page, status, blocked, failed, consoleErrors, charts } = await openBlocked('/seed.html');
+    expect(status).toBe(200);
+    expect(charts.map((c) => c.metric)).toEqual(STEP_METRICS.map((m) => m.id));
+    for (const c of charts) for (const label of ['6.12 / none', '6.12 / rfc-v1', '6.12 / mhp-merge']) expect(c.texts).toContain(label);
+    expect(await page.$$eval('article.lane', (a) => a.length)).toBe(3);
+    expect(await page.$eval('pre.diff', (p) => p.textContent ?? '')).toContain('System RAM (virtio_mem)');
+    expect(blocked).toEqual([]);
+    expect(failed).toEqual([]);
+    expect(consoleErrors).toEqual([]);
     await page.close();
   });
 });
