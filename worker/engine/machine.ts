@@ -30,6 +30,73 @@ export interface MachineConfig {
   strategy?: StrategyName;
   /** Optional: a recorded "--- memory-blocks" section for the boot blocks. */
   bootBlocks?: string;
+  /**
+   * Optional kernel command line: `movable_node`, `virtio_mem.force_bbm=`, `virtio_mem.bbm_block_size=`
+   * and `virtio_mem.unplug_online=` are honoured (memhp_default_state= is `onlinePolicy`).
+   */
+  cmdline?: string;
+}
+
+/** Kernel parameters that change hotplug behaviour. */
+export interface KernelParams {
+  /** `movable_node`: a plain "online" prefers ZONE_MOVABLE when the zones do not decide. */
+  movableNode: boolean;
+  virtioMem: {
+    /** virtio_mem.force_bbm (5.11+). */
+    forceBbm: boolean;
+    /** virtio_mem.bbm_block_size in bytes, 0 = auto (5.11+). */
+    bbmBlockSize: bigint;
+    /** virtio_mem.unplug_online (default on): off = only offline memory is unplugged. */
+    unplugOnline: boolean;
+  };
+}
+
+export const DEFAULT_KERNEL_PARAMS: KernelParams = { movableNode: false, virtioMem: { forceBbm: false, bbmBlockSize: 0n, unplugOnline: true } };
+
+function kernelBool(v: string | undefined): boolean | null {
+  if (v === undefined || v === '' || /^(1|y|Y|on|true)$/.test(v)) return true;
+  if (/^(0|n|N|off|false)$/.test(v)) return false;
+  return null;
+}
+
+/**
+ * Reads the hotplug-relevant parameters of a kernel command line (the kernel's own spelling:
+ * `-` and `_` are the same in parameter names). Unknown words are ignored; values that cannot be
+ * read and parameters the emulator does not model come back as warnings.
+ */
+export function parseKernelCmdline(cmdline: string): { params: KernelParams; warnings: string[] } {
+  const params: KernelParams = { movableNode: false, virtioMem: { ...DEFAULT_KERNEL_PARAMS.virtioMem } };
+  const warnings: string[] = [];
+  for (const word of String(cmdline).split(/\s+/).filter(Boolean)) {
+    const eq = word.indexOf('=');
+    const key = (eq < 0 ? word : word.slice(0, eq)).replace(/-/g, '_');
+    const val = eq < 0 ? undefined : word.slice(eq + 1);
+    switch (key) {
+      case 'movable_node':
+        params.movableNode = true;
+        break;
+      case 'virtio_mem.force_bbm':
+      case 'virtio_mem.unplug_online': {
+        const b = kernelBool(val);
+        if (b === null) warnings.push(`${word}: not a boolean; ignored`);
+        else if (key === 'virtio_mem.force_bbm') params.virtioMem.forceBbm = b;
+        else params.virtioMem.unplugOnline = b;
+        break;
+      }
+      case 'virtio_mem.bbm_block_size': {
+        const n = val !== undefined && /^(0x[0-9a-fA-F]+|\d+)$/.test(val) ? BigInt(val) : null;
+        if (n === null) warnings.push(`${word}: not a byte count; ignored`);
+        else params.virtioMem.bbmBlockSize = n;
+        break;
+      }
+      case 'memory_hotplug.online_policy':
+        if (val !== 'contig-zones') warnings.push(`${word}: only the default online policy (contig-zones) is modelled`);
+        break;
+      default:
+        break;
+    }
+  }
+  return { params, warnings };
 }
 
 export interface LogEntry {
@@ -61,11 +128,14 @@ export class Machine {
   readonly blocks: MemoryBlocks;
   readonly faults: Faults;
   readonly log: LogEntry[] = [];
+  /** Hotplug-relevant kernel parameters from the command line. */
+  readonly params: KernelParams;
   private readonly devs = new Map<string, Device>();
   private readonly created = new Map<DeviceKind, number>();
   private ramCache: { key: string; value: number } | null = null;
 
-  private constructor(tree: ResourceTree, blocks: MemoryBlocks, faults: Faults, profile: Profile, strategy: StrategyName, clock: SimClock) {
+  private constructor(tree: ResourceTree, blocks: MemoryBlocks, faults: Faults, profile: Profile, strategy: StrategyName, clock: SimClock, params: KernelParams) {
+    this.params = params;
     this.tree = tree;
     this.blocks = blocks;
     this.faults = faults;
@@ -96,6 +166,8 @@ export class Machine {
     }
     if (!ONLINE_POLICIES.includes(cfg.onlinePolicy)) return { ok: false, error: `onlinePolicy: must be one of ${ONLINE_POLICIES.join(', ')}, got "${String(cfg.onlinePolicy)}"` };
     if (typeof cfg.bootIomem !== 'string') return { ok: false, error: 'bootIomem: must be the text of a /proc/iomem dump' };
+    if (cfg.cmdline !== undefined && typeof cfg.cmdline !== 'string') return { ok: false, error: 'cmdline: must be a kernel command line string' };
+    const kp = parseKernelCmdline(cfg.cmdline ?? '');
     const rootEnd = (1n << BigInt(cfg.physBits)) - 1n;
     if (cfg.blockSize > rootEnd) return { ok: false, error: 'blockSize: larger than the physical address space' };
     const parsed = parseIomem(cfg.bootIomem, {
@@ -116,6 +188,7 @@ export class Machine {
       faults,
       log: (level, message) => machineRef?.addLog('memory', level, message),
     });
+    blocks.movableNode = kp.params.movableNode;
     blocks.initBoot(bootRam(tree));
     if (cfg.bootBlocks !== undefined) {
       const pb = parseMemoryBlocks(cfg.bootBlocks);
@@ -124,8 +197,9 @@ export class Machine {
       const err = blocks.applyBootLines(pb.lines);
       if (err) return { ok: false, error: `bootBlocks: ${err}` };
     }
-    const m = new Machine(tree, blocks, faults, profile, strategy, clock);
+    const m = new Machine(tree, blocks, faults, profile, strategy, clock, kp.params);
     machineRef = m;
+    for (const w of kp.warnings) m.addLog('kernel', 'warn', w);
     m.addLog('kernel', 'info', `booted: profile ${profile.name} (${profile.release}), strategy ${strategy}, memory block size 0x${cfg.blockSize.toString(16)}, memhp_default_state=${cfg.onlinePolicy}`);
     return { ok: true, machine: m };
   }
@@ -143,6 +217,7 @@ export class Machine {
       hotplug: this.hotplug,
       blocks: this.blocks,
       faults: this.faults,
+      params: this.params,
       log: (source, level, message) => this.addLog(source, level, message),
       countOf: (kind) => this.created.get(kind) ?? 0,
       deviceRegions: (self) => {

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { Machine, type MachineConfig } from '../../../worker/engine/machine.js';
+import { Machine, parseKernelCmdline, type MachineConfig } from '../../../worker/engine/machine.js';
 import { PROFILES, profileForKernel } from '../../../worker/engine/profiles.js';
 import { registerDeviceFactory, deviceFactory } from '../../../worker/engine/drivers/index.js';
 import { BOOT_IOMEM, BOOT_BLOCKS, BOOT_IOMEM_NO_VIRTIO, BLOCK, GiB, machine, withVirtioMem } from './fixture.js';
@@ -112,5 +112,44 @@ describe('profiles', () => {
   ] as const)('%s: strategy %s, driver-managed 0x%s, %s, subblock %s', (name, strategy, dm, modes, sb, excl) => {
     const p = PROFILES[name];
     expect([p.defaultStrategy, p.driverManagedFlag, p.virtioMem.modes, p.virtioMem.minSubblockSize, p.virtioMem.exclusiveContainer]).toEqual([strategy, dm, modes, sb, excl]);
+  });
+});
+
+describe('kernel command line', () => {
+  it.each([
+    ['console=ttyS0 memhp_default_state=online', { movableNode: false, forceBbm: false, bbm: 0n, unplugOnline: true }, 0],
+    ['movable_node virtio_mem.force_bbm=1', { movableNode: true, forceBbm: true, bbm: 0n, unplugOnline: true }, 0],
+    ['virtio-mem.bbm_block_size=0x40000000 virtio_mem.unplug_online=0', { movableNode: false, forceBbm: false, bbm: 1n << 30n, unplugOnline: false }, 0],
+    ['virtio_mem.force_bbm=maybe virtio_mem.bbm_block_size=big', { movableNode: false, forceBbm: false, bbm: 0n, unplugOnline: true }, 2],
+    ['memory_hotplug.online_policy=auto-movable', { movableNode: false, forceBbm: false, bbm: 0n, unplugOnline: true }, 1],
+  ] as const)('%s', (cmdline, want, warnings) => {
+    const r = parseKernelCmdline(cmdline);
+    expect({ movableNode: r.params.movableNode, forceBbm: r.params.virtioMem.forceBbm, bbm: r.params.virtioMem.bbmBlockSize, unplugOnline: r.params.virtioMem.unplugOnline }).toEqual(want);
+    expect(r.warnings).toHaveLength(warnings);
+  });
+
+  it('movable_node makes a plain online pick ZONE_MOVABLE', () => {
+    const m = machine({ onlinePolicy: 'online', cmdline: 'movable_node' });
+    m.hotplug.addMemory(0, 4n * GiB, BLOCK);
+    expect(m.blocks.validZones(32)).toBe('Movable');
+  });
+
+  it('virtio_mem.force_bbm=1 and bbm_block_size pick Big Block Mode and its size', () => {
+    const { vm } = withVirtioMem({ cmdline: 'virtio_mem.force_bbm=1 virtio_mem.bbm_block_size=0x20000000' });
+    expect(vm.state().details.mode).toBe('bbm');
+    expect(vm.state().details.bigBlockSize).toBe(512n << 20n);
+  });
+
+  it('virtio_mem.unplug_online=0 gives back only offline memory and retries when more goes offline', () => {
+    const { m, vm } = withVirtioMem({ cmdline: 'virtio_mem.unplug_online=0' });
+    vm.request({ type: 'resize', size: 512n << 20n });
+    m.settle(60_000);
+    vm.request({ type: 'resize', size: 0n });
+    m.settle(60_000);
+    expect(vm.state().plugged).toBe(512n << 20n);
+    expect(vm.state().details.timerArmed).toBe(false);
+    m.guestWriteState(33, 'offline');
+    m.settle(0);
+    expect(vm.state().plugged).toBe(384n << 20n);
   });
 });

@@ -94,6 +94,8 @@ export class MemoryBlocks {
   private readonly log: (level: 'info' | 'warn' | 'error', message: string) => void;
   /** memhp_default_online_type. */
   policy: OnlinePolicy;
+  /** The `movable_node` boot parameter. */
+  movableNode = false;
 
   constructor(opts: MemoryBlocksOptions) {
     this.blockSize = opts.blockSize;
@@ -354,7 +356,7 @@ export class MemoryBlocks {
   /**
    * zone_for_pfn_range() with the default "contig-zones" online policy: online_kernel takes the
    * default kernel zone, online_movable ZONE_MOVABLE, and plain online inherits the one zone of
-   * {kernel, movable} the range already intersects, else the kernel zone (movable_node is off).
+   * {kernel, movable} the range already intersects, else the kernel zone (ZONE_MOVABLE with movable_node).
    */
   zoneForPfnRange(type: OnlineType, block: number): number {
     const startPfn = this.startPfn(block);
@@ -365,7 +367,7 @@ export class MemoryBlocks {
     const inKernel = this.zoneIntersects(kernel, startPfn, nr);
     const inMovable = this.zoneIntersects(ZONE_MOVABLE, startPfn, nr);
     if (inKernel !== inMovable) return inKernel ? kernel : ZONE_MOVABLE;
-    return kernel;
+    return this.movableNode ? ZONE_MOVABLE : kernel;
   }
 
   /**

@@ -13,6 +13,7 @@ import type { MemoryHotplug } from '../mm/memory-hotplug.js';
 import type { MemoryBlocks } from '../base/memory.js';
 import type { Faults } from '../faults.js';
 import type { Profile, StrategyName } from '../profiles.js';
+import type { KernelParams } from '../machine.js';
 
 export type DeviceKind = 'virtio-mem' | 'acpi-dimm' | 'hv-balloon' | 'xen-balloon';
 export const DEVICE_KINDS: readonly DeviceKind[] = ['virtio-mem', 'acpi-dimm', 'hv-balloon', 'xen-balloon'];
@@ -115,6 +116,8 @@ export interface DeviceContext {
   readonly hotplug: MemoryHotplug;
   readonly blocks: MemoryBlocks;
   readonly faults: Faults;
+  /** Kernel command-line parameters (module parameters such as virtio_mem.force_bbm); defaults when absent. */
+  readonly params?: KernelParams;
   /** Appends to the machine's dmesg-like log. */
   log(source: string, level: LogLevel, message: string): void;
   /** How many devices of this kind were created before (for "virtioN"-style names). */

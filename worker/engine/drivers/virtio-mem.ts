@@ -275,7 +275,9 @@ export class VirtioMemDevice implements Device {
       }
       if (sb > this.mbSize) sb = this.mbSize;
     }
-    if (sb < this.mbSize || vmp.modes === 'sbm-only') {
+    const mp = this.ctx.params?.virtioMem;
+    const forceBbm = vmp.modes === 'sbm-bbm' && !!mp?.forceBbm;
+    if ((sb < this.mbSize && !forceBbm) || vmp.modes === 'sbm-only') {
       this.inSbm = true;
       this.sbSize = sb;
       this.sbsPerMb = Number(this.mbSize / sb);
@@ -284,6 +286,12 @@ export class VirtioMemDevice implements Device {
     } else {
       this.inSbm = false;
       this.bbSize = h.blockSize > this.mbSize ? h.blockSize : this.mbSize;
+      const want = mp?.bbmBlockSize ?? 0n;
+      if (want) {
+        if (!isPowerOfTwo(want)) this.log('warn', 'bbm_block_size is not a power of 2');
+        else if (want < this.bbSize) this.log('warn', 'bbm_block_size is too small');
+        else this.bbSize = want;
+      }
       this.firstBbId = Number((h.addr + this.bbSize - 1n) / this.bbSize);
       this.nextBbId = this.firstBbId;
       if (2n * this.bbSize > this.offlineThreshold) this.offlineThreshold = 2n * this.bbSize;
@@ -535,7 +543,7 @@ export class VirtioMemDevice implements Device {
           const s = this.mbStates.get(idx);
           if (s === MB_KERNEL_PARTIAL || s === MB_MOVABLE_PARTIAL) this.mbStates.set(idx, MB_OFFLINE_PARTIAL);
           else if (s === MB_KERNEL || s === MB_MOVABLE) this.mbStates.set(idx, MB_OFFLINE);
-          this.offlineSize += n.size;
+          this.offlineAccounting(n.size);
           return 0;
         }
         case 'online': {
@@ -550,9 +558,15 @@ export class VirtioMemDevice implements Device {
           return 0;
       }
     }
-    if (n.action === 'offline') this.offlineSize += n.size;
+    if (n.action === 'offline') this.offlineAccounting(n.size);
     else if (n.action === 'online') this.onlineAccounting(n.size);
     return 0;
+  }
+
+  /** MEM_OFFLINE: more offline memory; with unplug_online=0 that may be unpluggable now. */
+  private offlineAccounting(size: bigint): void {
+    this.offlineSize += size;
+    if (!(this.ctx.params?.virtioMem.unplugOnline ?? true)) this.retry();
   }
 
   /** MEM_ONLINE: less offline memory; resume adding once below half the threshold. */
@@ -785,12 +799,16 @@ export class VirtioMemDevice implements Device {
       this.ctx.profile.virtioMem.unplugOrder === 'by-zone'
         ? [MB_OFFLINE_PARTIAL, MB_OFFLINE, MB_MOVABLE_PARTIAL, MB_KERNEL_PARTIAL, MB_MOVABLE, MB_KERNEL]
         : [MB_OFFLINE_PARTIAL, MB_OFFLINE, MB_KERNEL_PARTIAL, MB_KERNEL];
-    for (const st of order) {
+    const unplugOnline = this.ctx.params?.virtioMem.unplugOnline ?? true;
+    for (let i = 0; i < order.length; i++) {
+      const st = order[i]!;
       for (let id = this.nextMbId - 1; id >= this.firstMbId && this.mbStates.count[st]! > 0; id--) {
         if (this.mbState(id) !== st) continue;
         const rc = this.sbmUnplugAnySb(id, nb);
         if (rc || !nb.sb) return rc;
       }
+      // virtio_mem.unplug_online=0: only offline memory is given back.
+      if (!unplugOnline && i === 1) return 0;
     }
     return nb.sb ? EBUSY : 0;
   }
@@ -897,6 +915,7 @@ export class VirtioMemDevice implements Device {
         if (!rc) nb--;
         if (rc || !nb) return rc;
       }
+      if (pass === 0 && !(this.ctx.params?.virtioMem.unplugOnline ?? true)) return 0;
     }
     return nb ? EBUSY : 0;
   }

@@ -221,6 +221,7 @@ function boot(trace: Trace, opts: ReplayOptions): { ok: true; replayer: Replayer
     profile,
     strategy: opts.strategy,
     bootBlocks: s0.expected.blocks!.text,
+    cmdline: trace.header.cmdline ?? undefined,
   });
   if (!mr.ok) {
     const m = /^bootIomem line (\d+): (.*)$/.exec(mr.error);
@@ -228,6 +229,7 @@ function boot(trace: Trace, opts: ReplayOptions): { ok: true; replayer: Replayer
     return { ok: false, error: { line: s0.input.line, message: mr.error } };
   }
   const machine = mr.machine;
+  for (const l of machine.log) if (l.source === 'kernel' && l.level === 'warn') warnings.push(l.message);
   let deviceId: string | null = null;
   const dev = trace.header.device;
   if (dev) {
