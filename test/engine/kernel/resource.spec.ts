@@ -106,6 +106,13 @@ describe('request_resource (§3.1)', () => {
     const r = t.alloc(null, 0xff00n, 0x10000n, IORESOURCE_MEM);
     expect(t.requestResourceConflict(t.root, r).conflict).toBe(t.root);
   });
+  it('a size that wraps past 2^64 gives end < start: the request fails with the root as conflict', () => {
+    const t = new ResourceTree();
+    const r = t.requestRegion(t.root, (1n << 64n) - 0x1000n, 0x2000n, null, 0);
+    expect(r).toEqual({ res: NIL, visits: 0 });
+    const x = t.alloc(null, (1n << 64n) - 0x1000n, 0xfffn, IORESOURCE_MEM); // as the kernel's wrapped end
+    expect(t.requestResourceConflict(t.root, x).conflict).toBe(t.root);
+  });
   it('never adopts: a node it would contain is a conflict', () => {
     const t = base();
     const r = t.alloc(null, 0x0n, 0xffffn, IORESOURCE_MEM);
