@@ -115,3 +115,18 @@ describe('DIMMs present at boot', () => {
     expect(r.steps[1]!.actual.blocks).not.toContain('memory33 ');
   });
 });
+
+describe('other sysfs writes a guest step may use', () => {
+  const base = d.split(/^=== step 2:/m)[0]!; // boot + "size 1G"
+  it.each([
+    ['echo 0 > /sys/devices/system/memory/memory35/online', 0, 'memory35 offline Movable Normal'],
+    ['echo 1 > /sys/devices/system/memory/memory35/online', 0, 'memory35 online Movable'],
+    ['echo maybe > /sys/devices/system/memory/memory35/online', 1, 'memory35 online Movable'],
+    ['echo 0 > /sys/module/virtio_mem/parameters/unplug_online', 0, 'memory35 online Movable'],
+  ])('%s', (cmd, rc, line) => {
+    const r = replayTrace(base + `=== step 2: guest ${cmd}\nresult: ok\n`, 't');
+    expect(r.error).toBeNull();
+    expect(r.steps[2]!.actual.guestRc).toBe(rc);
+    expect(r.steps[2]!.actual.blocks).toContain(line + '\n');
+  });
+});

@@ -519,6 +519,22 @@ export class MemoryBlocks {
     return r > 0 ? EINVAL : 0;
   }
 
+  /**
+   * A guest writing the device core's `memoryN/online` attribute (online_store): a kernel boolean;
+   * "1" onlines with the default type MMOP_ONLINE, "0" offlines. Unlike `state`, a block already
+   * in the wanted state is a success here.
+   */
+  guestWriteOnline(block: number, value: string): number {
+    const word = String(value).replace(/\n$/, '');
+    if (!this.exists(block)) return ENOENT;
+    let on: boolean;
+    if (/^(1|y|Y|on)$/.test(word)) on = true;
+    else if (/^(0|n|N|off)$/.test(word)) on = false;
+    else return EINVAL;
+    const r = on ? this.deviceOnline(block, 'online') : this.deviceOffline(block);
+    return r < 0 ? r : 0;
+  }
+
   /** A guest writing /sys/devices/system/memory/auto_online_blocks. */
   setAutoOnline(value: string): number {
     const word = String(value).replace(/\n$/, '') as OnlinePolicy;

@@ -180,8 +180,14 @@ class Replayer {
     if (!p.ok) return { error: `unsupported guest command at step ${input.index}: ${p.message}` };
     let unsupported: string | null = null;
     const rc = runGuestCommand(p.list, (path, value) => {
-      const mb = /^\/sys\/devices\/system\/memory\/memory(\d+)\/state$/.exec(path);
-      if (mb) return this.machine.guestWriteState(Number(mb[1]), value);
+      const mb = /^\/sys\/devices\/system\/memory\/memory(\d+)\/(state|online)$/.exec(path);
+      if (mb) return mb[2] === 'state' ? this.machine.guestWriteState(Number(mb[1]), value) : this.machine.blocks.guestWriteOnline(Number(mb[1]), value);
+      if (path === '/sys/module/virtio_mem/parameters/unplug_online') {
+        const b = /^(1|y|Y|on)$/.test(value) ? true : /^(0|n|N|off)$/.test(value) ? false : null;
+        if (b === null) return EINVAL;
+        this.machine.params.virtioMem.unplugOnline = b;
+        return 0;
+      }
       if (path === '/sys/devices/system/memory/auto_online_blocks') return this.machine.guestWriteAutoOnline(value);
       unsupported ??= path;
       return EINVAL;
