@@ -89,3 +89,29 @@ describe('built-in boot maps', () => {
     expect(bootMapIomem('q35-2g', { maxmem: 64n * TiB + 2n * GiB })).toMatch(/fd00000000-ffffffffff : Reserved\n4101\w+-\w+ : PCI Bus 0000:00\n$/);
   });
 });
+
+describe('the published JSON Schema', () => {
+  it('gives every property a title or description, so editors can complete and explain it', () => {
+    const schema = JSON.parse(readFileSync(path.resolve(__dirname, '../../schema/scenario.schema.json'), 'utf8')) as Record<string, unknown>;
+    const defs = schema.definitions as Record<string, Record<string, unknown>>;
+    const described = (s: Record<string, unknown>): boolean => {
+      if (typeof s.description === 'string' || typeof s.title === 'string') return true;
+      const ref = typeof s.$ref === 'string' ? /^#\/definitions\/(\w+)$/.exec(s.$ref) : null;
+      return !!ref && described(defs[ref[1]!]!);
+    };
+    const missing: string[] = [];
+    const walk = (s: unknown, at: string): void => {
+      if (typeof s !== 'object' || s === null) return;
+      const o = s as Record<string, unknown>;
+      if (o.properties && typeof o.properties === 'object') {
+        for (const [k, v] of Object.entries(o.properties as Record<string, Record<string, unknown>>)) {
+          if (k !== 'op' && k !== 'kind' && !described(v)) missing.push(`${at}.${k}`);
+        }
+      }
+      for (const [k, v] of Object.entries(o)) if (k !== 'properties' || typeof v === 'object') walk(v, `${at}/${k}`);
+    };
+    walk(schema, '#');
+    expect(missing).toEqual([]);
+    expect(schema.$schema).toBe('http://json-schema.org/draft-07/schema#');
+  });
+});

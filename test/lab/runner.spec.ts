@@ -212,7 +212,7 @@ describe('Runner: fault steps', () => {
     expect(steps[2]!.result).toBe('timeout: hv0 plugged 128M of 256M');
   });
 
-  it('fault-host busy: nothing is plugged while the host answers BUSY; after fault-clear the retry succeeds', () => {
+  it('fault-host busy: nothing is plugged while the host answers BUSY; after fault-clear the driver plugs at once', () => {
     const { steps } = runAll(scenario([VM], [
       { op: 'fault-host', device: 'vm0', response: 'busy' },
       { op: 'resize', device: 'vm0', size: '256M' },
@@ -220,12 +220,38 @@ describe('Runner: fault steps', () => {
       { op: 'wait', duration: '300s' },
     ]));
     expect(steps[1]!.result).toBe('timeout: vm0 plugged 0 of 256M');
+    expect(steps[1]!.devices[0]!.details.lastError).toBe('-ETXTBSY');
+    // Answering ACK again wakes the driver at once: no need to wait for its retry timer.
+    expect(steps[2]).toMatchObject({ result: 'ok', simTimeMs: 60_000 });
     expect(steps[3]!.plugged).toBe(String(256n << 20n));
   });
 
-  it('fault-host nack: refused with a clear message when the device cannot model it', () => {
-    const { steps } = runAll(scenario([VM], [{ op: 'fault-host', device: 'vm0', response: 'nack' }]));
-    expect(steps[0]!.result).toBe('rejected: virtio-mem vm0 cannot be made to answer NACK (-EINVAL)');
+  it('fault-host nack: every plug request is NACKed (-EAGAIN) until the host answers ACK again', () => {
+    const { steps } = runAll(scenario([VM], [
+      { op: 'fault-host', device: 'vm0', response: 'nack' },
+      { op: 'resize', device: 'vm0', size: '256M' },
+      { op: 'fault-clear', fault: 'host' },
+    ]));
+    expect(steps[1]).toMatchObject({ result: 'timeout: vm0 plugged 0 of 256M', plugged: '0' });
+    expect(steps[1]!.devices[0]!.details.lastError).toBe('-EAGAIN');
+    expect(steps[2]).toMatchObject({ result: 'ok', plugged: String(256n << 20n) });
+  });
+
+  it('fault-host error: an ERROR response marks the virtio-mem device broken for good', () => {
+    const { steps, runner } = runAll(scenario([VM], [
+      { op: 'fault-host', device: 'vm0', response: 'error' },
+      { op: 'resize', device: 'vm0', size: '256M' },
+      { op: 'fault-clear', fault: 'host' },
+    ]));
+    expect(steps[1]!.devices[0]!.details.broken).toBe(true);
+    expect(steps[2]).toMatchObject({ result: 'timeout: vm0 plugged 0 of 256M', plugged: '0' });
+    expect(runner.events().some((e) => e.message === 'unknown error, marking device broken: -22')).toBe(true);
+  });
+
+  it('fault-host names a virtio-mem device: another kind is refused before anything runs', () => {
+    const r = normalizeScenario({ name: 't', machine: { boot: 'q35-2g' }, devices: [{ kind: 'hv-balloon', id: 'hv0' }], timeline: [{ op: 'fault-host', device: 'hv0', response: 'busy' }] });
+    expect(r.ok).toBe(false);
+    if (!r.ok) expect(r.errors).toEqual([{ path: 'timeline[0].device', message: '"hv0" is a hv-balloon device; fault-host needs a virtio-mem device' }]);
   });
 
   it('fault-keep-offline: auto-onlining leaves the blocks offline until the guest onlines them', () => {

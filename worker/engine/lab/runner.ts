@@ -413,7 +413,7 @@ export class Runner {
   private hostFault(id: string, response: 'busy' | 'nack' | 'error'): Outcome {
     const d = this.device(id);
     if (!d) return { result: `rejected: no device ${id}` };
-    const req: HostRequest = response === 'busy' ? { type: 'set-host-busy', busy: true } : { type: 'custom', name: 'host-response', args: { response } };
+    const req: HostRequest = { type: 'custom', name: 'host-response', args: { response } };
     const rc = d.request(req);
     if (rc < 0) return { result: `rejected: ${d.kind} ${id} cannot be made to answer ${response.toUpperCase()} (${errnoName(rc)})` };
     this.hostFaulted.add(id);
@@ -427,13 +427,10 @@ export class Runner {
       for (const b of this.keptOffline) f.setKeepOffline(b, false);
       this.keptOffline.clear();
     }
-    // Faults has no "clear": consume the pending injected failures (they match any address).
-    if (kind === 'all' || kind === 'add-memory') for (let n = f.pendingAddFailures(); n > 0; n--) f.takeAddMemoryFailure(0n);
+    if (kind === 'all' || kind === 'add-memory') f.clearAddMemoryFailures();
     if (kind === 'all' || kind === 'host') {
       for (const id of this.hostFaulted) {
-        const d = this.device(id);
-        d?.request({ type: 'set-host-busy', busy: false });
-        d?.request({ type: 'custom', name: 'host-response', args: { response: 'ack' } });
+        this.device(id)?.request({ type: 'custom', name: 'host-response', args: { response: 'ack' } });
       }
       this.hostFaulted.clear();
     }

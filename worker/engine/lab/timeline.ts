@@ -69,6 +69,13 @@ function signed(text: string): string {
   return n < 0n ? `-${formatSize(-n)}` : `+${formatSize(n)}`;
 }
 
+/** "250 ms", "1.5 s", "120 s", "2 h" */
+export function duration(ms: number): string {
+  if (ms < 1000) return `${ms} ms`;
+  if (ms >= 3_600_000 && ms % 3_600_000 === 0) return `${ms / 3_600_000} h`;
+  return `${Number((ms / 1000).toFixed(3))} s`;
+}
+
 /** A default label when the step has none: "resize vm0 to 4G", "offline 33-95/2", … */
 export function describeStep(step: Exclude<Step, RepeatStep>, iteration?: number, drawn?: string): string {
   if (step.label !== undefined && step.op !== 'soak') return step.label;
@@ -98,7 +105,7 @@ export function describeStep(step: Exclude<Step, RepeatStep>, iteration?: number
     case 'fault-clear':
       return `clear faults: ${step.fault}`;
     case 'wait':
-      return `wait ${step.duration} ms`;
+      return `wait ${duration(step.duration)}`;
     case 'mark':
       return 'mark';
     case 'soak':
