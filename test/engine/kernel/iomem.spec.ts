@@ -1,6 +1,6 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { MAX_LINES, MAX_NESTING, inferFlags, iomemStats, parseIomem, renderIomem, renderIomemLines } from '../../../worker/engine/kernel/iomem.js';
+import { MAX_LINES, MAX_NESTING, inferFlags, iomemReadVisits, iomemStats, parseIomem, renderIomem, renderIomemLines } from '../../../worker/engine/kernel/iomem.js';
 import {
   IORES_DESC_ACPI_NV_STORAGE,
   IORES_DESC_ACPI_TABLES,
@@ -65,6 +65,20 @@ describe('r_show format (§4)', () => {
     check();
     expect(t.releaseResource(at(t, 0x100000000n)).err).toBe(0);
     check();
+  });
+});
+
+describe('the cost of reading /proc/iomem (§4, §8.23)', () => {
+  it('each read() restarts from the first node; r_show climbs up to five parents per line', () => {
+    const t = mk(`
+      00001000-00001fff : A
+        00001000-000017ff : A1
+      00002000-00002fff : B
+    `);
+    // One read: 3 r_next steps + depth climbs 1 + 2 + 1.
+    expect(iomemReadVisits(t)).toEqual({ reads: 1, visits: 3 + 4 });
+    // 22-byte reads: one line per read; restarts walk 1 and 2 nodes.
+    expect(iomemReadVisits(t, 24)).toEqual({ reads: 3, visits: 3 + 4 + 1 + 2 });
   });
 });
 

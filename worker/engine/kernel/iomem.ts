@@ -109,6 +109,36 @@ export function iomemStats(tree: ResourceTree): { lines: number; bytes: number }
   return { lines: tree.count(), bytes: tree.iomemTextBytes() };
 }
 
+/**
+ * Visits a reader pays to read the whole file `readSize` bytes per read() call (cat uses 128 KiB):
+ * every call restarts r_start, which walks from the first node to the saved position, then r_next
+ * steps once per line, and r_show climbs up to five parents to find each line's depth. O(lines).
+ */
+export function iomemReadVisits(tree: ResourceTree, readSize = 131072): { reads: number; visits: number } {
+  const width = hexWidth(tree);
+  const size = Math.max(1, Math.floor(readSize));
+  let visits = 0;
+  let reads = 1;
+  let inRead = 0;
+  let line = 0;
+  for (const e of iomemEntries(tree)) {
+    const len = lineLength(tree, e.res, e.depth, width);
+    if (inRead > 0 && inRead + len > size) {
+      reads++;
+      visits += line; // r_start walks `pos` nodes again
+      inRead = 0;
+    }
+    inRead += len;
+    visits += 1 + Math.min(e.depth + 1, MAX_IORES_LEVEL);
+    line++;
+  }
+  return { reads, visits };
+}
+
+function lineLength(tree: ResourceTree, r: Res, depth: number, width: number): number {
+  return formatLine(tree, r, depth, width, false).length + 1;
+}
+
 // =================================================================================================
 // Parsing a dump
 // =================================================================================================
