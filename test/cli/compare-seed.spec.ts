@@ -8,7 +8,10 @@ import { execFileSync } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
+import { writeFileSync } from 'node:fs';
+import { stringify } from 'yaml';
 import { parseReportJson } from '../../worker/report/index.js';
+import { presetInput } from '../../worker/engine/lab/presets.js';
 
 const root = path.resolve(__dirname, '../..');
 const cli = path.join(root, 'out/cli/memhp.js');
@@ -58,5 +61,35 @@ describe('compare lanes agree with memhp run', () => {
     const run = JSON.parse(readFileSync(runJson, 'utf8')).summary;
     for (const key of ['resources', 'iomem', 'visits', 'steps', 'plugged']) expect(lane[key], key).toEqual(run[key]);
     for (const key of ['ranges', 'cap', 'ok', 'missedBytes', 'headroomBlocks']) expect(lane.kdump[key], `kdump.${key}`).toEqual(run.kdump[key]);
+  });
+});
+
+describe('memhp compare <scenario file>', () => {
+  it('validates the file once and runs it in every lane (profiles paired with strategies)', () => {
+    const file = path.join(tmp, 'frag.yaml');
+    writeFileSync(file, stringify(presetInput('unplug-fragmentation')));
+    const json = path.join(tmp, 'frag.json');
+    const out = memhp(['compare', file, '--strategies', 'none,mhp-merge', '--profiles', '5.10,6.12', '--json', json]);
+    expect(out).toContain('Scenario `unplug-fragmentation` (frag.yaml)');
+    const r = JSON.parse(readFileSync(json, 'utf8'));
+    expect(r.lanes.map((l: { label: string; status: string }) => `${l.label}:${l.status}`)).toEqual(['5.10 / none:ok', '6.12 / mhp-merge:ok']);
+    expect(r.scenario.source).toBe('frag.yaml');
+    expect(r.scenario.definition.name).toBe('unplug-fragmentation');
+  });
+
+  it('refuses a bad file with every problem, exit code 1 and nothing run', () => {
+    const file = path.join(tmp, 'bad.yaml');
+    writeFileSync(file, 'name: bad\nseed: x\nmachine: {}\n');
+    let err = '';
+    let code = 0;
+    try {
+      memhp(['compare', file]);
+    } catch (e) {
+      err = String((e as { stderr?: string }).stderr);
+      code = (e as { status?: number }).status ?? -1;
+    }
+    expect(code).toBe(1);
+    expect(err).toMatch(/^memhp: .*bad\.yaml: \d+ problems; nothing was run\n/);
+    expect(err).toContain('bad.yaml: seed');
   });
 });
