@@ -1,9 +1,9 @@
 /**
  * The renderer's Content-Security-Policy: only our own files, no eval, no remote content, no
- * plugins, no framing. The same string is in renderer/index.html's meta tag (a test keeps them equal)
- * and is also sent as a header for any http(s) response Electron loads.
+ * plugins, no framing. `CSP_META` is in renderer/index.html's meta tag (a test keeps them equal);
+ * `CSP` adds what only a header can carry and is sent for any http(s) response Electron loads.
  */
-export const CSP = [
+export const CSP_META = [
   "default-src 'none'",
   "script-src 'self'",
   "style-src 'self'",
@@ -14,5 +14,6 @@ export const CSP = [
   "object-src 'none'",
   "base-uri 'none'",
   "form-action 'none'",
-  "frame-ancestors 'none'",
 ].join('; ');
+
+export const CSP = `${CSP_META}; frame-ancestors 'none'`;

@@ -74,6 +74,12 @@ class RunnerRun implements EngineRun {
     for (const d of runner.scenario.devices as DeviceDecl[]) if (d.kind === 'hv-balloon') this.hvBase.set(d.id, BigInt(d.hotAddBase));
   }
 
+  get profile() {
+    return this.runner.profile;
+  }
+  get strategy() {
+    return this.runner.strategy;
+  }
   get totalSteps(): number {
     return this.runner.totalSteps;
   }

@@ -50,6 +50,9 @@ export interface EngineDeviceState {
 
 /** One loaded run: a Runner over a Machine. Every method may throw only on a broken invariant. */
 export interface EngineRun {
+  /** The profile and strategy the run actually uses (scenario, options and defaults resolved). */
+  readonly profile: ProfileName;
+  readonly strategy: StrategyName;
   readonly totalSteps: number;
   readonly stepIndex: number;
   readonly done: boolean;

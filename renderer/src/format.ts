@@ -38,3 +38,14 @@ export function formatMs(ms: number | null | undefined): string {
 export function formatSimTime(ms: number): string {
   return `${(ms / 1000).toFixed(3)} s`;
 }
+
+/** 1234 → "1.2k", 4.3e9 → "4.3G": axis labels that fit. */
+export function compact(v: number | null): string {
+  if (v === null || !Number.isFinite(v)) return '';
+  const a = Math.abs(v);
+  if (a >= 1e9) return `${+(v / 1e9).toFixed(1)}G`;
+  if (a >= 1e6) return `${+(v / 1e6).toFixed(1)}M`;
+  if (a >= 1e4) return `${+(v / 1e3).toFixed(0)}k`;
+  if (a >= 1e3) return `${+(v / 1e3).toFixed(1)}k`;
+  return a > 0 && a < 0.01 ? v.toExponential(0) : String(+v.toFixed(3));
+}

@@ -121,16 +121,18 @@ describe('Electron main', () => {
   });
 
   it('sends the strict CSP header and the renderer page carries the same policy', async () => {
-    const { CSP } = await import('../../main/csp.js');
+    const { CSP, CSP_META } = await import('../../main/csp.js');
     expect(CSP).not.toMatch(/unsafe-eval|unsafe-inline|https?:|\*/);
     expect(CSP).toContain("default-src 'none'");
     expect(CSP).toContain("script-src 'self'");
+    expect(CSP).toContain("frame-ancestors 'none'");
     let out: { responseHeaders: Record<string, string[]> } | null = null;
     state.headersHandler!({ responseHeaders: { 'X-A': ['1'] } }, (r) => (out = r as typeof out));
     expect(out!.responseHeaders['Content-Security-Policy']).toEqual([CSP]);
     const html = readFileSync(path.join(root, 'renderer/index.html'), 'utf8');
     const meta = /<meta http-equiv="Content-Security-Policy" content="([^"]+)"/.exec(html);
-    expect(meta?.[1]).toBe(CSP);
+    expect(meta?.[1]).toBe(CSP_META);
+    expect(CSP.startsWith(CSP_META)).toBe(true);
   });
 
   it('builds native menus whose lab items send menu events to the window', () => {

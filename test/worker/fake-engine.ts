@@ -27,9 +27,10 @@ export class FakeRun implements EngineRun {
   logs: { t: number; source: string; level: 'info' | 'warn' | 'error'; message: string }[] = [];
   requested = 0n;
 
+  readonly profile = '6.12' as const;
   constructor(
     readonly totalSteps: number,
-    private readonly strategy: string,
+    readonly strategy: 'none' | 'rfc-v1' | 'mhp-merge',
     private readonly opts: FakeOptions,
   ) {}
 

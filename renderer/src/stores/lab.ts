@@ -90,7 +90,7 @@ export const useLabStore = defineStore('lab', () => {
         return;
       case 'worker':
         acceptAnySeq = true;
-        restart.value = { restarts: e.restarts, reason: e.reason, resumeTo: metrics.lastStepIndex() + 1 };
+        restart.value = { restarts: e.restarts, reason: e.reason, resumeTo: snapshot.value?.step.index ?? 0 };
         if (snapshot.value) snapshot.value = { ...snapshot.value, step: { ...snapshot.value.step, running: false } };
         log.note('warn', `lab worker restarted (${e.reason})`);
         return;
