@@ -65,6 +65,7 @@ describe('/proc/iomem parse -> render is byte-identical', () => {
       if (!r.ok) throw new Error(`${step} line ${r.error.line}: ${r.error.message}`);
       expect(renderIomem(r.tree), step).toBe(body);
       expect(iomemStats(r.tree).bytes, step).toBe(Buffer.byteLength(body));
+      expect(r.tree.systemRamLines(), step).toBe(body.split('\n').filter((l) => l.includes('System RAM')).length);
     }
   });
 });

@@ -56,7 +56,10 @@ describe('r_show format (§4)', () => {
       140000000-33fffffff : virtio0
         140000000-1bfffffff : System RAM (virtio_mem)
     `);
-    const check = (): void => expect(iomemStats(t)).toEqual({ lines: renderIomem(t).split('\n').length - 1, bytes: renderIomem(t).length });
+    const check = (): void => {
+      expect(iomemStats(t)).toEqual({ lines: renderIomem(t).split('\n').length - 1, bytes: renderIomem(t).length });
+      expect(t.systemRamLines()).toBe(renderIomem(t).split('\n').filter((l) => l.includes('System RAM')).length);
+    };
     t.releaseMemRegionAdjustable(0x160000000n, 0x8000000n);
     check();
     t.releaseMemRegionAdjustable(0x140000000n, 0x8000000n);

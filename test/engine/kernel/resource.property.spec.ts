@@ -101,6 +101,7 @@ function checkIndex(t: ResourceTree): void {
     expect(t.depth(e.res)).toBe(e.depth);
   });
   expect(iomemStats(t).bytes).toBe(renderIomem(t).length);
+  expect(t.systemRamLines()).toBe(entries.filter((e) => e.name?.includes('System RAM')).length);
 }
 
 describe('property: engine against the plain linked list (same tree, same visits per operation)', () => {

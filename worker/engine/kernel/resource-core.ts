@@ -43,8 +43,10 @@ export abstract class ResourceCore extends ResourceStore {
 
   protected v = 0;
   protected textBytes = 0;
+  protected ramLines = 0;
   private readonly names: string[] = [];
   private readonly nameLen: number[] = [];
+  private readonly nameRam: boolean[] = [];
   private readonly nameKeys = new Map<string, NameId>();
 
   protected constructor(rootEnd: bigint, rootName: string) {
@@ -62,6 +64,7 @@ export abstract class ResourceCore extends ResourceStore {
       id = this.names.length;
       this.names.push(text);
       this.nameLen.push(utf8Length(text));
+      this.nameRam.push(text.includes('System RAM'));
       this.nameKeys.set(key, id);
     }
     return id;
@@ -152,6 +155,13 @@ export abstract class ResourceCore extends ResourceStore {
   /** Bytes of the privileged /proc/iomem text, kept up to date by every operation. */
   iomemTextBytes(): number {
     return this.textBytes;
+  }
+  /**
+   * /proc/iomem lines whose name contains "System RAM" (what kexec-tools 2.0.22+ keeps, nested ones
+   * included), kept up to date like the byte size: O(1).
+   */
+  systemRamLines(): number {
+    return this.ramLines;
   }
   /** Bytes the emulator's storage arrays occupy. */
   heapBytes(): number {
@@ -747,7 +757,10 @@ export abstract class ResourceCore extends ResourceStore {
   /** `a` grows over its next sibling `b`, which is unlinked and freed. */
   protected absorbNext(a: Res, b: Res): void {
     const d = this.lineDepth(a);
-    if (d >= 0) this.textBytes -= this.lineBytes(b, d) + this.lineBytes(a, d);
+    if (d >= 0) {
+      this.textBytes -= this.lineBytes(b, d) + this.lineBytes(a, d);
+      if (this.isRamLine(b)) this.ramLines--;
+    }
     this.unlinkWithPred(b, a);
     this.eHi[a] = this.eHi[b]!;
     this.eLo[a] = this.eLo[b]!;
@@ -780,9 +793,15 @@ export abstract class ResourceCore extends ResourceStore {
     return 2 * Math.min(depth, 5) + ds + 1 + de + 3 + nb + 1;
   }
 
+  private isRamLine(r: Res): boolean {
+    const n = this.nm[r]!;
+    return n >= 0 && this.nameRam[n]!;
+  }
+
   /** Recomputes the whole file's size (after the root's range, hence the hex width, changed). */
   protected recountBytes(): void {
     this.textBytes = 0;
+    this.ramLines = 0;
     for (let c = this.fst[this.root]!; c !== NIL; c = this.nxt[c]!) this.addBytes(c, +1);
   }
 
@@ -791,12 +810,14 @@ export abstract class ResourceCore extends ResourceStore {
     const d0 = this.lineDepth(r);
     if (d0 < 0) return;
     let total = this.lineBytes(r, d0);
+    let ram = this.isRamLine(r) ? 1 : 0;
     if (this.fst[r] !== NIL) {
       // Iterative pre-order over the subtree below r.
       let c = this.fst[r]!;
       let d = d0 + 1;
       while (c !== NIL && c !== r) {
         total += this.lineBytes(c, d);
+        if (this.isRamLine(c)) ram++;
         if (this.fst[c] !== NIL) {
           c = this.fst[c]!;
           d++;
@@ -811,6 +832,7 @@ export abstract class ResourceCore extends ResourceStore {
       }
     }
     this.textBytes += sign * total;
+    this.ramLines += sign * ram;
   }
 }
 
