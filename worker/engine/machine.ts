@@ -41,6 +41,10 @@ export interface MachineConfig {
 export interface KernelParams {
   /** `movable_node`: a plain "online" prefers ZONE_MOVABLE when the zones do not decide. */
   movableNode: boolean;
+  /** memory_hotplug.online_policy: contig-zones (default) or auto-movable (5.15+). */
+  onlinePolicy: 'contig-zones' | 'auto-movable';
+  /** memory_hotplug.auto_movable_ratio in percent (default 301). */
+  autoMovableRatio: number;
   virtioMem: {
     /** virtio_mem.force_bbm (5.11+). */
     forceBbm: boolean;
@@ -51,7 +55,7 @@ export interface KernelParams {
   };
 }
 
-export const DEFAULT_KERNEL_PARAMS: KernelParams = { movableNode: false, virtioMem: { forceBbm: false, bbmBlockSize: 0n, unplugOnline: true } };
+export const DEFAULT_KERNEL_PARAMS: KernelParams = { movableNode: false, onlinePolicy: 'contig-zones', autoMovableRatio: 301, virtioMem: { forceBbm: false, bbmBlockSize: 0n, unplugOnline: true } };
 
 function kernelBool(v: string | undefined): boolean | null {
   if (v === undefined || v === '' || /^(1|y|Y|on|true)$/.test(v)) return true;
@@ -65,7 +69,7 @@ function kernelBool(v: string | undefined): boolean | null {
  * read and parameters the emulator does not model come back as warnings.
  */
 export function parseKernelCmdline(cmdline: string): { params: KernelParams; warnings: string[] } {
-  const params: KernelParams = { movableNode: false, virtioMem: { ...DEFAULT_KERNEL_PARAMS.virtioMem } };
+  const params: KernelParams = { ...DEFAULT_KERNEL_PARAMS, virtioMem: { ...DEFAULT_KERNEL_PARAMS.virtioMem } };
   const warnings: string[] = [];
   for (const word of String(cmdline).split(/\s+/).filter(Boolean)) {
     const eq = word.indexOf('=');
@@ -90,8 +94,15 @@ export function parseKernelCmdline(cmdline: string): { params: KernelParams; war
         break;
       }
       case 'memory_hotplug.online_policy':
-        if (val !== 'contig-zones') warnings.push(`${word}: only the default online policy (contig-zones) is modelled`);
+        if (val === 'contig-zones' || val === 'auto-movable') params.onlinePolicy = val;
+        else warnings.push(`${word}: unknown online policy; contig-zones used`);
         break;
+      case 'memory_hotplug.auto_movable_ratio': {
+        const n = val !== undefined && /^\d+$/.test(val) ? Number(val) : NaN;
+        if (!Number.isSafeInteger(n)) warnings.push(`${word}: not a number; ignored`);
+        else params.autoMovableRatio = n;
+        break;
+      }
       default:
         break;
     }
@@ -189,6 +200,11 @@ export class Machine {
       log: (level, message) => machineRef?.addLog('memory', level, message),
     });
     blocks.movableNode = kp.params.movableNode;
+    if (kp.params.onlinePolicy === 'auto-movable') {
+      // memory groups and the auto-movable policy came with 5.15
+      if (profile.blockZoneField) blocks.autoMovable = { enabled: true, ratio: kp.params.autoMovableRatio };
+      else kp.warnings.push(`memory_hotplug.online_policy=auto-movable does not exist in ${profile.release}; ignored`);
+    }
     blocks.initBoot(bootRam(tree));
     if (cfg.bootBlocks !== undefined) {
       const pb = parseMemoryBlocks(cfg.bootBlocks);

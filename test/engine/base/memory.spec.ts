@@ -151,3 +151,38 @@ describe('parseMemoryBlocks', () => {
     if (!r.ok) expect(r.message).toMatch(msg);
   });
 });
+
+describe('memory_hotplug.online_policy=auto-movable (6.x)', () => {
+  const zonesOf = (m: ReturnType<typeof machine>) => hotBlocks(m).map((l) => l.split(':')[2]);
+
+  it('onlines to ZONE_MOVABLE while MOVABLE <= 301% of the boot kernel memory; a dynamic group\'s own kernel memory allows more', () => {
+    const m = machine({ onlinePolicy: 'online', cmdline: 'memory_hotplug.online_policy=auto-movable' });
+    const r = m.addDevice({ kind: 'virtio-mem', addr: 4n * GiB, regionSize: 64n * GiB });
+    if (!r.ok) throw new Error(r.error);
+    r.device.request({ type: 'resize', size: 7n * GiB });
+    m.settle(60_000);
+    const z = zonesOf(m);
+    // 524,158 boot pages x 3.01 = 1,577,715 pages: 48 blocks of 32,768 fit
+    expect(z.slice(0, 48).every((x) => x === 'Movable')).toBe(true);
+    expect(z[48]).toBe('Normal');
+    expect(z[49]).toBe('Movable');
+  });
+
+  it.each([
+    ['a 512 MiB DIMM fits under 50%', 512n * MiB, 50, 'Movable'],
+    ['a 1 GiB DIMM does not fit under 50% (all of it goes to Normal)', 1n * GiB, 50, 'Normal'],
+    ['ratio 0 onlines everything to a kernel zone', 512n * MiB, 0, 'Normal'],
+  ] as const)('%s', (_n, size, ratio, zone) => {
+    const m = machine({ onlinePolicy: 'online', cmdline: `memory_hotplug.online_policy=auto-movable memory_hotplug.auto_movable_ratio=${ratio}` });
+    m.addDevice({ kind: 'acpi-dimm', id: 'd', addr: 4n * GiB, size });
+    m.settle();
+    expect(new Set(zonesOf(m))).toEqual(new Set([zone]));
+  });
+
+  it('does not exist in 5.10 (a warning, contig-zones)', () => {
+    const m = machine({ profile: '5.10', onlinePolicy: 'online', cmdline: 'memory_hotplug.online_policy=auto-movable' });
+    expect(m.log.some((l) => /auto-movable does not exist/.test(l.message))).toBe(true);
+    m.hotplug.addMemory(0, at(0), BLOCK);
+    expect(hotBlocks(m)).toEqual(['32:online:Normal']);
+  });
+});

@@ -121,7 +121,7 @@ describe('kernel command line', () => {
     ['movable_node virtio_mem.force_bbm=1', { movableNode: true, forceBbm: true, bbm: 0n, unplugOnline: true }, 0],
     ['virtio-mem.bbm_block_size=0x40000000 virtio_mem.unplug_online=0', { movableNode: false, forceBbm: false, bbm: 1n << 30n, unplugOnline: false }, 0],
     ['virtio_mem.force_bbm=maybe virtio_mem.bbm_block_size=big', { movableNode: false, forceBbm: false, bbm: 0n, unplugOnline: true }, 2],
-    ['memory_hotplug.online_policy=auto-movable', { movableNode: false, forceBbm: false, bbm: 0n, unplugOnline: true }, 1],
+    ['memory_hotplug.online_policy=sometimes', { movableNode: false, forceBbm: false, bbm: 0n, unplugOnline: true }, 1],
   ] as const)('%s', (cmdline, want, warnings) => {
     const r = parseKernelCmdline(cmdline);
     expect({ movableNode: r.params.movableNode, forceBbm: r.params.virtioMem.forceBbm, bbm: r.params.virtioMem.bbmBlockSize, unplugOnline: r.params.virtioMem.unplugOnline }).toEqual(want);
@@ -151,5 +151,16 @@ describe('kernel command line', () => {
     m.guestWriteState(33, 'offline');
     m.settle(0);
     expect(vm.state().plugged).toBe(384n << 20n);
+  });
+});
+
+describe('online policy parameters', () => {
+  it.each([
+    ['memory_hotplug.online_policy=auto-movable', 'auto-movable', 301],
+    ['memory_hotplug.online_policy=auto-movable memory_hotplug.auto_movable_ratio=100', 'auto-movable', 100],
+    ['memory-hotplug.online-policy=contig-zones', 'contig-zones', 301],
+  ] as const)('%s', (cmdline, policy, ratio) => {
+    const r = parseKernelCmdline(cmdline);
+    expect([r.params.onlinePolicy, r.params.autoMovableRatio, r.warnings]).toEqual([policy, ratio, []]);
   });
 });

@@ -54,6 +54,15 @@ interface ZoneSpan {
   end: number; // pfn, exclusive; start === end means empty
 }
 
+/** struct memory_group: present pages by zone kind, and the unit (dynamic) or total (static) size. */
+export interface MemoryGroup {
+  dynamic: boolean;
+  /** Dynamic: pages added/removed at once (a memory block or a big block). Static: the whole device. */
+  pages: number;
+  movablePages: number;
+  kernelPages: number;
+}
+
 export interface MemoryBlocksOptions {
   blockSize: bigint;
   /** Highest block id + 1 the physical address space allows. */
@@ -96,6 +105,15 @@ export class MemoryBlocks {
   policy: OnlinePolicy;
   /** The `movable_node` boot parameter. */
   movableNode = false;
+  /** memory_hotplug.online_policy=auto-movable (5.15+) and its ratio (auto_movable_ratio, default 301 %). */
+  autoMovable = { enabled: false, ratio: 301 };
+  /** Memory groups (5.15+): a virtio-mem device (dynamic) or an ACPI DIMM (static). */
+  private readonly groups: MemoryGroup[] = [];
+  private blockGroup = new Int32Array(0);
+  /** RAM pages of each boot block (early sections), for auto-movable's KERNEL_EARLY. */
+  private readonly bootPages = new Map<number, number>();
+  /** Present pages of ZONE_MOVABLE. */
+  private movablePresent = 0;
 
   constructor(opts: MemoryBlocksOptions) {
     this.blockSize = opts.blockSize;
@@ -107,6 +125,7 @@ export class MemoryBlocks {
     this.nid = new Uint8Array(initial);
     this.holes = new Uint8Array(initial);
     this.boot = new Uint8Array(initial);
+    this.blockGroup = new Int32Array(initial).fill(-1);
     this.policy = opts.onlinePolicy;
     this.faults = opts.faults;
     this.log = opts.log ?? (() => undefined);
@@ -130,6 +149,9 @@ export class MemoryBlocks {
     this.nid = grow(this.nid, 0);
     this.holes = grow(this.holes, 0);
     this.boot = grow(this.boot, 0);
+    const g = new Int32Array(n).fill(-1);
+    g.set(this.blockGroup);
+    this.blockGroup = g;
   }
 
   /** Block id of a physical address (memory_block_id / phys_to_block_id). */
@@ -236,6 +258,7 @@ export class MemoryBlocks {
       this.setPresent(b, MEM_ONLINE, zone, 0);
       this.boot[b] = 1;
       this.holes[b] = bytes < bs ? 1 : 0;
+      this.bootPages.set(b, Number(bytes >> BigInt(PAGE_SHIFT)));
     }
   }
 
@@ -347,6 +370,85 @@ export class MemoryBlocks {
     return { start: BigInt(s.start) << BigInt(PAGE_SHIFT), end: BigInt(s.end) << BigInt(PAGE_SHIFT) };
   }
 
+  /** memory_group_register_dynamic() / _static(): returns the group id. */
+  registerMemoryGroup(opts: { dynamic: boolean; bytes: bigint }): number {
+    this.groups.push({ dynamic: opts.dynamic, pages: Number(opts.bytes >> BigInt(PAGE_SHIFT)), movablePages: 0, kernelPages: 0 });
+    return this.groups.length - 1;
+  }
+
+  memoryGroup(id: number): Readonly<MemoryGroup> | undefined {
+    return this.groups[id];
+  }
+
+  /** adjust_present_page_count(): zone and group present pages follow onlining and offlining. */
+  private accountPresent(block: number, zone: number, sign: 1 | -1): void {
+    const pages = this.bootPages.get(block) ?? this.blockPages;
+    if (zone === ZONE_MOVABLE) this.movablePresent += sign * pages;
+    const g = this.groups[this.blockGroup[block] ?? -1];
+    if (!g) return;
+    if (zone === ZONE_MOVABLE) g.movablePages += sign * pages;
+    else g.kernelPages += sign * pages;
+  }
+
+  /** KERNEL_EARLY: present boot pages in the kernel zones. */
+  private kernelEarlyPages(): number {
+    let n = 0;
+    for (const [b, pages] of this.bootPages) if (this.state[b] === MEM_ONLINE && this.zone[b] !== ZONE_MOVABLE) n += pages;
+    return n;
+  }
+
+  /**
+   * auto_movable_can_online_movable(): onlining `nrPages` more to ZONE_MOVABLE keeps
+   * MOVABLE <= ratio% of KERNEL_EARLY, where other dynamic groups' movable memory and the kernel
+   * memory it requires are set aside, and the current dynamic group's kernel memory counts.
+   */
+  private autoMovableCanOnlineMovable(group: number, nrPages: number): boolean {
+    const ratio = this.autoMovable.ratio;
+    let kernelEarly = this.kernelEarlyPages();
+    let movable = this.movablePresent;
+    let req = 0;
+    let othersMovable = 0;
+    this.groups.forEach((g, id) => {
+      if (!g.dynamic || id === group || !ratio) return;
+      const pages = Math.floor((g.movablePages * 100) / ratio) - g.kernelPages;
+      if (pages > 0) req += pages;
+      othersMovable += g.movablePages;
+    });
+    if (kernelEarly <= req) return false;
+    kernelEarly -= req;
+    movable -= othersMovable;
+    const cur = this.groups[group];
+    if (cur?.dynamic) kernelEarly += cur.kernelPages;
+    movable += nrPages;
+    return movable <= Math.floor((ratio * kernelEarly) / 100);
+  }
+
+  /** auto_movable_zone_for_pfn(): ZONE_MOVABLE if the whole remaining unit/device could go there. */
+  private autoMovableZone(block: number): number {
+    const startPfn = this.startPfn(block);
+    const kernel = (): number => this.defaultKernelZone(startPfn, this.blockPages);
+    if (!this.autoMovable.ratio) return kernel();
+    const gid = this.blockGroup[block] ?? -1;
+    const g = this.groups[gid];
+    let maxPages = this.blockPages;
+    let onlinePages = 0;
+    if (g && !g.dynamic) {
+      maxPages = g.pages;
+      onlinePages = g.movablePages;
+      if (g.kernelPages) return kernel();
+    } else if (g && g.pages !== this.blockPages) {
+      maxPages = g.pages;
+      const per = Math.max(1, Math.round(g.pages / this.blockPages));
+      const first = Math.floor(block / per) * per;
+      for (let b = first; b < first + per; b++) {
+        if (this.state[b] !== MEM_ONLINE) continue;
+        if (this.zone[b] !== ZONE_MOVABLE) return kernel();
+        onlinePages += this.blockPages;
+      }
+    }
+    return this.autoMovableCanOnlineMovable(gid, maxPages - onlinePages) ? ZONE_MOVABLE : kernel();
+  }
+
   /** default_kernel_zone_for_pfn(): the first of DMA, DMA32 intersecting the range, else Normal. */
   private defaultKernelZone(startPfn: number, nrPages: number): number {
     for (const z of [ZONE_DMA, ZONE_DMA32]) if (this.zoneIntersects(z, startPfn, nrPages)) return z;
@@ -364,6 +466,7 @@ export class MemoryBlocks {
     const kernel = this.defaultKernelZone(startPfn, nr);
     if (type === 'online_kernel') return kernel;
     if (type === 'online_movable') return ZONE_MOVABLE;
+    if (this.autoMovable.enabled) return this.autoMovableZone(block);
     const inKernel = this.zoneIntersects(kernel, startPfn, nr);
     const inMovable = this.zoneIntersects(ZONE_MOVABLE, startPfn, nr);
     if (inKernel !== inMovable) return inKernel ? kernel : ZONE_MOVABLE;
@@ -395,7 +498,7 @@ export class MemoryBlocks {
    * create_memory_block_devices(): one offline device per block of [start, start+size); -EEXIST
    * (nothing created) when one already exists, -E2BIG-like -EINVAL beyond the address space.
    */
-  createMemoryBlockDevices(start: bigint, size: bigint, nid = 0): number {
+  createMemoryBlockDevices(start: bigint, size: bigint, nid = 0, group = -1): number {
     const first = this.blockOf(start);
     const n = Number(size / this.blockSize);
     if (first + n > this.maxBlocks) return EINVAL;
@@ -405,6 +508,7 @@ export class MemoryBlocks {
       this.setPresent(b, MEM_OFFLINE, ZONE_NONE, nid);
       this.holes[b] = 0;
       this.boot[b] = 0;
+      this.blockGroup[b] = this.groups[group] ? group : -1;
     }
     return 0;
   }
@@ -418,6 +522,8 @@ export class MemoryBlocks {
       if (this.state[b] === MEM_ONLINE) this.onlineCount--;
       this.state[b] = MEM_ABSENT;
       this.zone[b] = ZONE_NONE;
+      this.blockGroup[b] = -1;
+      this.bootPages.delete(b);
       this.present--;
     }
     while (this.highest >= 0 && this.state[this.highest] === MEM_ABSENT) this.highest--;
@@ -447,6 +553,7 @@ export class MemoryBlocks {
     this.onlineCount++;
     this.state[block] = MEM_ONLINE;
     this.zone[block] = zone;
+    this.accountPresent(block, zone, 1);
     this.notify('online', block, zone);
     return 0;
   }
@@ -472,6 +579,7 @@ export class MemoryBlocks {
     }
     this.state[block] = MEM_OFFLINE;
     this.onlineCount--;
+    this.accountPresent(block, zone, -1);
     this.notify('offline', block, zone);
     this.shrinkZone(zone, this.startPfn(block), this.startPfn(block + 1));
     this.zone[block] = ZONE_NONE;

@@ -60,7 +60,9 @@ export class AcpiDimmDevice implements Device {
 
   /** acpi_memory_enable_device(): __add_memory() of the range (-EEXIST counts as already there). */
   private enable(): void {
-    const r = this.ctx.hotplug.addMemory(this.nid, this.addr, this.size, {});
+    // 5.15+: one static memory group per DIMM (memory_group_register_static)
+    const group = this.ctx.profile.blockZoneField ? this.ctx.blocks.registerMemoryGroup({ dynamic: false, bytes: this.size }) : -1;
+    const r = this.ctx.hotplug.addMemory(this.nid, this.addr, this.size, { group });
     if (r.err && r.err !== EEXIST) {
       this.lastError = r.err;
       this.phase = 'failed';

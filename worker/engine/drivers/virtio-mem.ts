@@ -169,6 +169,8 @@ export class VirtioMemDevice implements Device {
   private nextBbId = 0;
   private bbStates = new StateArray(4);
   private lastRc = 0;
+  /** The dynamic memory group of the device (5.15+), -1 before. */
+  private mgid = -1;
 
   constructor(id: string, spec: VirtioMemSpec, addr: bigint, label: string, ctx: DeviceContext) {
     this.id = id;
@@ -300,6 +302,8 @@ export class VirtioMemDevice implements Device {
     this.log('info', this.inSbm ? `subblock size: ${hex(this.sbSize)}` : `big block size: ${hex(this.bbSize)}`);
     const rc = this.createResource();
     if (rc) return rc;
+    // One dynamic memory group for the whole device, unit = memory block (SBM) or big block (BBM).
+    if (vmp.modes === 'sbm-bbm') this.mgid = this.ctx.blocks.registerMemoryGroup({ dynamic: true, bytes: this.inSbm ? this.mbSize : this.bbSize });
     if (this.pluggedSize) {
       this.unplugAllRequired = true;
       this.log('info', 'unplugging all memory is required');
@@ -488,7 +492,7 @@ export class VirtioMemDevice implements Device {
   private addMemory(addr: bigint, size: bigint): number {
     this.offlineSize += size;
     // virtio-mem asks for merging (MHP_MERGE_RESOURCE / the RFC's call); the strategy decides.
-    const r = this.ctx.hotplug.addMemoryDriverManaged(this.nid, addr, size, this.name(), { merge: true });
+    const r = this.ctx.hotplug.addMemoryDriverManaged(this.nid, addr, size, this.name(), { merge: true, group: this.mgid });
     if (r.err) {
       this.offlineSize -= size;
       this.log('warn', `adding memory failed: ${r.err}`);

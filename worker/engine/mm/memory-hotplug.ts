@@ -26,6 +26,8 @@ import { E2BIG, EBUSY, EEXIST, EINVAL } from '../errno.js';
 export interface MhpFlags {
   /** MHP_MERGE_RESOURCE: the caller wants its resources merged (drivers that add in small pieces). */
   merge?: boolean;
+  /** MHP_NID_IS_MGID: the memory group (5.15+) the new memory blocks belong to. */
+  group?: number;
 }
 
 export interface HotplugResult {
@@ -132,7 +134,7 @@ export class MemoryHotplug {
     const name = this.tree.name(res);
     let err = this.checkHotplugMemoryRange(start, size);
     if (!err) err = this.faults.takeAddMemoryFailure(start);
-    if (!err) err = this.blocks.createMemoryBlockDevices(start, size, nid);
+    if (!err) err = this.blocks.createMemoryBlockDevices(start, size, nid, flags.group ?? -1);
     if (err) {
       this.counters.addFailures++;
       return { err, visits: 0, res: NIL };
