@@ -339,3 +339,18 @@ describe('scale', () => {
     expect(runner.machine.renderIomem()).toContain('\n10000000000-40ffffffffff : virtio0\n  10000000000-40ffffffffff : System RAM (virtio_mem)\n');
   });
 });
+
+describe('changed lines', () => {
+  it('reports the /proc/iomem lines a step changed, for highlighting', () => {
+    const { steps, runner } = runAll(scenario([VM], [
+      { op: 'resize', device: 'vm0', size: '256M' },
+      { op: 'mark' },
+      { op: 'resize', device: 'vm0', size: '512M' },
+      { op: 'resize', device: 'vm0', size: '0' },
+    ]), { strategy: 'none' });
+    const lines = (text: string) => text.split('\n');
+    // Boot: "virtio0" is line 27 (after the 27 boot lines below 4 GiB); its children follow it.
+    expect(lines(runner.machine.renderIomem())[27]).toBe('100000000-4ffffffff : virtio0');
+    expect(steps.map((m) => m.changedLines)).toEqual([[[28, 30]], [], [[30, 32]], []]);
+  });
+});

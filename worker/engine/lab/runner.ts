@@ -12,13 +12,15 @@
  * recorded as `timeout …`, not as a failure of the run.
  *
  * Per step it records counts that are O(1) or O(log n) to get from the tree (resources, /proc/iomem
- * lines and bytes, blocks, plugged bytes, visits), the devices' states, and the kdump verdict
- * (O(lines); past KDUMP_LINES_PER_STEP lines it is computed only at the last step, see `kdump`).
+ * lines and bytes, blocks, plugged bytes, visits), the "System RAM" line count (one walk by name,
+ * only when the tree changed), the devices' states, the kdump verdict (O(lines); past
+ * KDUMP_LINES_PER_STEP lines it is computed only at the last step, see `kdump`) and, while the
+ * file is small, the lines the step changed.
  */
 import { Machine } from '../machine.js';
 import type { Device, DeviceSpec, HostRequest } from '../drivers/device.js';
 import { NIL } from '../kernel/resource.js';
-import { iomemStats } from '../kernel/iomem.js';
+import { iomemStats, renderIomem } from '../kernel/iomem.js';
 import { E2BIG, EBUSY, EEXIST, EINVAL, ENOMEM, ENOSPC, errnoName } from '../errno.js';
 import { formatSize } from '../sizes.js';
 import { SeededRng } from './rng.js';
@@ -34,6 +36,8 @@ import type { AcpiDimmDecl, AddMemoryErrno, DeviceDecl, ProfileName, Scenario, S
 
 /** Above this many /proc/iomem lines the kdump verdict is computed at the last step only. */
 export const KDUMP_LINES_PER_STEP = 100_000;
+/** Up to this many /proc/iomem lines each step reports the lines it changed (`changedLines`). */
+export const CHANGED_LINES_LIMIT = 20_000;
 
 /** A device's state as plain data (sizes as decimal strings; bigint details too). */
 export interface LabDeviceState {
@@ -137,6 +141,8 @@ export class Runner {
   private readonly ramNames = new Map<number, boolean>();
   private ramCache: { key: string; value: number } | null = null;
   private lastKdump: KdumpVerdict;
+  /** /proc/iomem after the previous step, while it is small enough to compare (see CHANGED_LINES_LIMIT). */
+  private prevLines: string[] | null = null;
   private last: StepMetrics;
   private executed = 0;
   private halted: string | undefined;
@@ -498,6 +504,7 @@ export class Runner {
     } else {
       kdump = { ranges: this.lastKdump.ranges, cap: this.lastKdump.cap, ok: this.lastKdump.ok, stale: true };
     }
+    const changedLines = this.changedLines(iomem.lines);
     const resources = { total: m.tree.count(), topLevel: m.tree.topLevelCount(), systemRam };
     this.peak.resources = Math.max(this.peak.resources, resources.total);
     this.peak.systemRam = Math.max(this.peak.systemRam, systemRam);
@@ -517,7 +524,31 @@ export class Runner {
       blocks: { online: counts.online, offline: counts.offline },
       kdump,
       devices,
+      ...(changedLines ? { changedLines } : {}),
     };
+  }
+
+  /**
+   * The /proc/iomem lines [from, to) that differ from the previous step's text: everything between
+   * the common first and last lines (one range; empty when lines were only removed). Only while
+   * the file is at most CHANGED_LINES_LIMIT lines, since it compares whole texts.
+   */
+  private changedLines(lines: number): [number, number][] | undefined {
+    if (lines > CHANGED_LINES_LIMIT) {
+      this.prevLines = null;
+      return undefined;
+    }
+    const now = renderIomem(this.machine.tree).split('\n');
+    now.pop();
+    const before = this.prevLines;
+    this.prevLines = now;
+    if (!before) return undefined;
+    let head = 0;
+    while (head < now.length && head < before.length && now[head] === before[head]) head++;
+    let tail = 0;
+    while (tail < now.length - head && tail < before.length - head && now[now.length - 1 - tail] === before[before.length - 1 - tail]) tail++;
+    const to = now.length - tail;
+    return to > head ? [[head, to]] : [];
   }
 
   /** /proc/iomem lines whose name contains "System RAM" (cached until the tree changes). */
