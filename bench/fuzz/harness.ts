@@ -92,6 +92,40 @@ export function fuzzTarget<T>(target: FuzzTarget<T>, runs: number, seed: number,
   return counts;
 }
 
+/** A target whose parser answers asynchronously (IPC handlers, the worker). */
+export interface AsyncFuzzTarget<T> extends Omit<FuzzTarget<T>, 'check'> {
+  check(input: T): Promise<Verdict>;
+}
+
+/** `fuzzTarget` for asynchronous targets: a rejected promise counts as a crash. */
+export async function fuzzTargetAsync<T>(target: AsyncFuzzTarget<T>, runs: number, seed: number, onProgress?: (done: number) => void): Promise<FuzzCounts> {
+  const counts: FuzzCounts = { name: target.name, runs: 0, accepted: 0, rejected: 0, crashed: 0, violations: 0, ms: 0, findings: [] };
+  const show = (x: T): string => (target.show ? target.show(x) : showInput(x));
+  const t0 = performance.now();
+  const prop = fc.asyncProperty(target.arbitrary, async (input) => {
+    counts.runs++;
+    if (onProgress && counts.runs % 10_000 === 0) onProgress(counts.runs);
+    let verdict: Verdict;
+    try {
+      verdict = await target.check(input);
+    } catch (e) {
+      counts.crashed++;
+      if (counts.findings.length < MAX_FINDINGS) counts.findings.push({ kind: 'crash', input: show(input), detail: describeError(e) });
+      return true;
+    }
+    if (verdict.kind === 'accepted') counts.accepted++;
+    else if (verdict.kind === 'rejected') counts.rejected++;
+    else {
+      counts.violations++;
+      if (counts.findings.length < MAX_FINDINGS) counts.findings.push({ kind: 'violation', input: show(input), detail: verdict.problem });
+    }
+    return true;
+  });
+  await fc.check(prop, { numRuns: runs, seed, endOnFailure: true });
+  counts.ms = performance.now() - t0;
+  return counts;
+}
+
 /**
  * The same target as a fast-check property that fails on a crash or a violation, so a test gets
  * fast-check's shrunk counterexample.

@@ -1,0 +1,22 @@
+/**
+ * Node module hooks for `npm run fuzz`: when the built Electron main (out/main/index.js) imports
+ * `electron` or `web-worker`, it gets the fakes that bench/fuzz/electron-fake.ts put on
+ * globalThis instead (importing the real `electron` package outside Electron tries to download it).
+ */
+import { register } from 'node:module';
+
+const ELECTRON_NAMES = ['app', 'ipcMain', 'session', 'Menu', 'dialog', 'shell', 'BrowserWindow'];
+
+/** Redirects `electron` and `web-worker` for imports made by `parentUrl` only. */
+export function registerFakeModules(parentUrl: string): void {
+  const electron = `const m = globalThis.__memhpFuzzFakes.electron; ${ELECTRON_NAMES.map((n) => `export const ${n} = m.${n};`).join(' ')} export default m;`;
+  const webWorker = 'export default globalThis.__memhpFuzzFakes.webWorker;';
+  const dataUrl = (src: string): string => `data:text/javascript,${encodeURIComponent(src)}`;
+  const hook = `
+    const map = { electron: ${JSON.stringify(dataUrl(electron))}, 'web-worker': ${JSON.stringify(dataUrl(webWorker))} };
+    export async function resolve(specifier, context, next) {
+      if (context.parentURL === ${JSON.stringify(parentUrl)} && Object.hasOwn(map, specifier)) return { url: map[specifier], shortCircuit: true };
+      return next(specifier, context);
+    }`;
+  register(dataUrl(hook));
+}
