@@ -44,7 +44,6 @@ export interface Visits {
   visits: number;
 }
 
-
 /**
  * x86's `arch_remove_reservations()`: trims the BIOS ROM area and every e820 range out of a MEM
  * candidate window, keeping the larger side of each conflict (arch/x86/kernel/resource.c).
