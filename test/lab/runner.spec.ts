@@ -3,7 +3,8 @@ import { Runner, type StepMetrics } from '../../worker/engine/lab/runner.js';
 import { getPreset } from '../../worker/engine/lab/presets.js';
 import { normalizeScenario } from '../../worker/engine/lab/normalize.js';
 import type { Scenario, StrategyName } from '../../worker/engine/lab/scenario.js';
-import { deviceFactory } from '../../worker/engine/drivers/index.js';
+import { deviceFactory, registerDeviceFactory } from '../../worker/engine/drivers/index.js';
+import { KernelBug } from '../../worker/engine/errno.js';
 
 function scenario(devices: unknown[], timeline: unknown[], machine: Record<string, unknown> = {}, extra: Record<string, unknown> = {}): Scenario {
   const r = normalizeScenario({ name: 't', machine: { boot: 'q35-2g', onlinePolicy: 'online_movable', ...machine }, devices, timeline, ...extra });
@@ -352,5 +353,41 @@ describe('changed lines', () => {
     // Boot: "virtio0" is line 27 (after the 27 boot lines below 4 GiB); its children follow it.
     expect(lines(runner.machine.renderIomem())[27]).toBe('100000000-4ffffffff : virtio0');
     expect(steps.map((m) => m.changedLines)).toEqual([[[28, 30]], [], [[30, 32]], []]);
+  });
+});
+
+describe('a broken invariant in the engine', () => {
+  it('stops the run at that step: the step carries the error, the run is done, the summary says why', () => {
+    const real = deviceFactory('xen-balloon')!;
+    // A stand-in driver whose host side trips a BUG_ON on the second request.
+    let calls = 0;
+    registerDeviceFactory('xen-balloon', (spec) => ({
+      ok: true,
+      device: {
+        id: spec.id ?? 'xen0',
+        kind: 'xen-balloon',
+        request: () => {
+          if (++calls === 2) throw new KernelBug('BUG at balloon.c: test');
+          return 0;
+        },
+        work: () => 'idle',
+        state: () => ({ id: spec.id ?? 'xen0', kind: 'xen-balloon', plugged: 0n, requested: 0n, details: {} }),
+      },
+    }));
+    try {
+      const r = Runner.create(scenario([{ kind: 'xen-balloon', id: 'xen0' }], [{ op: 'repeat', count: 5, steps: [{ op: 'xen-target', device: 'xen0', by: '+128M' }] }]));
+      if (!r.ok) throw new Error(r.error);
+      const run = r.runner;
+      expect(run.step()!.result).toBe('ok');
+      const bad = run.step()!;
+      expect(bad.error).toBe('KernelBug: BUG at balloon.c: test');
+      expect(bad.result).toBe('error: KernelBug: BUG at balloon.c: test');
+      expect(run.done).toBe(true);
+      expect(run.step()).toBeNull();
+      expect(run.summary()).toMatchObject({ steps: 2, totalSteps: 5, done: true, error: 'KernelBug: BUG at balloon.c: test' });
+      expect(run.events().at(-1)!.message).toBe('the engine stopped the run: KernelBug: BUG at balloon.c: test');
+    } finally {
+      registerDeviceFactory('xen-balloon', real);
+    }
   });
 });
