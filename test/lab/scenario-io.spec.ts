@@ -172,3 +172,14 @@ describe('the generated validator', () => {
     expect(pointerToPath('')).toBe('');
   });
 });
+
+describe('device checks report every violation of one device', () => {
+  it('a virtio-mem device with several problems lists each', () => {
+    const text = GOOD.replace('{ kind: virtio-mem, id: vm0, regionSize: 16G }', '{ kind: virtio-mem, id: vm0, addr: 0x100001000, regionSize: 100T, requestedSize: 3M }');
+    expect(errorsOf(text)).toEqual(expect.arrayContaining([
+      'devices[0].addr: must be a multiple of the device block size (2 MiB)',
+      'devices[0].requestedSize: must be a multiple of the device block size (2 MiB)',
+      'devices[0].regionSize: the region ends beyond the 46-bit physical address space',
+    ]));
+  });
+});

@@ -243,17 +243,19 @@ function device(ctx: Ctx, v: unknown, i: number, physBits: number): DeviceDecl |
   if (kind === 'virtio-mem') {
     const addr = size(ctx, v, 'addr', p) ?? (v.addr === undefined ? 4n * GiB : undefined);
     const regionSize = size(ctx, v, 'regionSize', p, { required: true, positive: true });
-    const blockSize = size(ctx, v, 'blockSize', p) ?? (v.blockSize === undefined ? 2n * MiB : undefined);
+    let blockSize = size(ctx, v, 'blockSize', p) ?? (v.blockSize === undefined ? 2n * MiB : undefined);
     const requested = size(ctx, v, 'requestedSize', p) ?? (v.requestedSize === undefined ? 0n : undefined);
-    if (blockSize !== undefined && (!isPowerOfTwo(blockSize) || blockSize < 4n * KiB)) return ctx.fail(at(p, 'blockSize'), 'must be a power of two ≥ 4 KiB');
+    if (blockSize !== undefined && (!isPowerOfTwo(blockSize) || blockSize < 4n * KiB)) blockSize = ctx.fail(at(p, 'blockSize'), 'must be a power of two ≥ 4 KiB');
     if (addr === undefined || regionSize === undefined || blockSize === undefined || requested === undefined) return undefined;
-    let ok = true;
-    if (addr % blockSize !== 0n) ok = !!ctx.fail(at(p, 'addr'), `must be a multiple of the device block size (${fmt(blockSize)})`);
-    if (regionSize % blockSize !== 0n) ok = !!ctx.fail(at(p, 'regionSize'), `must be a multiple of the device block size (${fmt(blockSize)})`);
-    if (requested > regionSize) ok = !!ctx.fail(at(p, 'requestedSize'), 'must not exceed regionSize');
-    else if (requested % blockSize !== 0n) ok = !!ctx.fail(at(p, 'requestedSize'), `must be a multiple of the device block size (${fmt(blockSize)})`);
-    if (addr + regionSize > limit) ok = !!ctx.fail(at(p, 'regionSize'), `the region ends beyond the ${physBits}-bit physical address space`);
-    return ok ? { kind, id, node, addr: String(addr), regionSize: String(regionSize), blockSize: String(blockSize), requestedSize: String(requested) } : undefined;
+    const before = ctx.errors.length;
+    const bs = `the device block size (${fmt(blockSize)})`;
+    if (addr % blockSize !== 0n) ctx.fail(at(p, 'addr'), `must be a multiple of ${bs}`);
+    if (regionSize % blockSize !== 0n) ctx.fail(at(p, 'regionSize'), `must be a multiple of ${bs}`);
+    if (requested > regionSize) ctx.fail(at(p, 'requestedSize'), 'must not exceed regionSize');
+    else if (requested % blockSize !== 0n) ctx.fail(at(p, 'requestedSize'), `must be a multiple of ${bs}`);
+    if (addr + regionSize > limit) ctx.fail(at(p, 'regionSize'), `the region ends beyond the ${physBits}-bit physical address space`);
+    if (ctx.errors.length > before) return undefined;
+    return { kind, id, node, addr: String(addr), regionSize: String(regionSize), blockSize: String(blockSize), requestedSize: String(requested) };
   }
   if (kind === 'acpi-dimm') {
     const addr = size(ctx, v, 'addr', p, { required: true });
