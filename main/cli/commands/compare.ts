@@ -151,8 +151,8 @@ function checkOutputs(opts: CompareOptions): void {
   }
 }
 
-function laneName(l: PlannedLane): string {
-  return `${l.profile ?? 'scenario profile'} / ${l.strategy ?? 'profile default'}`;
+function laneName(l: PlannedLane, scenario: Scenario): string {
+  return `${l.profile ?? scenario.profile ?? 'default profile'} / ${l.strategy ?? scenario.strategy ?? 'profile default'}`;
 }
 
 /** Progress per lane on stderr: redrawn bars on a TTY, else a plain line at every quarter. */
@@ -215,7 +215,7 @@ export async function runCompare(target: string, opts: CompareOptions, deps: Com
   checkOutputs(opts);
   const transport = deps.transport ?? new WorkerLaneTransport();
   const jobs: LaneJob[] = planned.map((l, lane) => ({ lane, scenario: resolved.lane, ...l, ...(seed !== undefined ? { seed } : {}) }));
-  const progress = new ProgressView(planned.map(laneName), err);
+  const progress = new ProgressView(planned.map((l) => laneName(l, resolved.scenario)), err);
   const results = await runLanes(jobs, transport, { onProgress: (p) => progress.update(p) });
   progress.finish();
 
