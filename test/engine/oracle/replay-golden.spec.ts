@@ -43,3 +43,15 @@ describe('replaying every golden trace', () => {
     expect(s4.mismatches.map((m) => m.what)).toContain('plugged');
   });
 });
+
+describe('simulated time across steps', () => {
+  it('a size step that does not converge lasts the recorder step timeout; every step at least 1 s', () => {
+    const g = traces.find((t) => t.name === 'g-online-kernel-zone.txt')!;
+    const r = replayTrace(g.text, g.name);
+    // steps 1-3 converge (1 s each), step 4 times out (60 s)
+    expect(r.machine!.clock.now).toBe(3 * 1000 + 60_000);
+    // the retry timer fired once inside step 4 (at 50 s) and is armed again for 100 s later
+    expect(r.machine!.device('vm0')!.state().details.retryTimerMs).toBe(100_000);
+    expect(r.machine!.clock.nextDue()).toBe(3 * 1000 + 50_000 + 100_000);
+  });
+});

@@ -118,8 +118,20 @@ class Replayer {
     return { plugged: this.plugged(), iomem: this.machine.renderIomem(), blocks: this.machine.renderMemoryBlocks(), guestRc };
   }
 
-  /** Runs one step from its inputs only. Returns the guest exit status (or null) or an error text. */
+  /**
+   * Runs one step from its inputs only; every step takes at least SHORT_STEP_MS of simulated time
+   * (the recorder's settle loop), so retry timers keep running across steps as they did in the VM.
+   * Returns the guest exit status (or null) or an error text.
+   */
   run(input: StepInput): { rc: number | null } | { error: string } {
+    const t0 = this.machine.clock.now;
+    const r = this.runStep(input);
+    const left = t0 + SHORT_STEP_MS - this.machine.clock.now;
+    if (!('error' in r) && left > 0) this.machine.advance(left);
+    return r;
+  }
+
+  private runStep(input: StepInput): { rc: number | null } | { error: string } {
     const m = this.machine;
     for (const h of input.hints) m.faults.setUnmovable(h.block, h.bytes);
     const cmd = input.command.trim();
@@ -133,7 +145,11 @@ class Replayer {
         if (!dev) return { error: `step ${input.index}: "size" needs a virtio-mem device, but the trace has none` };
         const rc = dev.request({ type: 'resize', size });
         if (rc) this.warnings.push(`step ${input.index}: the host refused requested-size ${formatSize(size)} (${errnoName(rc)})`);
+        const t0 = m.clock.now;
         m.settle(this.stepTimeoutMs);
+        // The recorder waits the whole step timeout when the size is not reached.
+        const st = dev.state();
+        if (st.plugged !== st.requested) m.advance(Math.max(0, t0 + this.stepTimeoutMs - m.clock.now));
         return { rc: null };
       }
       case 'dimm-add': {
