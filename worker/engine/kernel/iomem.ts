@@ -45,10 +45,13 @@ function hexWidth(tree: ResourceTree): number {
 
 /** One r_show line without its newline. */
 function formatLine(tree: ResourceTree, r: Res, depth: number, width: number, user: boolean): string {
-  const s = user ? 0n : tree.start(r);
-  const e = user ? 0n : tree.end(r);
   const name = tree.name(r) ?? '<BAD>';
-  return `${INDENT[Math.min(depth, MAX_IORES_LEVEL)]}${s.toString(16).padStart(width, '0')}-${e.toString(16).padStart(width, '0')} : ${name}`;
+  const indent = INDENT[Math.min(depth, MAX_IORES_LEVEL)]!;
+  if (user) {
+    const z = '0'.repeat(width);
+    return `${indent}${z}-${z} : ${name}`;
+  }
+  return `${indent}${tree.hexStart(r, width)}-${tree.hexEnd(r, width)} : ${name}`;
 }
 
 /** r_next: the pre-order successor and its depth; NIL after the last node. */
@@ -201,6 +204,19 @@ export function inferFlags(name: string | null, opts?: IomemParseOptions): { fla
   return { flags: busyMem, desc: IORES_DESC_NONE };
 }
 
+const inferCache = new WeakMap<object, Map<string | null, { flags: number; desc: number }>>();
+const NO_OPTS = {};
+
+/** inferFlags, remembered per name for one set of options (a dump repeats few names many times). */
+function inferCached(name: string | null, opts?: IomemParseOptions): { flags: number; desc: number } {
+  const key = opts ?? NO_OPTS;
+  let m = inferCache.get(key);
+  if (!m) inferCache.set(key, (m = new Map()));
+  let v = m.get(name);
+  if (!v) m.set(name, (v = inferFlags(name, opts)));
+  return v;
+}
+
 const LINE_RE = /^( *)([0-9a-fA-F]+)-([0-9a-fA-F]+) : (.*)$/;
 
 interface Parsed {
@@ -318,7 +334,7 @@ function placeLine(tree: ResourceTree, chain: Res[], p: Parsed, opts?: IomemPars
     if (tree.end(prev) === 0n && p.end === 0n) return 'all addresses are zero: this dump was read without CAP_SYS_ADMIN and cannot be parsed';
     return `range ${p.start.toString(16)}-${p.end.toString(16)} overlaps or comes before its previous sibling ${describe(tree, prev)}`;
   }
-  const { flags, desc } = inferFlags(p.name, opts);
+  const { flags, desc } = inferCached(p.name, opts);
   const r = tree.alloc(p.name === null ? null : tree.internName(p.name, 'boot'), p.start, p.end, flags, desc);
   const res = tree.requestResourceConflict(parent, r);
   if (res.conflict !== NIL) {

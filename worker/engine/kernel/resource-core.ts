@@ -47,7 +47,7 @@ export abstract class ResourceCore extends ResourceStore {
   private readonly names: string[] = [];
   private readonly nameLen: number[] = [];
   private readonly nameRam: boolean[] = [];
-  private readonly nameKeys = new Map<string, NameId>();
+  private readonly nameKeys = new Map<string, Map<string, NameId>>(); // owner -> text -> id
 
   protected constructor(rootEnd: bigint, rootName: string) {
     super();
@@ -58,14 +58,15 @@ export abstract class ResourceCore extends ResourceStore {
 
   /** Interns a name: the same (text, owner) gives the same id, like one `const char *` pointer. */
   internName(text: string, owner = 'kernel'): NameId {
-    const key = `${owner}\u0000${text}`;
-    let id = this.nameKeys.get(key);
+    let byText = this.nameKeys.get(owner);
+    if (byText === undefined) this.nameKeys.set(owner, (byText = new Map()));
+    let id = byText.get(text);
     if (id === undefined) {
       id = this.names.length;
       this.names.push(text);
       this.nameLen.push(utf8Length(text));
       this.nameRam.push(text.includes('System RAM'));
-      this.nameKeys.set(key, id);
+      byText.set(text, id);
     }
     return id;
   }
@@ -798,6 +799,14 @@ export abstract class ResourceCore extends ResourceStore {
     return n >= 0 && this.nameRam[n]!;
   }
 
+  /** `%0*llx` of the start (or end) with the given minimum width, without going through bigint. */
+  hexStart(r: Res, width: number): string {
+    return hexOf(this.sHi[r]!, this.sLo[r]!, width);
+  }
+  hexEnd(r: Res, width: number): string {
+    return hexOf(this.eHi[r]!, this.eLo[r]!, width);
+  }
+
   /** Recomputes the whole file's size (after the root's range, hence the hex width, changed). */
   protected recountBytes(): void {
     this.textBytes = 0;
@@ -834,6 +843,11 @@ export abstract class ResourceCore extends ResourceStore {
     this.textBytes += sign * total;
     this.ramLines += sign * ram;
   }
+}
+
+function hexOf(hi: number, lo: number, width: number): string {
+  const s = hi === 0 ? lo.toString(16) : hi.toString(16) + lo.toString(16).padStart(8, '0');
+  return s.length >= width ? s : s.padStart(width, '0');
 }
 
 export function split64(x: bigint): [number, number] {
