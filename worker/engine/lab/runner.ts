@@ -20,7 +20,7 @@
 import { Machine } from '../machine.js';
 import type { Device, DeviceSpec, HostRequest } from '../drivers/device.js';
 import { NIL } from '../kernel/resource.js';
-import { iomemStats, renderIomem } from '../kernel/iomem.js';
+import { iomemEntries, iomemStats, type IomemEntry } from '../kernel/iomem.js';
 import { E2BIG, EBUSY, EEXIST, EINVAL, ENOMEM, ENOSPC, errnoName } from '../errno.js';
 import { formatSize } from '../sizes.js';
 import { SeededRng } from './rng.js';
@@ -141,8 +141,8 @@ export class Runner {
   private readonly ramNames = new Map<number, boolean>();
   private ramCache: { key: string; value: number } | null = null;
   private lastKdump: KdumpVerdict;
-  /** /proc/iomem after the previous step, while it is small enough to compare (see CHANGED_LINES_LIMIT). */
-  private prevLines: string[] | null = null;
+  /** /proc/iomem lines after the previous step, while few enough to compare (see CHANGED_LINES_LIMIT). */
+  private prevLines: IomemEntry[] | null = null;
   private last: StepMetrics;
   private executed = 0;
   private halted: string | undefined;
@@ -529,24 +529,25 @@ export class Runner {
   }
 
   /**
-   * The /proc/iomem lines [from, to) that differ from the previous step's text: everything between
-   * the common first and last lines (one range; empty when lines were only removed). Only while
-   * the file is at most CHANGED_LINES_LIMIT lines, since it compares whole texts.
+   * The /proc/iomem lines [from, to) that differ from the previous step's: everything between the
+   * common first and last lines (one range; empty when lines were only removed). A line is the
+   * same when it shows the same node with the same range, name and depth. Only while the file is
+   * at most CHANGED_LINES_LIMIT lines, since it compares whole files.
    */
   private changedLines(lines: number): [number, number][] | undefined {
     if (lines > CHANGED_LINES_LIMIT) {
       this.prevLines = null;
       return undefined;
     }
-    const now = renderIomem(this.machine.tree).split('\n');
-    now.pop();
+    const now: IomemEntry[] = [...iomemEntries(this.machine.tree)];
     const before = this.prevLines;
     this.prevLines = now;
     if (!before) return undefined;
+    const same = (a: IomemEntry, b: IomemEntry): boolean => a.res === b.res && a.start === b.start && a.end === b.end && a.depth === b.depth && a.name === b.name;
     let head = 0;
-    while (head < now.length && head < before.length && now[head] === before[head]) head++;
+    while (head < now.length && head < before.length && same(now[head]!, before[head]!)) head++;
     let tail = 0;
-    while (tail < now.length - head && tail < before.length - head && now[now.length - 1 - tail] === before[before.length - 1 - tail]) tail++;
+    while (tail < now.length - head && tail < before.length - head && same(now[now.length - 1 - tail]!, before[before.length - 1 - tail]!)) tail++;
     const to = now.length - tail;
     return to > head ? [[head, to]] : [];
   }
