@@ -204,12 +204,11 @@ export function inferFlags(name: string | null, opts?: IomemParseOptions): { fla
   return { flags: busyMem, desc: IORES_DESC_NONE };
 }
 
-const inferCache = new WeakMap<object, Map<string | null, { flags: number; desc: number }>>();
-const NO_OPTS = {};
+const inferCache = new Map<string, Map<string | null, { flags: number; desc: number }>>();
 
-/** inferFlags, remembered per name for one set of options (a dump repeats few names many times). */
+/** inferFlags, remembered per name and option values (a dump repeats few names many times). */
 function inferCached(name: string | null, opts?: IomemParseOptions): { flags: number; desc: number } {
-  const key = opts ?? NO_OPTS;
+  const key = `${opts?.virtioExclusive !== false}/${opts?.hotplugMergeable !== false}`;
   let m = inferCache.get(key);
   if (!m) inferCache.set(key, (m = new Map()));
   let v = m.get(name);
