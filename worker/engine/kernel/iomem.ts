@@ -212,7 +212,10 @@ function inferCached(name: string | null, opts?: IomemParseOptions): { flags: nu
   let m = inferCache.get(key);
   if (!m) inferCache.set(key, (m = new Map()));
   let v = m.get(name);
-  if (!v) m.set(name, (v = inferFlags(name, opts)));
+  if (!v) {
+    if (m.size >= 4096) m.clear(); // a dump of many distinct names must not grow module state
+    m.set(name, (v = inferFlags(name, opts)));
+  }
   return v;
 }
 
