@@ -123,6 +123,14 @@ describe('runCompare (canned lanes)', () => {
     expect(t.jobs.length).toBe(0);
   });
 
+  it('names the option and the file when an output cannot be written', async () => {
+    // /proc accepts no new files, not even from root: the atomic write fails after every check passed.
+    const target = '/proc/memhp-compare-test.md';
+    await expect(runCompare('seed-100g-virtio-mem', { md: target }, { transport: new CannedTransport(), out: sink(), err: sink() })).rejects.toThrow(
+      `--md: cannot write ${target}`,
+    );
+  });
+
   it('passes the seed to every lane and refuses a bad one', async () => {
     const t = new CannedTransport();
     await runCompare('seed-100g-virtio-mem', { strategies: 'none,mhp-merge', seed: '7' }, { transport: t, out: sink(), err: sink() });

@@ -230,15 +230,24 @@ export async function runCompare(target: string, opts: CompareOptions, deps: Com
   });
   const view = buildReportView(report);
   const markdown = renderReportMarkdown(report, view);
-  if (opts.report) await writeFileAtomic(opts.report, renderReportHtml(report, view));
-  if (opts.json) await writeFileAtomic(opts.json, renderReportJson(report));
-  if (opts.csv) await writeFileAtomic(opts.csv, renderReportCsv(report));
-  if (opts.md) await writeFileAtomic(opts.md, markdown);
+  if (opts.report) await writeOutput('report', opts.report, () => renderReportHtml(report, view));
+  if (opts.json) await writeOutput('json', opts.json, () => renderReportJson(report));
+  if (opts.csv) await writeOutput('csv', opts.csv, () => renderReportCsv(report));
+  if (opts.md) await writeOutput('md', opts.md, () => markdown);
   out.write(markdown);
   const failedLanes = report.lanes.filter((l) => l.status === 'error');
   for (const l of failedLanes) err.write(`memhp: lane ${l.id} (${l.label}) failed: ${l.error?.code}: ${l.error?.message}\n`);
   if (opts.pdf) await writePdf(opts.pdf, opts.report ? null : renderReportHtml(report, view), opts.report, deps.findChrome ?? findChrome);
   return { report, markdown, failedLanes: failedLanes.length };
+}
+
+/** Writes one output atomically; a failure names the option and the file. */
+async function writeOutput(option: string, file: string, text: () => string): Promise<void> {
+  try {
+    await writeFileAtomic(file, text());
+  } catch (e) {
+    throw new CliError(`--${option}: cannot write ${file}: ${e instanceof Error ? e.message : String(e)}`);
+  }
 }
 
 function environment(now: Date, transport: string): Report['environment'] {
