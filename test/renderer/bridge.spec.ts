@@ -1,0 +1,85 @@
+import { describe, expect, it } from 'vitest';
+import { browserBridge, type WorkerLike } from '../../renderer/src/bridge/browser.js';
+import { electronBridge } from '../../renderer/src/bridge/electron.js';
+import { BridgeError } from '../../renderer/src/bridge/index.js';
+import { shortcutFor } from '../../renderer/src/shortcuts.js';
+import type { LabApi, LabEvent } from '../../worker/protocol.js';
+
+class FakeWorker implements WorkerLike {
+  posted: unknown[] = [];
+  terminated = false;
+  private handlers: Record<string, ((e: Event & { data?: unknown; message?: string }) => void)[]> = {};
+  postMessage(m: unknown): void {
+    this.posted.push(m);
+  }
+  terminate(): void {
+    this.terminated = true;
+  }
+  addEventListener(type: string, fn: (e: Event & { data?: unknown; message?: string }) => void): void {
+    (this.handlers[type] ??= []).push(fn);
+  }
+  fire(type: string, e: object): void {
+    for (const fn of this.handlers[type] ?? []) fn(Object.assign(new Event(type), e));
+  }
+}
+
+describe('browser bridge', () => {
+  it('correlates replies by id and turns coded errors into BridgeError', async () => {
+    const workers: FakeWorker[] = [];
+    const b = browserBridge(() => (workers.push(new FakeWorker()), workers.at(-1)!));
+    const p1 = b.call('hello', {});
+    const p2 = b.call('step', { count: 2 });
+    const [m1, m2] = workers[0]!.posted as { id: number }[];
+    workers[0]!.fire('message', { data: { kind: 'reply', id: m2!.id, ok: false, error: { code: 'NOT_LOADED', message: 'load first' } } });
+    workers[0]!.fire('message', { data: { kind: 'reply', id: m1!.id, ok: true, result: { protocolVersion: 1 } } });
+    await expect(p1).resolves.toEqual({ protocolVersion: 1 });
+    await expect(p2).rejects.toMatchObject({ code: 'NOT_LOADED', message: 'load first' });
+  });
+
+  it('restarts a worker that errors: fails requests in flight with WORKER_DIED and emits a worker event', async () => {
+    const workers: FakeWorker[] = [];
+    const b = browserBridge(() => (workers.push(new FakeWorker()), workers.at(-1)!));
+    const events: LabEvent[] = [];
+    b.onEvent((e) => events.push(e));
+    const inFlight = b.call('hello', {});
+    workers[0]!.fire('error', { message: 'boom' });
+    await expect(inFlight).rejects.toBeInstanceOf(BridgeError);
+    await expect(inFlight).rejects.toMatchObject({ code: 'WORKER_DIED' });
+    expect(workers).toHaveLength(2);
+    expect(workers[0]!.terminated).toBe(true);
+    expect(events).toEqual([{ type: 'worker', state: 'restarted', restarts: 1, reason: 'worker error: boom' }]);
+    workers[1]!.fire('message', { data: { kind: 'event', event: { type: 'ready', protocolVersion: 1, engine: true } } });
+    expect(events.at(-1)).toEqual({ type: 'ready', protocolVersion: 1, engine: true });
+  });
+});
+
+describe('electron bridge', () => {
+  it('calls the typed window.lab method and unwraps IpcReply', async () => {
+    const lab = {
+      hello: async () => ({ ok: true, value: { protocolVersion: 1 } }),
+      step: async () => ({ ok: false, error: { code: 'FORBIDDEN_SENDER', message: 'no' } }),
+      saveFile: async (a: { suggestedName: string }) => ({ ok: true, value: `/home/u/${a.suggestedName}` }),
+      onEvent: () => () => {},
+    } as unknown as LabApi;
+    const b = electronBridge(lab);
+    expect(b.mode).toBe('electron');
+    await expect(b.call('hello', {})).resolves.toEqual({ protocolVersion: 1 });
+    await expect(b.call('step', {})).rejects.toMatchObject({ code: 'FORBIDDEN_SENDER' });
+    await expect(b.saveFile('a.csv', 'x', 'text/csv')).resolves.toBe('/home/u/a.csv');
+  });
+});
+
+describe('keyboard shortcuts', () => {
+  const input = document.createElement('input');
+  it.each([
+    [{ key: ' ' }, 'toggleRun'],
+    [{ key: 'n' }, 'step'],
+    [{ key: '/' }, 'search'],
+    [{ key: 't' }, 'toggleTheme'],
+    [{ key: 'n', ctrlKey: true }, null],
+    [{ key: 'n', target: input }, null],
+    [{ key: 'q' }, null],
+  ] as const)('%j → %s', (e, want) => {
+    expect(shortcutFor({ ctrlKey: false, metaKey: false, altKey: false, target: document.body, ...e } as unknown as KeyboardEvent)).toBe(want);
+  });
+});
