@@ -167,6 +167,47 @@ export class ListTree {
     }
   }
 
+  /**
+   * One search of the walk family: the lowest node overlapping [start, end] that has all `flags` (and
+   * `desc` unless 0). Nodes ending before `start` are stepped over sibling by sibling until the first
+   * overlapping one; after that the search goes in pre-order, unless `firstLevel` keeps it on the top level.
+   */
+  private findNext(start: bigint, end: bigint, flags: number, desc: number, firstLevel: boolean): ListNode | null {
+    if (start >= end) return null;
+    let siblingsOnly = true;
+    let p = this.root.child;
+    while (p !== null) {
+      this.visits++;
+      if (p.start > end) return null;
+      if (p.end >= start) {
+        siblingsOnly = firstLevel;
+        if ((p.flags & flags) >>> 0 === flags >>> 0 && (desc === 0 || p.desc === desc)) return p;
+      }
+      if (siblingsOnly) p = p.sibling;
+      else if (p.child !== null) p = p.child;
+      else {
+        while (p !== null && p.sibling === null) p = p.parent === this.root ? null : p.parent;
+        p = p === null ? null : p.sibling;
+      }
+    }
+    return null;
+  }
+
+  /** The walk: calls `fn` with each match clipped to the range; returns -22 if nothing matched. */
+  walk(start: bigint, end: bigint, flags: number, desc: number, firstLevel: boolean, fn: (s: bigint, e: bigint) => number): number {
+    let ret = -22;
+    while (start < end) {
+      const p = this.findNext(start, end, flags, desc, firstLevel);
+      if (p === null) break;
+      const s = p.start > start ? p.start : start;
+      const e = p.end < end ? p.end : end;
+      ret = fn(s, e);
+      if (ret !== 0) break;
+      start = e + 1n;
+    }
+    return ret;
+  }
+
   /** Number of /proc/iomem lines (all nodes below the root). */
   lines(): number {
     let n = 0;

@@ -26,7 +26,8 @@ type Op =
   | { op: 'add'; region: number; i: number; merge: boolean; run: number }
   | { op: 'remove'; region: number; i: number; n: number }
   | { op: 'mergeRfc'; region: number }
-  | { op: 'insertRemove'; region: number; i: number; n: number };
+  | { op: 'insertRemove'; region: number; i: number; n: number }
+  | { op: 'walk'; region: number; i: number; n: number; topLevel: boolean; mem: boolean };
 
 // `run` adds that many consecutive blocks (as one driver request would), so merged runs are common.
 const addOp = fc.record({
@@ -38,6 +39,14 @@ const addOp = fc.record({
 });
 const removeOp = fc.record({ op: fc.constant('remove' as const), region: fc.integer({ min: 0, max: 1 }), i: fc.integer({ min: 0, max: BLOCKS - 1 }), n: fc.integer({ min: 1, max: 3 }) });
 const rfcOp = fc.record({ op: fc.constant('mergeRfc' as const), region: fc.integer({ min: 0, max: 1 }) });
+const walkOp = fc.record({
+  op: fc.constant('walk' as const),
+  region: fc.integer({ min: 0, max: 1 }),
+  i: fc.integer({ min: 0, max: BLOCKS - 1 }),
+  n: fc.integer({ min: 1, max: BLOCKS }),
+  topLevel: fc.boolean(),
+  mem: fc.boolean(),
+});
 const insOp = fc.record({ op: fc.constant('insertRemove' as const), region: fc.integer({ min: 0, max: 1 }), i: fc.integer({ min: 0, max: BLOCKS - 1 }), n: fc.integer({ min: 1, max: 4 }) });
 
 function engineWorld(): { t: ResourceTree; container: Res } {
@@ -107,7 +116,7 @@ function checkIndex(t: ResourceTree): void {
 describe('property: engine against the plain linked list (same tree, same visits per operation)', () => {
   it('random add / merge / remove sequences', () => {
     fc.assert(
-      fc.property(fc.array(fc.oneof(addOp, removeOp), { minLength: 1, maxLength: 60 }), (ops) => {
+      fc.property(fc.array(fc.oneof(addOp, removeOp, walkOp), { minLength: 1, maxLength: 60 }), (ops) => {
         const { t } = engineWorld();
         const l = listWorld();
         const names = NAMES.map((n) => t.internName(n));
@@ -131,6 +140,20 @@ describe('property: engine against the plain linked list (same tree, same visits
             const r = t.releaseMemRegionAdjustable(blockStart(o.region, o.i), BigInt(o.n) * BLOCK);
             l.releaseAdjustable(blockStart(o.region, o.i), BigInt(o.n) * BLOCK);
             expect(r.visits).toBe(l.visits - v0);
+          } else if (o.op === 'walk') {
+            // walk_system_ram_res / walk_mem_res over part of a region, in either walk scope.
+            const s = blockStart(o.region, o.i) + 0x1000n;
+            const e = blockStart(o.region, 0) + BigInt(o.n) * BLOCK - 1n;
+            const flags = o.mem ? (IORESOURCE_MEM | IORESOURCE_BUSY) >>> 0 : (IORESOURCE_SYSTEM_RAM | IORESOURCE_BUSY) >>> 0;
+            t.semantics.walkScope = o.topLevel ? 'top-level' : 'whole-tree';
+            const seenE: string[] = [];
+            const seenL: string[] = [];
+            const cb = (out: string[]) => (a: bigint, b: bigint): number => (out.push(`${a.toString(16)}-${b.toString(16)}`), 0);
+            const we = o.mem ? t.walkMemRes(s, e, (c) => cb(seenE)(c.start, c.end)) : t.walkSystemRamRes(s, e, (c) => cb(seenE)(c.start, c.end));
+            const rl = l.walk(s, e, flags, 0, o.topLevel, cb(seenL));
+            expect(seenE).toEqual(seenL);
+            expect(we.ret).toBe(rl);
+            expect(we.visits).toBe(l.visits - v0);
           }
           expect(renderWithFlags(t)).toBe(renderList(l));
         }
