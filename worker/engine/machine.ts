@@ -3,7 +3,7 @@
  * block devices, the hotplug core, the devices that add memory, the simulated clock, the faults
  * and a dmesg-like log. Everything a scenario, the worker or the replayer drives goes through here.
  */
-import { NIL, IORESOURCE_BUSY, IORESOURCE_SYSTEM_RAM, type ResourceTree } from './kernel/resource.js';
+import { NIL, type ResourceTree } from './kernel/resource.js';
 import { iomemStats, parseIomem, renderIomem } from './kernel/iomem.js';
 import { SimClock } from './lab/clock.js';
 import { MemoryBlocks, parseMemoryBlocks, ONLINE_POLICIES, type OnlinePolicy } from './base/memory.js';
@@ -143,7 +143,6 @@ export class Machine {
   readonly params: KernelParams;
   private readonly devs = new Map<string, Device>();
   private readonly created = new Map<DeviceKind, number>();
-  private ramCache: { key: string; value: number } | null = null;
 
   private constructor(tree: ResourceTree, blocks: MemoryBlocks, faults: Faults, profile: Profile, strategy: StrategyName, clock: SimClock, params: KernelParams) {
     this.params = params;
@@ -328,29 +327,13 @@ export class Machine {
   stats(): MachineStats {
     const c = this.blocks.counts();
     return {
-      resources: { total: this.tree.count(), topLevel: this.tree.topLevelCount(), systemRam: this.systemRamCount() },
+      // lines whose name contains "System RAM" (what kexec-tools counts), kept by the tree in O(1)
+      resources: { total: this.tree.count(), topLevel: this.tree.topLevelCount(), systemRam: this.tree.systemRamLines() },
       iomem: iomemStats(this.tree),
       visits: { total: this.tree.totalVisits },
       blocks: { online: c.online, offline: c.offline },
       plugged: this.plugged(),
     };
-  }
-
-  /** Busy System RAM resources named "System RAM…" anywhere in the tree (kernel sections excluded; cached until the tree changes). */
-  private systemRamCount(): number {
-    const key = `${this.tree.totalVisits}:${this.tree.count()}`;
-    if (this.ramCache?.key === key) return this.ramCache.value;
-    const want = (IORESOURCE_SYSTEM_RAM | IORESOURCE_BUSY) >>> 0;
-    let n = 0;
-    const stack: number[] = [];
-    for (let c = this.tree.child(this.tree.root); c !== NIL; c = this.tree.sibling(c)) stack.push(c);
-    while (stack.length) {
-      const r = stack.pop()!;
-      if ((this.tree.flags(r) & want) >>> 0 === want && (this.tree.name(r) ?? '').startsWith('System RAM')) n++;
-      for (let c = this.tree.child(r); c !== NIL; c = this.tree.sibling(c)) stack.push(c);
-    }
-    this.ramCache = { key, value: n };
-    return n;
   }
 }
 
