@@ -153,6 +153,16 @@ function row(cells: string[], widths: number[]): string {
   return cells.map((c, i) => (i === 0 ? c.padEnd(widths[i]!) : c.padStart(widths[i]!))).join('  ').trimEnd() + '\n';
 }
 
+/** "4G", or "≈64.0T" when the size is not a whole number of units. */
+export function humanBytes(n: bigint): string {
+  const exact = formatSize(n);
+  if (!/K$/.test(exact) || n < 1n << 30n) return exact;
+  for (const [u, shift] of [['P', 50n], ['T', 40n], ['G', 30n]] as const) {
+    if (n >= 1n << shift) return `≈${(Number(n >> (shift - 10n)) / 1024).toFixed(1)}${u}`;
+  }
+  return exact;
+}
+
 /** The summary table printed at the end. */
 export function summaryTable(s: RunSummary, boot: StepMetrics): string {
   const k = s.kdump;
@@ -174,7 +184,7 @@ export function summaryTable(s: RunSummary, boot: StepMetrics): string {
   for (const r of rows) t += row(r, w);
   t += `peak: ${s.peak.resources} resources, ${s.peak.systemRam} "System RAM" lines, ${s.peak.iomemLines} /proc/iomem lines\n`;
   t += `kernel list-walk visits: ${s.visits.total}; wall time: ${s.wallMs.toFixed(1)} ms\n`;
-  if (k.missedBytes !== '0') t += `kdump would miss ${formatSize(BigInt(k.missedBytes))} of RAM\n`;
+  if (k.missedBytes !== '0') t += `kdump would miss ${humanBytes(BigInt(k.missedBytes))} of RAM\n`;
   for (const msg of k.messages) t += `kexec: ${msg}\n`;
   if (k.headroomBlocks !== null) t += `kdump headroom: ${k.headroomBlocks} more blocks\n`;
   if (s.timeouts) t += `steps that timed out: ${s.timeouts}\n`;

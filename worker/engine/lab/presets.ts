@@ -20,6 +20,13 @@ export interface PresetEntry {
 
 const q35 = (maxmem: string) => ({ map: 'q35-2g', maxmem, slots: 4 });
 
+/**
+ * The virtio-mem presets read the kdump view with kexec-tools 2.0.22, the first release that
+ * counts "System RAM (virtio_mem)" lines (before it they were not dumped at all, so every
+ * strategy would look equally broken); its cap is 32768 ranges.
+ */
+const VIRTIO_KDUMP = { kexecTools: '2.0.22', loadPath: 'kexec_load' };
+
 const PRESETS: PresetEntry[] = [
   {
     name: 'seed-100g-virtio-mem',
@@ -29,7 +36,7 @@ const PRESETS: PresetEntry[] = [
       description: '800 × 128 MiB added by virtio-mem, nested under virtio0.',
       seed: 1,
       profile: '6.12',
-      machine: { boot: q35('102G'), blockSize: '128M', physBits: 46, onlinePolicy: 'online_movable' },
+      machine: { boot: q35('102G'), blockSize: '128M', physBits: 46, onlinePolicy: 'online_movable', kdump: VIRTIO_KDUMP },
       devices: [{ kind: 'virtio-mem', id: 'vm0', addr: '4G', regionSize: '100G', blockSize: '2M' }],
       timeline: [{ op: 'repeat', count: 800, steps: [{ op: 'resize', device: 'vm0', by: '+128M', label: 'vm0 +128M' }] }],
     },
@@ -84,7 +91,7 @@ const PRESETS: PresetEntry[] = [
       description: 'Merging undone by unplug: offline blocks go first, each removal splits the merged resource.',
       seed: 1,
       profile: '6.12',
-      machine: { boot: 'q35-2g', blockSize: '128M', physBits: 46, onlinePolicy: 'online_movable' },
+      machine: { boot: 'q35-2g', blockSize: '128M', physBits: 46, onlinePolicy: 'online_movable', kdump: VIRTIO_KDUMP },
       devices: [{ kind: 'virtio-mem', id: 'vm0', addr: '4G', regionSize: '64G', blockSize: '2M' }],
       timeline: [
         { op: 'resize', device: 'vm0', size: '8G', label: 'plug 8 GiB (memory32-95)' },
@@ -107,7 +114,7 @@ const PRESETS: PresetEntry[] = [
       description: 'Scale test: 524,288 blocks; one merged resource, or 524,288 lines without merging.',
       seed: 1,
       profile: '6.12',
-      machine: { boot: q35('64T'), blockSize: '128M', physBits: 52, onlinePolicy: 'online_movable' },
+      machine: { boot: q35('64T'), blockSize: '128M', physBits: 52, onlinePolicy: 'online_movable', kdump: VIRTIO_KDUMP },
       devices: [{ kind: 'virtio-mem', id: 'vm0', addr: '1T', regionSize: '64T', blockSize: '128M' }],
       timeline: [{ op: 'repeat', count: 64, steps: [{ op: 'resize', device: 'vm0', by: '+1T', label: 'vm0 +1T' }] }],
     },
@@ -120,7 +127,7 @@ const PRESETS: PresetEntry[] = [
       description: 'Random plug/unplug within bounds; the seed reproduces the run.',
       seed: 42,
       profile: '6.12',
-      machine: { boot: 'q35-2g', blockSize: '128M', physBits: 46, onlinePolicy: 'online_movable' },
+      machine: { boot: 'q35-2g', blockSize: '128M', physBits: 46, onlinePolicy: 'online_movable', kdump: VIRTIO_KDUMP },
       devices: [{ kind: 'virtio-mem', id: 'vm0', addr: '4G', regionSize: '64G', blockSize: '2M' }],
       timeline: [
         { op: 'soak', device: 'vm0', count: 500, min: '0', max: '16G', granularity: '128M' },
