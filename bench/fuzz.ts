@@ -16,7 +16,7 @@ import { pathToFileURL } from 'node:url';
 import { existsSync } from 'node:fs';
 import Worker from 'web-worker';
 import { fuzzTarget, fuzzTargetAsync, formatCounts, formatFindings, type FuzzCounts, type FuzzTarget } from './fuzz/harness.js';
-import { hostProtocolTarget, iomemTarget, protocolTarget, reportTarget, scenarioTarget } from './fuzz/targets.js';
+import { hostProtocolTarget, iomemTarget, protocolTarget, replayTarget, reportTarget, scenarioTarget, traceTarget } from './fuzz/targets.js';
 import { installFakes } from './fuzz/electron-fake.js';
 import { registerFakeModules } from './fuzz/hooks.js';
 import { ipcTarget } from './fuzz/ipc.js';
@@ -66,17 +66,20 @@ function quietWarnings<T>(fn: () => T): [T, number] {
 
 function parsers(): void {
   console.log(`\n== parsers: ${RUNS} generated inputs each (seed ${SEED})`);
-  const targets: FuzzTarget<never>[] = [
-    iomemTarget() as FuzzTarget<never>,
-    scenarioTarget({ strict: true }) as FuzzTarget<never>,
-    reportTarget() as FuzzTarget<never>,
-    protocolTarget('structured') as FuzzTarget<never>,
-    hostProtocolTarget('structured') as FuzzTarget<never>,
-    protocolTarget('any') as FuzzTarget<never>,
-    hostProtocolTarget('any') as FuzzTarget<never>,
+  const targets: [FuzzTarget<never>, number][] = [
+    [iomemTarget() as FuzzTarget<never>, RUNS],
+    [traceTarget() as FuzzTarget<never>, RUNS],
+    // A replay runs a whole machine: a fifth of the inputs keeps the section near half a minute.
+    [replayTarget() as FuzzTarget<never>, Math.ceil(RUNS / 5)],
+    [scenarioTarget({ strict: true }) as FuzzTarget<never>, RUNS],
+    [reportTarget() as FuzzTarget<never>, RUNS],
+    [protocolTarget('structured') as FuzzTarget<never>, RUNS],
+    [hostProtocolTarget('structured') as FuzzTarget<never>, RUNS],
+    [protocolTarget('any') as FuzzTarget<never>, RUNS],
+    [hostProtocolTarget('any') as FuzzTarget<never>, RUNS],
   ];
-  for (const t of targets) {
-    const [c, warnings] = quietWarnings(() => fuzzTarget(t, RUNS, SEED, progress(t.name)));
+  for (const [t, runs] of targets) {
+    const [c, warnings] = quietWarnings(() => fuzzTarget(t, runs, SEED, progress(t.name)));
     record(c);
     if (warnings > 0) console.log(`  (${warnings} process warnings from the YAML loader were silenced)`);
   }

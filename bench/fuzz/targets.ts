@@ -21,7 +21,9 @@ import {
 } from '../../worker/protocol.js';
 import type { FuzzTarget, Verdict } from './harness.js';
 import { garbageText, hostileYaml, mutatedJson, mutatedText, oddValue, toJsonText } from './gen.js';
-import { iomemCorpus, reportCorpus, scenarioTexts } from './corpus.js';
+import { iomemCorpus, oracleTraces, reportCorpus, scenarioTexts } from './corpus.js';
+import { parseTrace } from '../../worker/engine/oracle/trace.js';
+import { replayTrace } from '../../worker/engine/oracle/replay.js';
 import { checkTree } from './tree-check.js';
 
 const ACCEPTED: Verdict = { kind: 'accepted' };
@@ -105,6 +107,88 @@ export function checkIomem(text: string): Verdict {
   const out2 = renderIomem(again.tree);
   if (out2 !== out) return violation('render → parse → render is not stable');
   return ACCEPTED;
+}
+
+// =================================================================================================
+// Oracle traces
+// =================================================================================================
+
+/** Lines a hand-edited or damaged trace might contain. */
+const TRACE_LINES = [
+  '=== step 1: size 1G', '=== step 1: size 99999999G', '=== step 1: size 0', '=== step 1: size -1M', '=== step 1: size 3M', '=== step 2: dimm-add d9 512M',
+  '=== step 2: dimm-del d1', '=== step 3: guest echo offline > /sys/devices/system/memory/memory40/state', '=== step 3: guest echo online_movable > /sys/devices/system/memory/memory9999999/state',
+  '=== step 1: sleep 1', '=== step 1: dump', '=== step 1: unknown-command x', '=== step 99: boot', '=== step 0: boot',
+  'dimm: d1 addr=0xffffffffffffffff size=0x20000000', 'dimm: d1 addr=0x0 size=0x0', 'hint: unmovable memory99999999999 128M', 'hint: unmovable memory40 99999999999999G',
+  '--- iomem', '--- memory-blocks', '--- meminfo', '--- guest-output rc=-1', 'requested-size: 0x', 'plugged-size: 0xffffffffffffffffffff (1)', 'result: timeout',
+  '# device: virtio-mem-pci id=vm0 block-size=0 memdev size=0 memaddr=0x0', '# device: virtio-mem-pci id=vm0 block-size=3M memdev size=64G memaddr=0xfffffffffff00000',
+  '# device: none', '# device: pc-dimm', '# kernel cmdline: memhp_default_state=online_kernel movable_node virtio_mem.force_bbm=1', 'block_size_bytes 0x0', 'memory99999999 online Movable',
+];
+
+export function traceArbitrary(): fc.Arbitrary<string> {
+  const corpus = oracleTraces().map((t) => t.text);
+  const inserted = fc
+    .tuple(fc.constantFrom(...corpus), fc.array(fc.tuple(fc.nat({ max: 1_000_000 }), fc.constantFrom(...TRACE_LINES)), { minLength: 1, maxLength: 3 }))
+    .map(([doc, ins]) => {
+      const lines = doc.split('\n');
+      for (const [at, line] of ins) lines.splice(at % (lines.length + 1), 0, line);
+      return lines.join('\n');
+    });
+  return fc.oneof(
+    { weight: 1, arbitrary: garbageText('=-# :\nstepbootsize0123456789abcdefxGM') },
+    { weight: 4, arbitrary: mutatedText(corpus) },
+    { weight: 4, arbitrary: inserted },
+  );
+}
+
+export function traceTarget(): FuzzTarget<string> {
+  return {
+    name: 'oracle trace (parseTrace)',
+    inputs: 'garbage, golden traces with line mutations and inserted step/dimm/hint/device lines',
+    arbitrary: traceArbitrary(),
+    check: checkTrace,
+  };
+}
+
+export function checkTrace(text: string): Verdict {
+  const r = parseTrace(text, 't.txt');
+  const rows = text.split('\n').length;
+  if (!r.ok) {
+    const { line, message } = r.error;
+    if (!Number.isInteger(line) || line < 1 || line > rows) return violation(`error line ${line} is outside 1..${rows}: ${message}`);
+    if (typeof message !== 'string' || message.trim().length < 4) return violation(`unclear error: ${JSON.stringify(message)}`);
+    return REJECTED;
+  }
+  const steps = r.trace.steps;
+  for (let i = 0; i < steps.length; i++) {
+    const st = steps[i]!;
+    if (st.input.index !== i) return violation(`step ${i} is numbered ${st.input.index}`);
+    if (st.input.line < 1 || st.input.line > rows) return violation(`step ${i} has line ${st.input.line}`);
+    for (const sec of [st.expected.iomem, st.expected.blocks]) {
+      if (sec && (sec.line < 1 || sec.line > rows || (sec.text !== '' && !sec.text.endsWith('\n')))) return violation(`step ${i}: malformed section at line ${sec.line}`);
+    }
+  }
+  if (steps[0]?.input.command !== 'boot') return violation('accepted a trace whose step 0 is not boot');
+  return ACCEPTED;
+}
+
+/** replayTrace on damaged traces: never throws, and a stopped replay says where and why. */
+export function replayTarget(): FuzzTarget<string> {
+  return {
+    name: 'oracle replay (replayTrace)',
+    inputs: 'golden traces with line mutations and inserted step/dimm/hint/device lines',
+    arbitrary: traceArbitrary(),
+    check(text) {
+      const rep = replayTrace(text, 't.txt');
+      if (rep.error) {
+        if (typeof rep.error.message !== 'string' || rep.error.message.trim().length < 4) return violation(`unclear replay error: ${JSON.stringify(rep.error)}`);
+        const rows = text.split('\n').length;
+        if (!Number.isInteger(rep.error.line) || rep.error.line < 0 || rep.error.line > rows) return violation(`replay error line ${rep.error.line} outside 0..${rows}`);
+        return REJECTED;
+      }
+      for (const st of rep.steps) for (const m of st.mismatches) if (typeof m !== 'object' || m === null) return violation('a mismatch is not an object');
+      return rep.ok ? ACCEPTED : REJECTED;
+    },
+  };
 }
 
 // =================================================================================================
