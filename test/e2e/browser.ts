@@ -10,8 +10,9 @@ import { chromium, type Browser } from 'playwright-core';
 
 export const root = path.resolve(__dirname, '../..');
 
-export function findChromium(): string {
-  const candidates = [process.env.CHROME_PATH, '/usr/bin/chromium', '/usr/bin/chromium-browser', '/usr/bin/google-chrome', '/usr/bin/google-chrome-stable'];
+export const CHROMIUM_PATHS = ['/usr/bin/chromium', '/usr/bin/chromium-browser', '/usr/bin/google-chrome', '/usr/bin/google-chrome-stable'];
+
+export function findChromium(candidates: (string | undefined)[] = [process.env.CHROME_PATH, ...CHROMIUM_PATHS]): string {
   for (const c of candidates) if (c && existsSync(c)) return c;
   throw new Error('Chromium not found: install it (Debian: `apt-get install -y chromium`) or set CHROME_PATH to a Chromium/Chrome binary');
 }

@@ -4,7 +4,15 @@ import path from 'node:path';
 // @ts-expect-error — plain ESM script without types
 import { canDownloadElectron, electronBinary, serveStatic } from '../../scripts/start.mjs';
 
+import { findChromium } from './browser.js';
+
 const root = path.resolve(__dirname, '../..');
+
+describe('finding Chromium for the browser tests', () => {
+  it('fails at once with one line saying what to install when there is none', () => {
+    expect(() => findChromium([undefined, '/nonexistent/chromium'])).toThrow(/^Chromium not found: install it \(Debian: `apt-get install -y chromium`\) or set CHROME_PATH/);
+  });
+});
 
 describe('npm start', () => {
   it('finds no Electron binary here without loading electron, and knows the downloader needs Node 22.12', () => {
