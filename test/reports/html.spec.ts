@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { buildReport, renderReportHtml, STEP_METRICS, type ReportInput } from '../../worker/report/index.js';
-import { FIXTURE_INPUT, fixtureReport } from './fixtures/report-input.js';
+import { buildReport, excerptFromText, renderReportHtml, STEP_METRICS, type ReportInput } from '../../worker/report/index.js';
+import { BOOT_IOMEM, FIXTURE_INPUT, fixtureReport } from './fixtures/report-input.js';
 
 /** Every way an HTML file can make the browser fetch something. */
 const RESOURCE_REFERENCE = /(?:src|href|xlink:href|action|poster|data)\s*=\s*["']?\s*(?:https?:)?\/\/|url\(\s*["']?\s*(?:https?:)?\/\/|@import/i;
@@ -82,7 +82,19 @@ describe('HTML report (structure)', () => {
       outcome: { ...l.outcome, steps: Array.from({ length: 1000 }, (_, i) => ({ ...(l.outcome.steps![0] as object), index: i })) },
     }));
     const out = renderReportHtml(buildReport({ ...FIXTURE_INPUT, lanes: many as ReportInput['lanes'] }));
-    expect(out).toContain('900 steps not shown');
+    expect(out).toContain('940 steps not shown');
     expect((out.match(/<svg/g) ?? []).length).toBe(STEP_METRICS.length);
+  });
+
+  it('shows head and tail of a long /proc/iomem and folds long runs of the diff', () => {
+    const blocks = Array.from({ length: 800 }, (_, i) => `  ${(0x100000000 + i * 0x8000000).toString(16)}-${(0x100000000 + (i + 1) * 0x8000000 - 1).toString(16)} : System RAM (virtio_mem)`);
+    const text = `${BOOT_IOMEM.replace('100000000-10ffffffff : virtio0\n', `100000000-10ffffffff : virtio0\n${blocks.join('\n')}\n`)}`;
+    const none = { ...FIXTURE_INPUT.lanes[0]!, outcome: { ...(FIXTURE_INPUT.lanes[0]!.outcome as object), iomem: excerptFromText(text) } } as ReportInput['lanes'][number];
+    const out = renderReportHtml(buildReport({ ...FIXTURE_INPUT, lanes: [none, FIXTURE_INPUT.lanes[2]!] }));
+    expect(out).toContain('665 lines not shown here');
+    expect(out).toContain(`  ${blocks[0]!.trim()}`);
+    expect(out).toContain(`  ${blocks[799]!.trim()}`);
+    expect(out).toMatch(/… 778 more lines only in 6\.12 \/ none …/);
+    expect(out).not.toContain(blocks[400]!.trim());
   });
 });

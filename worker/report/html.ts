@@ -10,9 +10,13 @@ import type { Report, ReportLane, ReportStep } from './model.js';
 import { buildReportView, excerptLines, laneStatusText, type IomemDiffView, type ReportView } from './view.js';
 
 /** Steps shown per lane in the HTML tables; the rest are in the JSON and CSV reports. */
-export const HTML_STEP_ROWS = 100;
+export const HTML_STEP_ROWS = 60;
+/** /proc/iomem lines shown per lane (head and tail); the JSON report keeps the whole excerpt. */
+export const HTML_IOMEM_LINES = 160;
 /** Diff lines shown per lane pair. */
 export const HTML_DIFF_LINES = 2000;
+/** A run of added or removed lines longer than this is shown as its first and last lines. */
+export const HTML_DIFF_RUN = 24;
 
 export function escapeHtml(s: string): string {
   return s.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;').replace(/"/g, '&quot;').replace(/'/g, '&#39;');
@@ -31,6 +35,7 @@ table { border-collapse: collapse; margin: 4px 0 8px; font-variant-numeric: tabu
 th, td { border: 1px solid var(--line); padding: 3px 7px; text-align: left; vertical-align: top; }
 th { background: var(--head); font-weight: 600; } td.num { text-align: right; white-space: nowrap; }
 td.best { background: var(--best); font-weight: 700; } td.fail { background: var(--bad); }
+table.steps td { white-space: nowrap; padding: 2px 6px; }
 .best-mark { color: #17803d; margin-left: 3px; }
 .swatch { display: inline-block; width: 10px; height: 10px; border-radius: 2px; margin-right: 6px; vertical-align: baseline; }
 figure.chart { margin: 10px 0 14px; break-inside: avoid; } figure.chart svg { width: 100%; height: auto; display: block; }
@@ -43,8 +48,8 @@ article.lane { border-top: 3px solid var(--lane, var(--line)); padding-top: 2px;
 @page { size: A4; margin: 14mm 12mm; }
 @media print {
   body { max-width: none; padding: 0; font-size: 10.5px; }
-  nav { display: none; } pre { max-height: none; overflow: visible; white-space: pre-wrap; word-break: break-all; font-size: 9px; }
-  h2 { break-after: avoid; } table, figure.chart { break-inside: avoid; } article.lane { break-before: page; }
+  nav { display: none; } table.steps { font-size: 9px; } pre { max-height: none; overflow: visible; white-space: pre-wrap; word-break: break-all; font-size: 9px; }
+  h2, h3, h4 { break-after: avoid; } figure.chart, dl.kv { break-inside: avoid; }
   th, td.best, td.fail, pre .add, pre .del { -webkit-print-color-adjust: exact; print-color-adjust: exact; }
 }
 `.trim();
@@ -193,9 +198,16 @@ function iomemBlock(lane: ReportLane): string {
   const x = lane.iomem;
   const shown = x.segments.reduce((n, s) => n + s.lines.length, 0);
   const what = shown === x.totalLines ? 'whole file' : `excerpt: ${groupInt(shown)} of ${groupInt(x.totalLines)} lines`;
-  const lines = excerptLines(x).map((l) => (l.startsWith('… ') ? `<span class="gap">${escapeHtml(l)}</span>` : escapeHtml(l)));
+  let all = excerptLines(x);
+  let cut = '';
+  if (all.length > HTML_IOMEM_LINES) {
+    const half = HTML_IOMEM_LINES / 2;
+    cut = `<p class="note">${groupInt(half * 2)} of the excerpt's ${groupInt(all.length)} lines shown; the JSON report holds the excerpt.</p>`;
+    all = [...all.slice(0, half), `… ${groupInt(all.length - half * 2)} lines not shown here …`, ...all.slice(-half)];
+  }
+  const lines = all.map((l) => (l.startsWith('… ') ? `<span class="gap">${escapeHtml(l)}</span>` : escapeHtml(l)));
   return `<h4>Final /proc/iomem (${x.view === 'root' ? 'as root' : 'as a user'}; ${groupInt(x.totalLines)} lines, ${groupInt(x.bytes)} bytes; ${what})</h4>
-<pre class="iomem">${lines.join('\n')}</pre>`;
+<pre class="iomem">${lines.join('\n')}</pre>${cut}`;
 }
 
 function eventsBlock(lane: ReportLane): string {
@@ -222,16 +234,37 @@ function diffBlock(d: IomemDiffView): string {
   for (const h of d.hunks) {
     if (budget <= 0) break;
     out.push(`<span class="hunk">@@ line ${h.aStart + 1} / line ${h.bStart + 1} @@</span>`);
-    for (const l of h.lines.slice(0, budget)) {
-      const text = escapeHtml(`${l.kind}${l.text}`);
-      out.push(l.kind === '+' ? `<span class="add">${text}</span>` : l.kind === '-' ? `<span class="del">${text}</span>` : text);
+    const shown = foldRuns(h.lines, d);
+    for (const l of shown.slice(0, budget)) {
+      const text = escapeHtml(l.kind === 'gap' ? l.text : `${l.kind}${l.text}`);
+      out.push(l.kind === '+' ? `<span class="add">${text}</span>` : l.kind === '-' ? `<span class="del">${text}</span>` : l.kind === 'gap' ? `<span class="gap">${text}</span>` : text);
     }
-    budget -= h.lines.length;
+    budget -= shown.length;
   }
   const cut = budget < 0 ? `\n<p class="note">Diff cut at ${groupInt(HTML_DIFF_LINES)} lines.</p>` : '';
   return `<h3>${title}</h3>
 <p class="note">${stat}</p>
 <pre class="diff">${out.join('\n')}</pre>${cut}`;
+}
+
+type DiffLine = { kind: ' ' | '-' | '+' | 'gap'; text: string };
+
+/** Long runs of removed or added lines keep their first and last lines around a count. */
+function foldRuns(lines: readonly { kind: ' ' | '-' | '+'; text: string }[], d: IomemDiffView): DiffLine[] {
+  const out: DiffLine[] = [];
+  let i = 0;
+  while (i < lines.length) {
+    let j = i;
+    while (j < lines.length && lines[j]!.kind === lines[i]!.kind) j++;
+    const run = lines.slice(i, j);
+    if (run[0]!.kind !== ' ' && run.length > HTML_DIFF_RUN) {
+      const head = HTML_DIFF_RUN - 6;
+      const who = run[0]!.kind === '-' ? d.aLabel : d.bLabel;
+      out.push(...run.slice(0, head), { kind: 'gap', text: `… ${groupInt(run.length - head - 4)} more lines only in ${who} …` }, ...run.slice(-4));
+    } else out.push(...run);
+    i = j;
+  }
+  return out;
 }
 
 function scenarioSection(r: Report): string {
