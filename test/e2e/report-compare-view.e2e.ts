@@ -89,6 +89,17 @@ describe('Compare view in Chromium', () => {
     if (parsed.ok) expect(parsed.report.lanes.map((l) => l.summary?.iomem.lines)).toEqual(parsed.view.final.rows.map((r) => Number(r.cells.iomemLines.text.replace(/,/g, ''))));
   });
 
+  it('exports the HTML report from the browser too (ECharts SVG, loaded on demand under the app CSP)', async () => {
+    const [download] = await Promise.all([page.waitForEvent('download'), page.click('[data-testid="compare-export-html"]')]);
+    const file = path.join(tmp, download.suggestedFilename());
+    await download.saveAs(file);
+    const html = readFileSync(file, 'utf8');
+    expect(download.suggestedFilename()).toBe('seed-100g-virtio-mem-compare.html');
+    expect((html.match(/<svg/g) ?? []).length).toBe(4);
+    expect(html).not.toMatch(/https?:\/\//);
+    expect(pageErrors).toEqual([]);
+  });
+
   it('re-opens the exported JSON into the same view', async () => {
     const before = await rowsText();
     const file = path.join(tmp, 'again.json');
