@@ -73,6 +73,16 @@ describe('the seed\'s numbers: "System RAM" lines after 100 GiB in 128 MiB block
     expect(runner.machine.renderIomem()).toContain('\n00100000-7ffdffff : System RAM\n');
   });
 
+  it.each([
+    ['5.9', 'none', 802],
+    ['rfc-v1', 'rfc-v1', 3],
+    ['5.10', 'mhp-merge', 3],
+  ] as const)('profile %s picks %s by default: %i lines for Hyper-V', (profile, strategy, systemRam) => {
+    const { runner } = runAll(getPreset('seed-100g-hv-balloon')!, { profile });
+    expect(runner.strategy).toBe(strategy);
+    expect(runner.summary().resources.systemRam).toBe(systemRam);
+  });
+
   it('merging also keeps the line count flat while it grows, and costs fewer visits than none', () => {
     const none = runAll(getPreset('seed-100g-hv-balloon')!, { strategy: 'none' });
     const merge = runAll(getPreset('seed-100g-hv-balloon')!, { strategy: 'mhp-merge' });
