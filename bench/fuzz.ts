@@ -9,7 +9,9 @@
  *      (after 10^6) / (after 10^5), which must stay ≤ 1.2;
  *   4. the input limits, each hit once with an input just past it.
  * Prints one table; exits 1 on any crash, violation, model disagreement, limit miss or heap growth.
- * FUZZ_SEED changes the seed; FUZZ_ONLY=parsers,ipc,worker,model,soak,limits picks sections.
+ *   3b. the same soak through the scenario runner: FUZZ_RUNNER_STEPS (1,000,000) seeded random
+ *      virtio-mem resizes on the Machine, same heap rule;
+ * FUZZ_SEED changes the seed; FUZZ_ONLY=parsers,ipc,worker,model,soak,runner,limits picks sections.
  */
 import path from 'node:path';
 import { pathToFileURL } from 'node:url';
@@ -23,14 +25,16 @@ import { ipcTarget } from './fuzz/ipc.js';
 import { WorkerDriver, workerTarget } from './fuzz/worker-entry.js';
 import { OP_NAMES, prng, runModel } from './fuzz/model-run.js';
 import { heapNow, soakResourceTree } from './fuzz/soak.js';
+import { soakRunner } from './fuzz/runner-soak.js';
 import { LIMIT_CASES, runLimitCase } from './fuzz/limits.js';
 import { repoRoot } from './fuzz/corpus.js';
 
 const RUNS = Number(process.env['FUZZ_RUNS'] ?? 100_000);
 const MODEL_OPS = Number(process.env['FUZZ_MODEL_OPS'] ?? 1_000_000);
 const SOAK_OPS = Number(process.env['FUZZ_SOAK_OPS'] ?? 1_000_000);
+const RUNNER_STEPS = Number(process.env['FUZZ_RUNNER_STEPS'] ?? 1_000_000);
 const SEED = Number(process.env['FUZZ_SEED'] ?? 20260726);
-const ONLY = new Set((process.env['FUZZ_ONLY'] ?? 'parsers,ipc,worker,model,soak,limits').split(','));
+const ONLY = new Set((process.env['FUZZ_ONLY'] ?? 'parsers,ipc,worker,model,soak,runner,limits').split(','));
 const HEAP_RATIO_LIMIT = 1.2;
 
 const failures: string[] = [];
@@ -150,6 +154,24 @@ function soak(): void {
   summary.heapRatio = ratio;
 }
 
+function runnerSoak(): void {
+  console.log(`\n== soak through the runner: ${RUNNER_STEPS} seeded random virtio-mem resizes (0–2 GiB, 128 MiB steps) on one Machine`);
+  const first = Math.min(100_000, Math.floor(RUNNER_STEPS / 10));
+  const sampleAt = [first, Math.floor(RUNNER_STEPS / 2), RUNNER_STEPS];
+  const r = soakRunner(RUNNER_STEPS, sampleAt, SEED);
+  for (const x of r.samples) console.log(`  after ${String(x.ops).padStart(8)} steps: heap ${(x.heapBytes / 1048576).toFixed(2)} MiB, tree ${x.nodes} nodes, machine log ${x.logEntries} entries`);
+  console.log(`  ${r.steps} steps in ${r.seconds.toFixed(1)} s (${Math.round(r.steps / Math.max(r.seconds, 1e-9))}/s)`);
+  if (r.error || r.samples.length < 2) {
+    failures.push(`runner soak: ${r.error ?? 'too few samples'}`);
+    console.log(`  FAILED: ${r.error ?? 'too few samples'}`);
+    return;
+  }
+  const ratio = r.samples.at(-1)!.heapBytes / r.samples[0]!.heapBytes;
+  console.log(`  heap ratio (after ${r.samples.at(-1)!.ops}) / (after ${r.samples[0]!.ops}) = ${ratio.toFixed(3)} (limit ${HEAP_RATIO_LIMIT})`);
+  if (ratio > HEAP_RATIO_LIMIT) failures.push(`runner soak: heap grew ${ratio.toFixed(3)}× (machine log ${r.samples[0]!.logEntries} → ${r.samples.at(-1)!.logEntries} entries)`);
+  summary.runnerHeapRatio = ratio;
+}
+
 async function limits(): Promise<void> {
   console.log('\n== input limits: each hit once, just past the limit');
   for (const c of LIMIT_CASES) {
@@ -160,7 +182,7 @@ async function limits(): Promise<void> {
   }
 }
 
-const summary: { heapRatio?: number } = {};
+const summary: { heapRatio?: number; runnerHeapRatio?: number } = {};
 
 async function main(): Promise<void> {
   const t0 = performance.now();
@@ -169,6 +191,7 @@ async function main(): Promise<void> {
   if (ONLY.has('worker')) await workerEntry();
   if (ONLY.has('model')) model();
   if (ONLY.has('soak')) soak();
+  if (ONLY.has('runner')) runnerSoak();
   if (ONLY.has('limits')) await limits();
   const inputs = table.reduce((a, c) => a + c.runs, 0);
   const crashed = table.reduce((a, c) => a + c.crashed, 0);
@@ -176,7 +199,7 @@ async function main(): Promise<void> {
   console.log(`\n== summary (${((performance.now() - t0) / 1000).toFixed(0)} s)`);
   for (const c of table) console.log(formatCounts(c));
   console.log(
-    `fuzz: inputs=${inputs} crashed=${crashed} violations=${violations} model-ops=${ONLY.has('model') ? MODEL_OPS : 0} heap-ratio=${summary.heapRatio?.toFixed(3) ?? 'n/a'} failures=${failures.length}`,
+    `fuzz: inputs=${inputs} crashed=${crashed} violations=${violations} model-ops=${ONLY.has('model') ? MODEL_OPS : 0} heap-ratio=${summary.heapRatio?.toFixed(3) ?? 'n/a'} runner-heap-ratio=${summary.runnerHeapRatio?.toFixed(3) ?? 'n/a'} failures=${failures.length}`,
   );
   for (const f of failures) console.log(`  FAILED ${f}`);
   process.exit(failures.length > 0 ? 1 : 0);
