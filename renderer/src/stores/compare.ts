@@ -312,23 +312,28 @@ export const useCompareStore = defineStore('compare', () => {
     }
   }
 
-  /** PDF through the browser's print dialog: the HTML report in a new tab, printed from there. */
+  /**
+   * PDF through the print dialog ("Save as PDF"): the report is laid into this page for printing
+   * only, styled by an adopted stylesheet (the app's CSP forbids inline styles, and a blob: window
+   * would inherit that policy), then removed after printing. Works in the browser and in Electron.
+   */
   async function printPdf(): Promise<void> {
-    if (getBridge().mode !== 'browser') {
-      ui.notify('error', 'PDF: export the HTML report and print it, or run `memhp compare … --pdf out.pdf`');
-      return;
-    }
-    const file = await exportText('html');
-    if (!file) return;
-    const url = URL.createObjectURL(new Blob([file.text], { type: 'text/html' }));
-    const w = window.open(url, '_blank');
-    if (!w) {
-      URL.revokeObjectURL(url);
-      ui.notify('error', 'PDF: the browser blocked the print window; allow pop-ups, or export HTML and print it');
-      return;
-    }
-    w.addEventListener('load', () => w.print(), { once: true });
-    setTimeout(() => URL.revokeObjectURL(url), 60_000);
+    const r = report.value;
+    if (!r) return;
+    const { renderReportBody, REPORT_CSS } = await import('../../../worker/report/html.js');
+    document.getElementById(PRINT_ID)?.remove();
+    const host = document.createElement('div');
+    host.id = PRINT_ID;
+    host.setAttribute('data-testid', 'compare-print');
+    host.innerHTML = renderReportBody(r, view.value ?? undefined);
+    document.body.appendChild(host);
+    const detach = adoptCss(printCss(REPORT_CSS));
+    const cleanup = (): void => {
+      host.remove();
+      detach();
+    };
+    window.addEventListener('afterprint', cleanup, { once: true });
+    window.print();
   }
 
   return {
@@ -336,6 +341,37 @@ export const useCompareStore = defineStore('compare', () => {
     addLane, removeLane, run, stop, show, loadReportText, openReport, openScenarioFile, exportText, exportAs,
   };
 });
+
+const PRINT_ID = 'memhp-print';
+
+/** The report's CSS for printing inside the app: only the report is shown on paper, never on screen. */
+export function printCss(reportCss: string): string {
+  const scoped = reportCss.replace(/:root\b/g, `#${PRINT_ID}`).replace(/(^|[\s,}])body\b/g, `$1#${PRINT_ID}`);
+  return [
+    `@media screen { #${PRINT_ID} { display: none !important; } }`,
+    '@media print {',
+    `  body > :not(#${PRINT_ID}) { display: none !important; }`,
+    `  html, body { height: auto !important; overflow: visible !important; background: #fff !important; }`,
+    scoped,
+    '}',
+  ].join('\n');
+}
+
+/** Adds a stylesheet through the CSSOM (allowed under a CSP without 'unsafe-inline'); returns its remover. */
+function adoptCss(css: string): () => void {
+  if (typeof CSSStyleSheet !== 'undefined' && 'adoptedStyleSheets' in document && 'replaceSync' in CSSStyleSheet.prototype) {
+    const sheet = new CSSStyleSheet();
+    sheet.replaceSync(css);
+    document.adoptedStyleSheets = [...document.adoptedStyleSheets, sheet];
+    return () => {
+      document.adoptedStyleSheets = document.adoptedStyleSheets.filter((x) => x !== sheet);
+    };
+  }
+  const el = document.createElement('style');
+  el.textContent = css;
+  document.head.appendChild(el);
+  return () => el.remove();
+}
 
 function toObject(v: unknown): Record<string, unknown> {
   return v !== null && typeof v === 'object' && !Array.isArray(v) ? (v as Record<string, unknown>) : {};
