@@ -10,6 +10,7 @@ import { SCENARIO_LIMITS } from '../../worker/engine/lab/scenario.js';
 import { parseReportJson, MAX_REPORT_JSON_BYTES } from '../../worker/report/json.js';
 import { MAX_IOMEM_CHARS, MAX_SCENARIO_CHARS, MAX_WINDOW_LINES, validateArgs, validateHostArgs } from '../../worker/protocol.js';
 import { reportCorpus } from './corpus.js';
+import { parseTrace } from '../../worker/engine/oracle/trace.js';
 
 export interface LimitOutcome {
   /** True when the input was refused. */
@@ -116,6 +117,16 @@ export const LIMIT_CASES: LimitCase[] = [
     where: 'worker/engine/kernel/iomem.ts parseLine (MAX_IORES_LEVEL)',
     over: () => iomem(`00000000-0000ffff : a\n  00000000-00000fff : b\n    00000000-000000ff : c\n      00000000-0000000f : d\n        00000000-00000007 : e\n          00000000-00000003 : f\n            00000000-00000001 : g\n`),
     expect: /^dump\.txt:7: indentation of 12 spaces is deeper than the kernel prints \(at most 10\)$/,
+  },
+  {
+    name: 'oracle trace: text over 64 Mi characters',
+    where: 'worker/engine/oracle/trace.ts parseTrace (MAX_TRACE_CHARS)',
+    heavy: true,
+    over: () => {
+      const r = parseTrace(' '.repeat(64 * 1024 * 1024 + 1), 't.txt');
+      return r.ok ? { refused: false, message: '' } : { refused: true, message: r.error.message };
+    },
+    expect: /^trace larger than 67108864 characters$/,
   },
   // ---- scenario files ---------------------------------------------------------------------------
   {

@@ -23,6 +23,7 @@ describe('input limits', () => {
   it('lists the heavy cases too, so npm run fuzz covers every limit', () => {
     expect(LIMIT_CASES.filter((c) => c.heavy).map((c) => c.name)).toEqual([
       'iomem: more than 2000000 lines',
+      'oracle trace: text over 64 Mi characters',
       'scenario: imported boot /proc/iomem over 67108864 characters',
       'report: text longer than 268435456 characters',
       'IPC: /proc/iomem text over 100663296 characters',

@@ -1,5 +1,5 @@
 /**
- * The Electron security checklist (electronjs.org/docs/latest/tutorial/security), item by item,
+ * The Electron security checklist (electronjs.org/docs/latest/tutorial/security, numbered as there),
  * against main's real window and session setup with electron faked. test/main/main.spec.ts already
  * covers context isolation, sandbox, nodeIntegration, webviewTag, the CSP header, navigation,
  * new windows, permission requests and IPC sender checks on the main window; this file covers what
@@ -41,7 +41,7 @@ function sources(dir: string): { file: string; text: string }[] {
 }
 
 describe('Electron security checklist', () => {
-  it('#2/#5/#8/#9: no insecure content, no experimental or extra Blink features, no Node in sub-frames', () => {
+  it('#2/#8/#9/#10: no insecure content, no experimental or extra Blink features, no Node in sub-frames', () => {
     const prefs = win.options.webPreferences as Record<string, unknown>;
     expect(prefs.allowRunningInsecureContent).toBe(false);
     expect(prefs.experimentalFeatures).toBe(false);
@@ -57,7 +57,7 @@ describe('Electron security checklist', () => {
     expect(win.webContents.mainFrame.url).toBe(pathToFileURL(indexHtml).href);
   });
 
-  it('#11/#12/#13: web contents created later (not just the window) are hardened too', () => {
+  it('#12/#13/#14: web contents created later (not just the window) are hardened too', () => {
     const wc = new FakeWebContents();
     state.appEvents.emit('web-contents-created', {}, wc);
     expect(prevented((ev) => wc.emit('will-navigate', ev, 'https://example.com/'))).toBe(true);
@@ -66,19 +66,19 @@ describe('Electron security checklist', () => {
     expect(wc.windowOpenHandler).not.toBeNull();
   });
 
-  it.each(['foreground-tab', 'background-tab', 'new-window', 'other'])('#13 + AUXCLICK: a %s open (middle-click included) is denied', (disposition) => {
+  it.each(['foreground-tab', 'background-tab', 'new-window', 'other'])('#14 + AUXCLICK: a %s open (middle-click included) is denied', (disposition) => {
     const handler = win.webContents.windowOpenHandler!;
     expect(handler({ url: pathToFileURL(indexHtml).href, disposition } as { url: string })).toEqual({ action: 'deny' });
     expect(handler({ url: 'https://example.com/', disposition } as { url: string })).toEqual({ action: 'deny' });
   });
 
-  it('#12: navigation to another local file or a javascript:/data: URL is denied', () => {
+  it('#13: navigation to another local file or a javascript:/data: URL is denied', () => {
     for (const url of ['file:///etc/passwd', pathToFileURL(path.join(root, 'out/main/index.js')).href, 'javascript:alert(1)', 'data:text/html,<h1>x', 'about:blank']) {
       expect(prevented((ev) => win.webContents.emit('will-navigate', ev, url)), url).toBe(true);
     }
   });
 
-  it('#4: device and permission checks are refused with the arguments Electron passes', () => {
+  it('#5: device and permission checks are refused with the arguments Electron passes', () => {
     for (const p of ['hid', 'serial', 'usb', 'media', 'clipboard-sanitized-write', 'openExternal']) {
       expect(state.permissionCheckHandler!(win.webContents, p, 'file:///', { requestingUrl: 'file:///' })).toBe(false);
     }
@@ -87,7 +87,7 @@ describe('Electron security checklist', () => {
     expect(cb).toHaveBeenCalledWith(false);
   });
 
-  it('#6: every CSP directive allows only our own origin (data:/blob: only for images), object/base/form none', async () => {
+  it('#7: every CSP directive allows only our own origin (data:/blob: only for images), object/base/form none', async () => {
     const { CSP } = await import('../../main/csp.js');
     const directives = new Map(CSP.split(';').map((d) => d.trim().split(/\s+/)).map(([k, ...v]) => [k!, v]));
     expect(directives.get('default-src')).toEqual(["'none'"]);
@@ -98,14 +98,14 @@ describe('Electron security checklist', () => {
     }
   });
 
-  it('#1/#6: the renderer page references nothing remote and runs no inline script', () => {
+  it('#1/#7: the renderer page references nothing remote and runs no inline script', () => {
     const html = readFileSync(path.join(root, 'renderer/index.html'), 'utf8');
     expect(html).not.toMatch(/(src|href)="(https?:)?\/\//);
     const inline = [...html.matchAll(/<script\b([^>]*)>([\s\S]*?)<\/script>/g)].filter((m) => !/\bsrc=/.test(m[1]!) || m[2]!.trim() !== '');
     expect(inline).toEqual([]);
   });
 
-  it('#14/#16/#17: main never opens external URLs, listens with ipcMain.on, or uses sendSync; the preload exposes only window.lab', () => {
+  it('#15/#17/#20: main never opens external URLs, listens with ipcMain.on, or uses sendSync; the preload exposes only window.lab', () => {
     const main = sources('main').filter((f) => !f.file.startsWith(path.join('main', 'cli')));
     for (const { file, text } of main) {
       expect(text, file).not.toMatch(/shell\.openExternal|ipcMain\.on\(|sendSync|loadURL\(|enableBlinkFeatures|nodeIntegration:\s*true|contextIsolation:\s*false|sandbox:\s*false|webSecurity:\s*false/);
@@ -115,7 +115,7 @@ describe('Electron security checklist', () => {
     expect(preload).not.toMatch(/exposeInMainWorld\([^)]*ipcRenderer\b\s*\)/);
   });
 
-  it('#15: the pinned Electron is a current major release', () => {
+  it('#16: the pinned Electron is a current major release', () => {
     const v = JSON.parse(readFileSync(path.join(root, 'node_modules/electron/package.json'), 'utf8')) as { version: string };
     expect(Number(v.version.split('.')[0])).toBeGreaterThanOrEqual(38);
   });
