@@ -100,6 +100,27 @@ describe('Compare view in Chromium', () => {
     expect(pageErrors).toEqual([]);
   });
 
+  it('prints the report to PDF from the page, styled, with the app hidden on paper and no CSP violation', async () => {
+    // Headless Chromium has no print dialog: keep what the PDF button lays out, then print it ourselves.
+    await page.evaluate(() => {
+      window.print = () => {};
+    });
+    await page.click('[data-testid="compare-export-pdf"]');
+    await page.waitForSelector('#memhp-print', { state: 'attached' });
+    expect(await page.isVisible('#memhp-print')).toBe(false);
+    await page.emulateMedia({ media: 'print' });
+    expect(await page.isVisible('#memhp-print h1')).toBe(true);
+    expect(await page.isVisible('[data-testid="compare-view"]')).toBe(false);
+    expect(await page.$eval('#memhp-print h1', (h) => getComputedStyle(h).fontSize)).toBe('20px');
+    expect(await page.$$eval('#memhp-print figure.chart svg', (s) => s.length)).toBe(4);
+    const pdf = await page.pdf({ format: 'A4', printBackground: true });
+    expect(pdf.subarray(0, 5).toString('latin1')).toBe('%PDF-');
+    await page.emulateMedia({ media: 'screen' });
+    await page.evaluate(() => window.dispatchEvent(new Event('afterprint')));
+    expect(await page.$('#memhp-print')).toBeNull();
+    expect(pageErrors).toEqual([]);
+  });
+
   it('re-opens the exported JSON into the same view', async () => {
     const before = await rowsText();
     const file = path.join(tmp, 'again.json');

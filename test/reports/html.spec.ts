@@ -17,6 +17,12 @@ describe('HTML report (structure)', () => {
     expect(html).toContain(`content="default-src 'none'; style-src 'unsafe-inline'"`);
   });
 
+  it('keeps all CSS in the one head <style>: no style attribute, no <style> inside the charts', () => {
+    expect((html.match(/<style/g) ?? []).length).toBe(1);
+    expect(html).not.toMatch(/\sstyle="/);
+    expect(html).toMatch(/<text [^>]*font-size="12px" font-family="sans-serif"/);
+  });
+
   it('has one <svg> chart per metric, each naming every lane', () => {
     const svgs = html.match(/<svg[\s\S]*?<\/svg>/g) ?? [];
     expect(svgs.length).toBe(STEP_METRICS.length);
@@ -29,7 +35,7 @@ describe('HTML report (structure)', () => {
   it('names every lane in the tables and the lane sections', () => {
     for (const lane of report.lanes) {
       expect(html).toContain(`<tr data-lane="${lane.id}">`);
-      expect(html).toContain(`<article class="lane" id="lane-${lane.id}"`);
+      expect(html).toMatch(new RegExp(`<article class="lane l\\d" id="lane-${lane.id}">`));
     }
   });
 

@@ -64,13 +64,27 @@ function legendRows(chart: ChartView): number {
 /**
  * Inline-ready SVG: namespace attributes dropped (the HTML parser supplies them, and the report then
  * holds no URL at all), ids renamed to the page-unique prefix, an accessible name and the metric id.
+ * No CSS is left inside: ECharts' hover `<style>` goes and its `style="font-…"` attributes become
+ * presentation attributes, so the chart also renders under a strict CSP (the app prints it in-page).
  */
 function tidySvg(svg: string, chart: ChartView, idPrefix: string): string {
   const label = escapeAttr(`${chart.title} (${chart.unit}) per step: ${chart.series.map((s) => s.name).join(', ')}`);
   return svg
     .replace(/\s+xmlns(:xlink)?="[^"]*"/g, '')
+    .replace(/<style[^>]*>[\s\S]*?<\/style>/g, '')
+    .replace(/ style="([^"]*)"/g, (_m, css: string) => presentation(css))
     .replace(/\bzr\d+-/g, `${idPrefix}-`)
     .replace(/^<svg /, `<svg role="img" aria-label="${label}" data-metric="${chart.id}" `);
+}
+
+/** `font-size:12px;font-family:sans-serif;` -> ` font-size="12px" font-family="sans-serif"`. */
+function presentation(css: string): string {
+  return css
+    .split(';')
+    .map((decl) => decl.split(':'))
+    .filter((kv): kv is [string, string] => kv.length === 2 && /^[a-z-]+$/.test(kv[0]!.trim()))
+    .map(([k, v]) => ` ${k.trim()}="${escapeAttr(v.trim())}"`)
+    .join('');
 }
 
 function escapeAttr(s: string): string {

@@ -4,7 +4,8 @@
  * per metric, each lane (summary, steps, final /proc/iomem), the /proc/iomem diff between lanes,
  * the scenario and the environment.
  */
-import { renderChartSvg, LANE_COLORS } from './charts.js';
+import { renderChartSvg } from './charts.js';
+import { LANE_COLORS } from './model.js';
 import { formatBytes, formatMs, groupInt, kdumpVerdict } from './format.js';
 import type { Report, ReportLane, ReportStep } from './model.js';
 import { buildReportView, excerptLines, laneStatusText, type IomemDiffView, type ReportView } from './view.js';
@@ -22,7 +23,11 @@ export function escapeHtml(s: string): string {
   return s.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;').replace(/"/g, '&quot;').replace(/'/g, '&#39;');
 }
 
-const CSS = `
+/** One class per lane colour (no style attributes anywhere: the report also renders under a strict CSP). */
+const LANE_CSS = LANE_COLORS.map((c, i) => `.l${i} .swatch, .swatch.l${i} { background: ${c}; } article.lane.l${i} { border-top-color: ${c}; }`).join('\n');
+
+/** The report's stylesheet (exported for printing the report inside the app). */
+export const REPORT_CSS = `
 :root { --fg: #1b1f24; --muted: #5b6470; --line: #d6dbe1; --head: #f1f3f6; --best: #e3f4e8; --bad: #fbe5e1; --add: #e6f4ea; --del: #fce8e6; }
 * { box-sizing: border-box; }
 body { margin: 0 auto; max-width: 1100px; padding: 20px 24px 40px; color: var(--fg); background: #fff;
@@ -44,8 +49,9 @@ pre { font: 11.5px/1.35 ui-monospace, "SFMono-Regular", Menlo, Consolas, "DejaVu
 pre .add { background: var(--add); display: block; } pre .del { background: var(--del); display: block; }
 pre .hunk { color: var(--muted); display: block; } pre .gap { color: var(--muted); font-style: italic; display: block; }
 dl.kv { display: grid; grid-template-columns: max-content 1fr; gap: 2px 14px; margin: 4px 0 8px; } dl.kv dt { color: var(--muted); } dl.kv dd { margin: 0; }
-article.lane { border-top: 3px solid var(--lane, var(--line)); padding-top: 2px; margin-top: 16px; }
+article.lane { border-top: 3px solid var(--line); padding-top: 2px; margin-top: 16px; }
 @page { size: A4; margin: 14mm 12mm; }
+${LANE_CSS}
 @media print {
   body { max-width: none; padding: 0; font-size: 10.5px; }
   nav { display: none; } table.steps { font-size: 9px; } pre { max-height: none; overflow: visible; white-space: pre-wrap; word-break: break-all; font-size: 9px; }
@@ -54,10 +60,9 @@ article.lane { border-top: 3px solid var(--lane, var(--line)); padding-top: 2px;
 }
 `.trim();
 
-/** The complete HTML document of a report. */
-export function renderReportHtml(report: Report, view: ReportView = buildReportView(report)): string {
-  const title = escapeHtml(report.title);
-  const body = [
+/** The report's body markup (every section), without the document around it. */
+export function renderReportBody(report: Report, view: ReportView = buildReportView(report)): string {
+  return [
     header(report),
     finalSection(report, view),
     chartsSection(view),
@@ -66,6 +71,12 @@ export function renderReportHtml(report: Report, view: ReportView = buildReportV
     scenarioSection(report),
     environmentSection(report),
   ].join('\n');
+}
+
+/** The complete HTML document of a report. */
+export function renderReportHtml(report: Report, view: ReportView = buildReportView(report)): string {
+  const title = escapeHtml(report.title);
+  const body = renderReportBody(report, view);
   return `<!doctype html>
 <html lang="en">
 <head>
@@ -75,7 +86,7 @@ export function renderReportHtml(report: Report, view: ReportView = buildReportV
 <meta name="generator" content="${escapeHtml(`${report.generator.name} ${report.generator.version}`)}">
 <title>${title}</title>
 <style>
-${CSS}
+${REPORT_CSS}
 </style>
 </head>
 <body>
@@ -95,7 +106,7 @@ function header(r: Report): string {
 }
 
 function swatch(i: number): string {
-  return `<span class="swatch" style="background:${LANE_COLORS[i % LANE_COLORS.length]}"></span>`;
+  return `<span class="swatch l${i % LANE_COLORS.length}"></span>`;
 }
 
 function finalSection(r: Report, view: ReportView): string {
@@ -162,7 +173,7 @@ function laneArticle(lane: ReportLane, i: number): string {
     );
   }
   const dl = kv.map(([k, v]) => `<dt>${escapeHtml(k)}</dt><dd>${escapeHtml(v)}</dd>`).join('');
-  return `<article class="lane" id="lane-${escapeHtml(lane.id)}" style="--lane:${LANE_COLORS[i % LANE_COLORS.length]}">
+  return `<article class="lane l${i % LANE_COLORS.length}" id="lane-${escapeHtml(lane.id)}">
 <h3>${swatch(i)}${escapeHtml(lane.label)}</h3>
 <dl class="kv">${dl}</dl>
 ${stepsTable(lane.steps)}

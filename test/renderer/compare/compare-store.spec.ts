@@ -1,9 +1,9 @@
-import { beforeEach, describe, expect, it } from 'vitest';
+import { beforeEach, describe, expect, it, vi } from 'vitest';
 import { createPinia, setActivePinia } from 'pinia';
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { setBridge } from '../../../renderer/src/bridge/index.js';
-import { applyParams, parseParams, setLaneBridgeFactory, useCompareStore } from '../../../renderer/src/stores/compare.js';
+import { applyParams, parseParams, printCss, setLaneBridgeFactory, useCompareStore } from '../../../renderer/src/stores/compare.js';
 import { useUiStore } from '../../../renderer/src/stores/ui.js';
 import { parseReportJson } from '../../../worker/report/index.js';
 import { appBridge, laneBridge } from './fakes.js';
@@ -120,6 +120,33 @@ describe('compare store: reports', () => {
     ]);
     expect(app.saved[0]!.text).toBe(golden);
     expect((app.saved[3]!.text.match(/<svg/g) ?? []).length).toBe(4);
+  });
+});
+
+describe('compare store: PDF through the print dialog', () => {
+  it('lays the report into the page for printing only, then removes it after printing', async () => {
+    const print = vi.fn();
+    const had = window.print;
+    window.print = print;
+    const s = useCompareStore();
+    s.loadReportText('r.json', golden);
+    await s.exportAs('pdf');
+    expect(print).toHaveBeenCalledTimes(1);
+    const host = document.getElementById('memhp-print');
+    expect(host?.querySelector('h1')?.textContent).toBe('memhp-lab compare: fixture | 4 × 128M');
+    expect(host?.querySelectorAll('svg').length).toBe(4);
+    window.dispatchEvent(new Event('afterprint'));
+    expect(document.getElementById('memhp-print')).toBeNull();
+    window.print = had;
+  });
+
+  it('scopes the report CSS to the print host and hides the app on paper only', () => {
+    const css = printCss(':root { --fg: #000; }\nbody { margin: 0; }\ntd, body { x: 1; }\n.tbody { y: 2; }');
+    expect(css).toContain('#memhp-print { --fg: #000; }');
+    expect(css).toContain('#memhp-print { margin: 0; }');
+    expect(css).toContain('td, #memhp-print { x: 1; }');
+    expect(css).toContain('.tbody { y: 2; }');
+    expect(css).toMatch(/^@media screen \{ #memhp-print \{ display: none !important; \} \}\n@media print \{\n  body > :not\(#memhp-print\) \{ display: none !important; \}/);
   });
 });
 
