@@ -18,7 +18,7 @@ import { pathToFileURL } from 'node:url';
 import { existsSync } from 'node:fs';
 import Worker from 'web-worker';
 import { fuzzTarget, fuzzTargetAsync, formatCounts, formatFindings, type FuzzCounts, type FuzzTarget } from './fuzz/harness.js';
-import { hostProtocolTarget, iomemTarget, protocolTarget, replayTarget, reportTarget, scenarioTarget, traceTarget } from './fuzz/targets.js';
+import { hostProtocolTarget, iomemTarget, protocolTarget, replayTarget, reportTarget, runnerTarget, scenarioTarget, traceTarget } from './fuzz/targets.js';
 import { installFakes } from './fuzz/electron-fake.js';
 import { registerFakeModules } from './fuzz/hooks.js';
 import { ipcTarget } from './fuzz/ipc.js';
@@ -76,6 +76,8 @@ function parsers(): void {
     // A replay runs a whole machine: a fifth of the inputs keeps the section near half a minute.
     [replayTarget() as FuzzTarget<never>, Math.ceil(RUNS / 5)],
     [scenarioTarget({ strict: true }) as FuzzTarget<never>, RUNS],
+    // Each accepted scenario boots a machine and runs 40 steps: a fiftieth of the inputs.
+    [runnerTarget() as FuzzTarget<never>, Math.ceil(RUNS / 50)],
     [reportTarget() as FuzzTarget<never>, RUNS],
     [protocolTarget('structured') as FuzzTarget<never>, RUNS],
     [hostProtocolTarget('structured') as FuzzTarget<never>, RUNS],

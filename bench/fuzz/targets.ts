@@ -24,6 +24,7 @@ import { garbageText, hostileYaml, mutatedJson, mutatedText, oddValue, toJsonTex
 import { iomemCorpus, oracleTraces, reportCorpus, scenarioTexts } from './corpus.js';
 import { parseTrace } from '../../worker/engine/oracle/trace.js';
 import { replayTrace } from '../../worker/engine/oracle/replay.js';
+import { Runner } from '../../worker/engine/lab/runner.js';
 import { checkTree } from './tree-check.js';
 
 const ACCEPTED: Verdict = { kind: 'accepted' };
@@ -248,6 +249,77 @@ export function checkScenario(input: ScenarioInput, strict = true): Verdict {
   if (!again.ok) return violation(`the normalized scenario does not load again: ${again.errors.map((e) => `${e.path}: ${e.message}`).join('; ')}`);
   if (JSON.stringify(again.scenario) !== json) return violation('loading the normalized scenario again changes it');
   return ACCEPTED;
+}
+
+// =================================================================================================
+// The runner on whatever the loader accepts
+// =================================================================================================
+
+const SIZE_POOL = ['0', '1', '4K', '2M', '3M', '4M', '64M', '127M', '128M', '129M', '256M', '1G', '2G', '16G', '64G', '1T', '0x8000000', '+128M', '-128M', '+1G', '-2G'];
+const INT_POOL = [0, 1, 2, 3, 7, 63, 64, 100, 1000, 4096, 65535];
+
+/** Keeps a scenario's shape and changes 1–4 of its values (sizes to other sizes, numbers to other numbers, enums swapped). */
+export function leafMutated(corpus: readonly unknown[]): fc.Arbitrary<unknown> {
+  return fc
+    .tuple(fc.constantFrom(...corpus), fc.array(fc.tuple(fc.nat({ max: 1_000_000 }), fc.nat({ max: 1_000_000 })), { minLength: 1, maxLength: 4 }))
+    .map(([doc, edits]) => {
+      const copy = structuredClone(doc);
+      const leaves: { parent: Record<string, unknown> | unknown[]; key: string | number; value: unknown }[] = [];
+      const walk = (v: unknown): void => {
+        if (Array.isArray(v)) v.forEach((c, i) => (typeof c === 'object' && c !== null ? walk(c) : leaves.push({ parent: v, key: i, value: c })));
+        else if (typeof v === 'object' && v !== null) for (const [k, c] of Object.entries(v)) typeof c === 'object' && c !== null ? walk(c) : leaves.push({ parent: v as Record<string, unknown>, key: k, value: c });
+      };
+      walk(copy);
+      for (const [at, pick] of edits) {
+        const leaf = leaves[at % leaves.length];
+        if (!leaf) break;
+        let next: unknown = leaf.value;
+        if (typeof leaf.value === 'number') next = INT_POOL[pick % INT_POOL.length];
+        else if (typeof leaf.value === 'string' && /^[+-]?(0x[0-9a-f]+|\d+)[KMGTP]?$/i.test(leaf.value)) next = SIZE_POOL[pick % SIZE_POOL.length];
+        else if (leaf.key === 'profile') next = ['5.9', 'rfc-v1', '5.10', '6.1', '6.12'][pick % 5];
+        else if (leaf.key === 'onlinePolicy') next = ['offline', 'online', 'online_kernel', 'online_movable'][pick % 4];
+        else if (leaf.key === 'strategy') next = ['none', 'rfc-v1', 'mhp-merge'][pick % 3];
+        (leaf.parent as Record<string | number, unknown>)[leaf.key] = next;
+      }
+      return copy;
+    });
+}
+
+/** Steps run per accepted scenario (enough to reach devices, faults and soaks, short enough to fuzz). */
+export const RUNNER_FUZZ_STEPS = 40;
+
+/**
+ * Scenarios the loader accepts, mutated from the presets (sizes, counts, devices, steps), run on
+ * the engine: starting may be refused with a message, but no step may make the engine throw
+ * (a StepMetrics `error` means an exception escaped the engine: a broken invariant).
+ */
+export function runnerTarget(): FuzzTarget<string> {
+  // scale-64t takes seconds per 40 steps (64 TiB); the other presets take milliseconds.
+  const corpus = scenarioTexts()
+    .filter((c) => c.source.endsWith('.json') && !c.source.startsWith('scale-'))
+    .map((c) => JSON.parse(c.text) as unknown);
+  return {
+    name: 'runner (accepted scenarios)',
+    inputs: 'preset scenarios with values or fields changed; the accepted ones run for up to 40 steps',
+    arbitrary: fc.oneof({ weight: 1, arbitrary: mutatedJson(corpus) }, { weight: 3, arbitrary: leafMutated(corpus) }).map((d) => toJsonText(d, false)),
+    check(text) {
+      const loaded = loadScenarioText(text, { source: 'x.json' });
+      if (!loaded.ok) return REJECTED;
+      const created = Runner.create(loaded.scenario, { now: () => 0, keepMetrics: 0 });
+      if (!created.ok) {
+        if (typeof created.error !== 'string' || created.error.trim().length < 4) return violation(`Runner.create refused without a message: ${JSON.stringify(created.error)}`);
+        if (/engine error while starting/.test(created.error)) return violation(`the engine threw while starting an accepted scenario: ${created.error}`);
+        return REJECTED;
+      }
+      const r = created.runner;
+      for (let i = 0; i < RUNNER_FUZZ_STEPS; i++) {
+        const m = r.step();
+        if (!m) break;
+        if (m.error !== undefined) return violation(`step ${m.index} (${m.label}) made the engine throw: ${m.error}`);
+      }
+      return ACCEPTED;
+    },
+  };
 }
 
 // =================================================================================================

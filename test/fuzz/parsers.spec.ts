@@ -6,13 +6,14 @@
 import { describe, expect, it } from 'vitest';
 import fc from 'fast-check';
 import { fuzzTarget, formatFindings, targetProperty, type FuzzTarget } from '../../bench/fuzz/harness.js';
-import { hostProtocolTarget, iomemTarget, protocolTarget, replayTarget, reportTarget, scenarioTarget, traceTarget } from '../../bench/fuzz/targets.js';
+import { hostProtocolTarget, iomemTarget, protocolTarget, replayTarget, reportTarget, runnerTarget, scenarioTarget, traceTarget } from '../../bench/fuzz/targets.js';
 
 const SEED = 20260726;
 
 const table: [string, () => FuzzTarget<never>, number][] = [
   ['/proc/iomem import (parseIomem)', () => iomemTarget() as FuzzTarget<never>, 600],
   ['scenario files (loadScenarioText)', () => scenarioTarget({ strict: false }) as FuzzTarget<never>, 300],
+  ['the runner on accepted, mutated scenarios (Runner)', () => runnerTarget() as FuzzTarget<never>, 60],
   ['oracle traces (parseTrace)', () => traceTarget() as FuzzTarget<never>, 500],
   ['oracle replay of damaged traces (replayTrace)', () => replayTarget() as FuzzTarget<never>, 150],
   ['JSON reports (parseReportJson)', () => reportTarget() as FuzzTarget<never>, 300],
