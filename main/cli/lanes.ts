@@ -7,7 +7,8 @@
  * default speaks worker/protocol.ts; tests and the bench may pass another.
  */
 import { existsSync } from 'node:fs';
-import { fileURLToPath } from 'node:url';
+import path from 'node:path';
+import { fileURLToPath, pathToFileURL } from 'node:url';
 import { WorkerHost, type WorkerLike } from '../worker-host.js';
 import { driveLane, failedLane, type LaneJob, type LaneProgress, type LaneResult } from '../../worker/report/lane-driver.js';
 
@@ -46,10 +47,13 @@ export async function runLanes(
   return results;
 }
 
-/** The built worker: out/main/lab.worker.js at the project root (the CLI bundle and its source are both two levels down). */
+/**
+ * The built worker: out/main/lab.worker.js at the project root (the CLI bundle and its source are
+ * both two levels down), or the file named by MEMHP_WORKER.
+ */
 export function defaultWorkerUrl(): URL {
   const env = process.env['MEMHP_WORKER'];
-  if (env) return new URL(`file://${env.startsWith('/') ? '' : `${process.cwd()}/`}${env}`);
+  if (env) return pathToFileURL(path.resolve(env));
   return new URL('../../out/main/lab.worker.js', import.meta.url);
 }
 

@@ -112,3 +112,19 @@ describe('runLanes', () => {
     expect(seen.filter((p) => p.done === p.total).length).toBe(2);
   });
 });
+
+describe('defaultWorkerUrl', () => {
+  it('is the built worker at the project root, or MEMHP_WORKER resolved from the working directory', async () => {
+    const { defaultWorkerUrl } = await import('../../main/cli/lanes.js');
+    const before = process.env['MEMHP_WORKER'];
+    try {
+      delete process.env['MEMHP_WORKER'];
+      expect(defaultWorkerUrl().pathname).toBe(new URL('../../out/main/lab.worker.js', import.meta.url).pathname);
+      process.env['MEMHP_WORKER'] = 'some dir/w.js';
+      expect(defaultWorkerUrl().href).toBe(new URL(`file://${process.cwd()}/some%20dir/w.js`).href);
+    } finally {
+      if (before === undefined) delete process.env['MEMHP_WORKER'];
+      else process.env['MEMHP_WORKER'] = before;
+    }
+  });
+});
