@@ -11,7 +11,7 @@ import { formatIssue, normalizeScenario } from './engine/lab/normalize.js';
 import type { DeviceDecl, Scenario } from './engine/lab/scenario.js';
 import { kdumpSettings, kdumpVerdict } from './engine/lab/kdump.js';
 import { renderIomem, renderIomemLines } from './engine/kernel/iomem.js';
-import { lsmem, type MemoryBlockInfo } from './engine/userspace/lsmem.js';
+import { lsmem, lsmemInput } from './engine/userspace/lsmem.js';
 import type { DeviceSpec, HostRequest } from './engine/drivers/device.js';
 import { errnoName, EINVAL } from './engine/errno.js';
 import { GiB, parseSize } from './engine/sizes.js';
@@ -125,13 +125,7 @@ class RunnerRun implements EngineRun {
     return renderIomem(this.runner.machine.tree, { user });
   }
   lsmem(all: boolean): string {
-    const b = this.runner.machine.blocks;
-    const blocks: MemoryBlockInfo[] = [];
-    b.forEachPresent((i) => {
-      const zones = b.validZones(i);
-      blocks.push({ index: i, state: b.stateOf(i), removable: true, node: 0, zones: zones ? zones.split(' ') : null });
-    });
-    const r = lsmem({ blockSize: b.blockSize, blocks }, { all });
+    const r = lsmem(lsmemInput(this.runner.machine.blocks), { all });
     return r.ok ? r.text : `lsmem: ${r.error}\n`;
   }
   guestWriteState(block: number, state: string): number {
