@@ -21,6 +21,7 @@ import { renderReportMarkdown } from '../../../worker/report/markdown.js';
 import type { ReportError } from '../../../worker/report/validate.js';
 import { STEP_METRICS, type Report, type ReportStep } from '../../../worker/report/model.js';
 import { useUiStore } from './ui.js';
+import pkg from '../../../package.json';
 
 export const MIN_LANES = 2;
 export const MAX_LANES = 6;
@@ -202,7 +203,7 @@ export const useCompareStore = defineStore('compare', () => {
       const now = new Date();
       report.value = buildReport({
         createdAt: now.toISOString(),
-        generator: { name: 'memhp-lab', version: 'app' },
+        generator: { name: 'memhp-lab', version: pkg.version },
         scenario: {
           name: String(def['name'] ?? 'scenario'),
           ...(typeof def['description'] === 'string' && def['description'] ? { description: def['description'] } : {}),
