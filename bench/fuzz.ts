@@ -76,8 +76,8 @@ function parsers(): void {
     // A replay runs a whole machine: a fifth of the inputs keeps the section near half a minute.
     [replayTarget() as FuzzTarget<never>, Math.ceil(RUNS / 5)],
     [scenarioTarget({ strict: true }) as FuzzTarget<never>, RUNS],
-    // Each accepted scenario boots a machine and runs 40 steps: a fiftieth of the inputs.
-    [runnerTarget() as FuzzTarget<never>, Math.ceil(RUNS / 50)],
+    // Each accepted scenario boots a machine and runs 40 steps: a twentieth of the inputs.
+    [runnerTarget() as FuzzTarget<never>, Math.ceil(RUNS / 20)],
     [reportTarget() as FuzzTarget<never>, RUNS],
     [protocolTarget('structured') as FuzzTarget<never>, RUNS],
     [hostProtocolTarget('structured') as FuzzTarget<never>, RUNS],
