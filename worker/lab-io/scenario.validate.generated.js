@@ -4,14 +4,14 @@
 "use strict";
 export const validate = validate10;
 export default validate10;
-const schema11 = {"$schema":"http://json-schema.org/draft-07/schema#","$id":"https://memhp-lab.invalid/schema/scenario.schema.json","title":"memhp-lab scenario","description":"A memory hot(un)plug lab run: the machine, its devices, a seed and a timeline of host requests, guest actions, faults and waits.","type":"object","required":["name","machine","timeline"],"additionalProperties":false,"properties":{"$schema":{"type":"string","description":"This schema, for editors."},"name":{"type":"string","minLength":1,"maxLength":128,"description":"Scenario name."},"description":{"type":"string","maxLength":4096,"description":"What the scenario shows."},"seed":{"type":"integer","minimum":0,"maximum":4294967295,"default":0,"description":"Seeds the random choices of soak steps; the same seed reproduces the run."},"profile":{"enum":["5.9","rfc-v1","5.10","6.1","6.12"],"description":"Kernel profile; picks the default strategy and version details."},"strategy":{"enum":["none","rfc-v1","mhp-merge"],"description":"How added memory becomes resources: none (≤5.9), rfc-v1 (merge_child_mem_resources), mhp-merge (5.10+ MHP_MERGE_RESOURCE). Default: the profile's."},"stepTimeout":{"$ref":"#/definitions/duration","description":"Simulated time a host request may take to converge before the next step starts (default 60s, like the oracle recorder)."},"machine":{"type":"object","title":"Machine","additionalProperties":false,"required":["boot"],"properties":{"boot":{"title":"Boot memory map","description":"The boot /proc/iomem: a built-in map name, { map, maxmem, slots }, { iomem: <text> } or { file: <path of a dump, relative to the scenario> }.","if":{"type":"string"},"then":{"enum":["q35-2g","q35-2g-6.1"]},"else":{"type":"object","if":{"required":["iomem"]},"then":{"type":"object","title":"Inline dump","additionalProperties":false,"required":["iomem"],"properties":{"iomem":{"type":"string","description":"Root-view /proc/iomem text."},"source":{"type":"string","maxLength":1024,"description":"Where the dump came from (shown in messages)."}}},"else":{"if":{"required":["file"]},"then":{"type":"object","title":"Imported dump","additionalProperties":false,"required":["file"],"properties":{"file":{"type":"string","minLength":1,"maxLength":1024,"description":"Path of a /proc/iomem dump, relative to the scenario file."}}},"else":{"type":"object","title":"Built-in boot map","additionalProperties":false,"required":["map"],"properties":{"map":{"enum":["q35-2g","q35-2g-6.1"],"description":"q35-2g: the oracle guest on 6.12 (before virtio_mem loads); q35-2g-6.1: the same on 6.1."},"maxmem":{"$ref":"#/definitions/size","description":"QEMU maxmem; places the device-memory area and 64-bit PCI window. Default 66G (as recorded)."},"slots":{"type":"integer","minimum":0,"maximum":256,"description":"QEMU memory slots. Default 4."}}}}}},"blockSize":{"$ref":"#/definitions/size","description":"Memory block size: a power of two from 128M to 2G. Default 128M."},"physBits":{"type":"integer","minimum":32,"maximum":52,"default":46,"description":"Physical address bits: iomem_resource ends at 2^physBits - 1 (46, or 52 with 5-level paging)."},"onlinePolicy":{"enum":["offline","online","online_kernel","online_movable"],"default":"online","description":"memhp_default_state / auto_online_blocks."},"bootBlocks":{"type":"string","description":"A recorded \"--- memory-blocks\" section for the boot blocks."},"kdump":{"type":"object","title":"kdump view","additionalProperties":false,"properties":{"kexecTools":{"type":"string","pattern":"^[0-9]+\\.[0-9]+\\.[0-9]+$","description":"kexec-tools release, e.g. \"2.0.20\" (default; the release current when the seed series was posted)."},"loadPath":{"enum":["kexec_load","kexec_file_load"],"description":"kexec_load: kexec-tools parses /proc/iomem (fixed cap); kexec_file_load: the kernel builds the ranges. Default kexec_load."},"crashKernel":{"$ref":"#/definitions/size","description":"crashkernel= size, reserved in boot RAM below 4 GiB when the boot map shows no \"Crash kernel\" line. Default 256M; 0 = none."}}}}},"devices":{"type":"array","maxItems":64,"items":{"$ref":"#/definitions/device"},"default":[],"description":"The devices that add memory (at most 64)."},"timeline":{"type":"array","maxItems":10000,"items":{"$ref":"#/definitions/step"},"description":"The steps, run in order; repeat and soak expand to many runner steps."}},"definitions":{"size":{"title":"Size in bytes","description":"A byte count: a number, or text such as \"128M\", \"1G\", \"0x8000000\" (binary suffixes K, M, G, T, P; \"MiB\"/\"MB\" accepted). Write sizes above 2^53 as text.","anyOf":[{"type":"integer","minimum":0},{"type":"string","pattern":"^\\s*(0x[0-9a-fA-F]{1,16}|[0-9]{1,20})\\s*([KMGTPkmgtp]?)([iI]?[bB])?\\s*$"}],"examples":["128M","4G","0x100000000",134217728]},"delta":{"title":"Signed size","description":"A change in bytes: \"+128M\", \"-1G\", or a (possibly negative) number.","anyOf":[{"type":"integer"},{"type":"string","pattern":"^\\s*[+-]?\\s*(0x[0-9a-fA-F]{1,16}|[0-9]{1,20})\\s*([KMGTPkmgtp]?)([iI]?[bB])?\\s*$"}],"examples":["+128M","-4G"]},"duration":{"title":"Duration","description":"Simulated time: milliseconds as a number, or \"300ms\", \"5s\", \"2m\", \"1h\".","anyOf":[{"type":"number","minimum":0},{"type":"string","pattern":"^\\s*[0-9]+(\\.[0-9]+)?\\s*(ms|s|m|h)?\\s*$"}],"examples":["5s","300ms",60000]},"blocks":{"title":"Memory blocks","description":"Memory block numbers (memoryN): 33, \"33-40\", \"33-95/2\" (every 2nd), or a list of those.","anyOf":[{"type":"integer","minimum":0},{"type":"string","pattern":"^\\s*[0-9]{1,15}\\s*(-\\s*[0-9]{1,15}\\s*(/\\s*[0-9]{1,15}\\s*)?)?$"},{"type":"array","minItems":1,"maxItems":10000,"items":{"anyOf":[{"type":"integer","minimum":0},{"type":"string","pattern":"^\\s*[0-9]{1,15}\\s*(-\\s*[0-9]{1,15}\\s*(/\\s*[0-9]{1,15}\\s*)?)?$"}]}}],"examples":[32,"33-95/2",[32,"40-47"]]},"deviceId":{"title":"Device id","description":"The id of a device declared under devices.","type":"string","pattern":"^[A-Za-z0-9_][A-Za-z0-9_.-]{0,63}$"},"label":{"title":"Label","description":"Shown in progress lines, metrics and charts.","type":"string","maxLength":200},"node":{"title":"NUMA node","type":"integer","minimum":0,"maximum":63,"default":0},"count":{"title":"Count","description":"How many times (1 … 1,000,000).","type":"integer","minimum":1,"maximum":1000000},"device":{"title":"Device","type":"object","required":["kind"],"discriminator":{"propertyName":"kind"},"oneOf":[{"type":"object","title":"virtio-mem device","description":"A virtio-mem device (QEMU virtio-mem-pci): its driver adds memory blocks as \"System RAM (virtio_mem)\" under a \"virtioN\" resource.","properties":{"kind":{"const":"virtio-mem","description":"virtio-mem device"},"id":{"$ref":"#/definitions/deviceId","description":"Unique id, referred to by timeline steps."},"node":{"$ref":"#/definitions/node"},"addr":{"$ref":"#/definitions/size","description":"Start of the device region (QEMU memaddr). Default 4G."},"regionSize":{"$ref":"#/definitions/size","description":"Size of the device region (the memdev size)."},"blockSize":{"$ref":"#/definitions/size","description":"Device block size (QEMU block-size), a power of two ≥ 4 KiB. Default 2M."},"requestedSize":{"$ref":"#/definitions/size","description":"requested-size at boot. Default 0."}},"required":["kind","id","regionSize"],"additionalProperties":false},{"type":"object","title":"ACPI DIMM","description":"A pc-dimm: plain top-level \"System RAM\", never merged.","properties":{"kind":{"const":"acpi-dimm","description":"ACPI DIMM"},"id":{"$ref":"#/definitions/deviceId","description":"Unique id, referred to by timeline steps."},"node":{"$ref":"#/definitions/node"},"addr":{"$ref":"#/definitions/size","description":"Guest physical address QEMU gives the DIMM."},"size":{"$ref":"#/definitions/size","description":"DIMM size."},"present":{"type":"boolean","default":false,"description":"Plugged at boot (otherwise by a dimm-add step)."}},"required":["kind","id","addr","size"],"additionalProperties":false},{"type":"object","title":"Hyper-V balloon","description":"hv_balloon: hot-adds top-level \"System RAM\" one chunk at a time.","properties":{"kind":{"const":"hv-balloon","description":"Hyper-V balloon"},"id":{"$ref":"#/definitions/deviceId","description":"Unique id, referred to by timeline steps."},"node":{"$ref":"#/definitions/node"},"hotAddBase":{"$ref":"#/definitions/size","description":"Address of the first hot-add request that gives no start. Default 4G."}},"required":["kind","id"],"additionalProperties":false},{"type":"object","title":"Xen balloon","description":"The Xen balloon: a target raise beyond the populated memory adds one \"System RAM\" resource, placed first-fit.","properties":{"kind":{"const":"xen-balloon","description":"Xen balloon"},"id":{"$ref":"#/definitions/deviceId","description":"Unique id, referred to by timeline steps."},"node":{"$ref":"#/definitions/node"}},"required":["kind","id"],"additionalProperties":false}]},"step":{"title":"Timeline step","type":"object","required":["op"],"discriminator":{"propertyName":"op"},"oneOf":[{"type":"object","title":"virtio-mem resize","description":"Host: set the requested-size of a virtio-mem device (size) or change it (by).","properties":{"op":{"const":"resize","description":"virtio-mem resize"},"label":{"$ref":"#/definitions/label"},"device":{"$ref":"#/definitions/deviceId"},"size":{"$ref":"#/definitions/size"},"by":{"$ref":"#/definitions/delta"}},"required":["op","device"],"additionalProperties":false},{"type":"object","title":"Hyper-V hot-add","description":"Host: a DM_MEM_HOT_ADD_REQUEST of size bytes at start (default: right after the previous request).","properties":{"op":{"const":"hv-hot-add","description":"Hyper-V hot-add"},"label":{"$ref":"#/definitions/label"},"device":{"$ref":"#/definitions/deviceId"},"size":{"$ref":"#/definitions/size"},"start":{"$ref":"#/definitions/size"}},"required":["op","device","size"],"additionalProperties":false},{"type":"object","title":"Xen target","description":"Host: set the Xen balloon target (total guest memory) or change it by a delta.","properties":{"op":{"const":"xen-target","description":"Xen target"},"label":{"$ref":"#/definitions/label"},"device":{"$ref":"#/definitions/deviceId"},"target":{"$ref":"#/definitions/size"},"by":{"$ref":"#/definitions/delta"}},"required":["op","device"],"additionalProperties":false},{"type":"object","title":"DIMM add","description":"Host: plug an ACPI DIMM declared in devices.","properties":{"op":{"const":"dimm-add","description":"DIMM add"},"label":{"$ref":"#/definitions/label"},"device":{"$ref":"#/definitions/deviceId"}},"required":["op","device"],"additionalProperties":false},{"type":"object","title":"DIMM remove","description":"Host: eject an ACPI DIMM.","properties":{"op":{"const":"dimm-remove","description":"DIMM remove"},"label":{"$ref":"#/definitions/label"},"device":{"$ref":"#/definitions/deviceId"}},"required":["op","device"],"additionalProperties":false},{"type":"object","title":"Online blocks","description":"Guest: echo <type> > /sys/devices/system/memory/memoryN/state.","properties":{"op":{"const":"online","description":"Online blocks"},"label":{"$ref":"#/definitions/label"},"blocks":{"$ref":"#/definitions/blocks"},"type":{"enum":["online","online_kernel","online_movable"],"default":"online","description":"What the guest writes: online (the kernel picks the zone), online_kernel or online_movable."}},"required":["op","blocks"],"additionalProperties":false},{"type":"object","title":"Offline blocks","description":"Guest: echo offline > /sys/devices/system/memory/memoryN/state.","properties":{"op":{"const":"offline","description":"Offline blocks"},"label":{"$ref":"#/definitions/label"},"blocks":{"$ref":"#/definitions/blocks"}},"required":["op","blocks"],"additionalProperties":false},{"type":"object","title":"Fault: unmovable pages","description":"Pin size bytes (default the whole block) of each block with unmovable pages: unplug and offlining fail with -EBUSY.","properties":{"op":{"const":"fault-unmovable","description":"Fault: unmovable pages"},"label":{"$ref":"#/definitions/label"},"blocks":{"$ref":"#/definitions/blocks"},"size":{"$ref":"#/definitions/size"}},"required":["op","blocks"],"additionalProperties":false},{"type":"object","title":"Fault: add_memory fails","description":"The next count add_memory calls fail with error.","properties":{"op":{"const":"fault-add-memory","description":"Fault: add_memory fails"},"label":{"$ref":"#/definitions/label"},"count":{"$ref":"#/definitions/count","default":1},"error":{"enum":["ENOMEM","EBUSY","EEXIST","EINVAL","E2BIG","ENOSPC"],"default":"ENOMEM","description":"The errno add_memory returns."}},"required":["op"],"additionalProperties":false},{"type":"object","title":"Fault: host answers BUSY/NACK/ERROR","description":"From now until fault-clear (host), the host answers the virtio-mem device's requests with this response.","properties":{"op":{"const":"fault-host","description":"Fault: host answers BUSY/NACK/ERROR"},"label":{"$ref":"#/definitions/label"},"device":{"$ref":"#/definitions/deviceId"},"response":{"enum":["busy","nack","error"],"description":"The virtio-mem response the host gives: BUSY (the driver retries with back-off), NACK (refused; -EAGAIN), ERROR (the driver marks the device broken)."}},"required":["op","device","response"],"additionalProperties":false},{"type":"object","title":"Fault: guest keeps blocks offline","description":"The guest leaves these blocks offline when they are added (auto-onlining skips them); an explicit online step still onlines them.","properties":{"op":{"const":"fault-keep-offline","description":"Fault: guest keeps blocks offline"},"label":{"$ref":"#/definitions/label"},"blocks":{"$ref":"#/definitions/blocks"}},"required":["op","blocks"],"additionalProperties":false},{"type":"object","title":"Clear faults","description":"Remove injected faults of one kind, or all.","properties":{"op":{"const":"fault-clear","description":"Clear faults"},"label":{"$ref":"#/definitions/label"},"fault":{"enum":["all","unmovable","add-memory","host","keep-offline"],"default":"all","description":"Which kind of injected fault to remove."}},"required":["op"],"additionalProperties":false},{"type":"object","title":"Wait","description":"Let simulated time pass (drivers' timers fire).","properties":{"op":{"const":"wait","description":"Wait"},"label":{"$ref":"#/definitions/label"},"duration":{"$ref":"#/definitions/duration"}},"required":["op","duration"],"additionalProperties":false},{"type":"object","title":"Mark","description":"Record the state; changes nothing.","properties":{"op":{"const":"mark","description":"Mark"},"label":{"$ref":"#/definitions/label"}},"required":["op"],"additionalProperties":false},{"type":"object","title":"Repeat","description":"Run steps count times (for soak runs).","properties":{"op":{"const":"repeat","description":"Repeat"},"label":{"$ref":"#/definitions/label"},"count":{"$ref":"#/definitions/count"},"steps":{"type":"array","minItems":1,"maxItems":10000,"items":{"$ref":"#/definitions/step"},"description":"The steps to repeat."}},"required":["op","count","steps"],"additionalProperties":false},{"type":"object","title":"Soak","description":"count random host requests drawn with the seeded RNG: a size in [min, max], a multiple of granularity (virtio-mem requested-size or Xen target).","properties":{"op":{"const":"soak","description":"Soak"},"label":{"$ref":"#/definitions/label"},"device":{"$ref":"#/definitions/deviceId"},"count":{"$ref":"#/definitions/count"},"min":{"$ref":"#/definitions/size"},"max":{"$ref":"#/definitions/size"},"granularity":{"$ref":"#/definitions/size","description":"Default 128M."}},"required":["op","device","count","min","max"],"additionalProperties":false}]}}};
+const schema11 = {"$schema":"http://json-schema.org/draft-07/schema#","$id":"https://memhp-lab.invalid/schema/scenario.schema.json","title":"memhp-lab scenario","description":"A memory hot(un)plug lab run: the machine, its devices, a seed and a timeline of host requests, guest actions, faults and waits.","type":"object","required":["name","machine","timeline"],"additionalProperties":false,"properties":{"$schema":{"type":"string","description":"This schema, for editors."},"name":{"type":"string","minLength":1,"maxLength":128,"description":"Scenario name."},"description":{"type":"string","maxLength":4096,"description":"What the scenario shows."},"seed":{"type":"integer","minimum":0,"maximum":4294967295,"default":0,"description":"Seeds the random choices of soak steps; the same seed reproduces the run."},"profile":{"enum":["5.9","rfc-v1","5.10","6.1","6.12"],"description":"Kernel profile; picks the default strategy and version details."},"strategy":{"enum":["none","rfc-v1","mhp-merge"],"description":"How added memory becomes resources: none (≤5.9), rfc-v1 (merge_child_mem_resources), mhp-merge (5.10+ MHP_MERGE_RESOURCE). Default: the profile's."},"stepTimeout":{"$ref":"#/definitions/duration","description":"Simulated time a host request may take to converge before the next step starts (default 60s, like the oracle recorder)."},"machine":{"type":"object","title":"Machine","additionalProperties":false,"required":["boot"],"properties":{"boot":{"title":"Boot memory map","description":"The boot /proc/iomem: a built-in map name, { map, maxmem, slots }, { iomem: <text> } or { file: <path of a dump, relative to the scenario> }.","if":{"type":"string"},"then":{"enum":["q35-2g","q35-2g-6.1"]},"else":{"type":"object","if":{"required":["iomem"]},"then":{"type":"object","title":"Inline dump","additionalProperties":false,"required":["iomem"],"properties":{"iomem":{"type":"string","description":"Root-view /proc/iomem text."},"source":{"type":"string","maxLength":1024,"description":"Where the dump came from (shown in messages)."}}},"else":{"if":{"required":["file"]},"then":{"type":"object","title":"Imported dump","additionalProperties":false,"required":["file"],"properties":{"file":{"type":"string","minLength":1,"maxLength":1024,"description":"Path of a /proc/iomem dump, relative to the scenario file."}}},"else":{"type":"object","title":"Built-in boot map","additionalProperties":false,"required":["map"],"properties":{"map":{"enum":["q35-2g","q35-2g-6.1"],"description":"q35-2g: the oracle guest on 6.12 (before virtio_mem loads); q35-2g-6.1: the same on 6.1."},"maxmem":{"$ref":"#/definitions/size","description":"QEMU maxmem; places the device-memory area and 64-bit PCI window. Default 66G (as recorded)."},"slots":{"type":"integer","minimum":0,"maximum":256,"description":"QEMU memory slots. Default 4."}}}}}},"blockSize":{"$ref":"#/definitions/size","description":"Memory block size: a power of two from 128M to 2G. Default 128M."},"physBits":{"type":"integer","minimum":32,"maximum":52,"default":46,"description":"Physical address bits: iomem_resource ends at 2^physBits - 1 (46, or 52 with 5-level paging)."},"onlinePolicy":{"enum":["offline","online","online_kernel","online_movable"],"default":"online","description":"memhp_default_state / auto_online_blocks."},"bootBlocks":{"type":"string","description":"A recorded \"--- memory-blocks\" section for the boot blocks."},"kdump":{"type":"object","title":"kdump view","additionalProperties":false,"properties":{"kexecTools":{"type":"string","pattern":"^[0-9]+\\.[0-9]+\\.[0-9]+$","description":"kexec-tools release, e.g. \"2.0.20\" (default; the release current when the seed series was posted)."},"loadPath":{"enum":["kexec_load","kexec_file_load"],"description":"kexec_load: kexec-tools parses /proc/iomem (fixed cap); kexec_file_load: the kernel builds the ranges. Default kexec_load."},"crashKernel":{"$ref":"#/definitions/size","description":"crashkernel= size, reserved in boot RAM below 4 GiB when the boot map shows no \"Crash kernel\" line. Default 256M; 0 = none."}}}}},"devices":{"type":"array","maxItems":64,"items":{"$ref":"#/definitions/device"},"default":[],"description":"The devices that add memory (at most 64)."},"timeline":{"type":"array","maxItems":10000,"items":{"$ref":"#/definitions/step"},"description":"The steps, run in order; repeat and soak expand to many runner steps."}},"definitions":{"size":{"title":"Size in bytes","description":"A byte count: a number, or text such as \"128M\", \"1G\", \"0x8000000\" (binary suffixes K, M, G, T, P; \"MiB\"/\"MB\" accepted). Write sizes above 2^53 as text.","anyOf":[{"type":"integer","minimum":0},{"type":"string","pattern":"^\\s*(0x[0-9a-fA-F]{1,16}|[0-9]{1,20})\\s*([KMGTPkmgtp]?)([iI]?[bB])?\\s*$"}],"examples":["128M","4G","0x100000000",134217728]},"delta":{"title":"Signed size","description":"A change in bytes: \"+128M\", \"-1G\", or a (possibly negative) number.","anyOf":[{"type":"integer"},{"type":"string","pattern":"^\\s*[+-]?\\s*(0x[0-9a-fA-F]{1,16}|[0-9]{1,20})\\s*([KMGTPkmgtp]?)([iI]?[bB])?\\s*$"}],"examples":["+128M","-4G"]},"duration":{"title":"Duration","description":"Simulated time: milliseconds as a number, or \"300ms\", \"5s\", \"2m\", \"1h\".","anyOf":[{"type":"number","minimum":0},{"type":"string","pattern":"^\\s*[0-9]+(\\.[0-9]+)?\\s*(ms|s|m|h)?\\s*$"}],"examples":["5s","300ms",60000]},"blocks":{"title":"Memory blocks","description":"Memory block numbers (memoryN): 33, \"33-40\", \"33-95/2\" (every 2nd), or a list of those.","anyOf":[{"type":"integer","minimum":0},{"type":"string","pattern":"^\\s*[0-9]{1,15}\\s*(-\\s*[0-9]{1,15}\\s*(/\\s*[0-9]{1,15}\\s*)?)?$"},{"type":"array","minItems":1,"maxItems":10000,"items":{"anyOf":[{"type":"integer","minimum":0},{"type":"string","pattern":"^\\s*[0-9]{1,15}\\s*(-\\s*[0-9]{1,15}\\s*(/\\s*[0-9]{1,15}\\s*)?)?$"}]}}],"examples":[32,"33-95/2",[32,"40-47"]]},"deviceId":{"title":"Device id","description":"The id of a device declared under devices.","type":"string","pattern":"^[A-Za-z0-9_][A-Za-z0-9_.-]{0,63}$"},"label":{"title":"Label","description":"Shown in progress lines, metrics and charts.","type":"string","maxLength":200},"node":{"title":"NUMA node","type":"integer","minimum":0,"maximum":63,"default":0},"count":{"title":"Count","description":"How many times (1 … 1,000,000).","type":"integer","minimum":1,"maximum":1000000},"device":{"title":"Device","type":"object","required":["kind"],"discriminator":{"propertyName":"kind"},"oneOf":[{"type":"object","title":"virtio-mem device","description":"A virtio-mem device (QEMU virtio-mem-pci): its driver adds memory blocks as \"System RAM (virtio_mem)\" under a \"virtioN\" resource.","properties":{"kind":{"const":"virtio-mem","description":"virtio-mem device"},"id":{"$ref":"#/definitions/deviceId","description":"Unique id, referred to by timeline steps."},"node":{"$ref":"#/definitions/node"},"addr":{"$ref":"#/definitions/size","description":"Start of the device region (QEMU memaddr). Default 4G."},"regionSize":{"$ref":"#/definitions/size","description":"Size of the device region (the memdev size)."},"blockSize":{"$ref":"#/definitions/size","description":"Device block size (QEMU block-size), a power of two ≥ 4 KiB. Default 2M."},"requestedSize":{"$ref":"#/definitions/size","description":"requested-size at boot. Default 0."}},"required":["kind","id","regionSize"],"additionalProperties":false},{"type":"object","title":"ACPI DIMM","description":"A pc-dimm: plain top-level \"System RAM\", never merged.","properties":{"kind":{"const":"acpi-dimm","description":"ACPI DIMM"},"id":{"$ref":"#/definitions/deviceId","description":"Unique id, referred to by timeline steps."},"node":{"$ref":"#/definitions/node"},"addr":{"$ref":"#/definitions/size","description":"Guest physical address QEMU gives the DIMM."},"size":{"$ref":"#/definitions/size","description":"DIMM size."},"present":{"type":"boolean","default":false,"description":"Plugged at boot (otherwise by a dimm-add step)."}},"required":["kind","id","addr","size"],"additionalProperties":false},{"type":"object","title":"Hyper-V balloon","description":"hv_balloon: hot-adds top-level \"System RAM\" one chunk at a time.","properties":{"kind":{"const":"hv-balloon","description":"Hyper-V balloon"},"id":{"$ref":"#/definitions/deviceId","description":"Unique id, referred to by timeline steps."},"node":{"$ref":"#/definitions/node"},"hotAddBase":{"$ref":"#/definitions/size","description":"Address of the first hot-add request that gives no start. Default 4G."},"protocol":{"enum":["win10","win8","win7","none"],"default":"win10","description":"Newest Dynamic Memory protocol the host accepts (WIN10 = 2.0, WIN8 = 1.0, WIN7 = 0.3); the guest steps down from WIN10 until one is accepted. none: the host refuses every version, the probe fails and every host request is refused."},"capabilitiesAccepted":{"type":"boolean","default":true,"description":"The host accepts the guest's DM_CAPABILITIES_REPORT. false: \"Capabilities not accepted by host\", the probe fails."},"allowHibernation":{"type":"boolean","default":false,"description":"hv_balloon with hibernation allowed: hot-add is disabled and balloon requests are ignored (\"Ignore hot-add request!\")."},"maxDynamicMemory":{"$ref":"#/definitions/size","description":"Maximum dynamic memory the host announces in its DM_INFO_MESSAGE (logged at probe). Default: none sent."},"guestUsed":{"$ref":"#/definitions/size","description":"Memory the guest's workload uses: balloon-up requests never take it. Default 0."}},"required":["kind","id"],"additionalProperties":false},{"type":"object","title":"Xen balloon","description":"The Xen balloon: a target raise beyond the populated memory adds one \"System RAM\" resource, placed first-fit.","properties":{"kind":{"const":"xen-balloon","description":"Xen balloon"},"id":{"$ref":"#/definitions/deviceId","description":"Unique id, referred to by timeline steps."},"node":{"$ref":"#/definitions/node"},"maxmem":{"$ref":"#/definitions/size","description":"The domain's maximum memory (xl mem-max): the hypervisor populates no page beyond it, so the balloon thread retries with back-off and gives up. Default: no limit."},"memoryHotplug":{"type":"boolean","default":true,"description":"CONFIG_XEN_BALLOON_MEMORY_HOTPLUG. false: a target above the guest's memory is clamped instead of hot-adding \"System RAM\"."},"guestUsed":{"$ref":"#/definitions/size","description":"Memory the guest's workload uses: a lower target never balloons it out. Default 0."}},"required":["kind","id"],"additionalProperties":false}]},"step":{"title":"Timeline step","type":"object","required":["op"],"discriminator":{"propertyName":"op"},"oneOf":[{"type":"object","title":"virtio-mem resize","description":"Host: set the requested-size of a virtio-mem device (size) or change it (by).","properties":{"op":{"const":"resize","description":"virtio-mem resize"},"label":{"$ref":"#/definitions/label"},"device":{"$ref":"#/definitions/deviceId"},"size":{"$ref":"#/definitions/size"},"by":{"$ref":"#/definitions/delta"}},"required":["op","device"],"additionalProperties":false},{"type":"object","title":"Hyper-V hot-add","description":"Host: a DM_MEM_HOT_ADD_REQUEST of size bytes at start (default: right after the previous request).","properties":{"op":{"const":"hv-hot-add","description":"Hyper-V hot-add"},"label":{"$ref":"#/definitions/label"},"device":{"$ref":"#/definitions/deviceId"},"size":{"$ref":"#/definitions/size"},"start":{"$ref":"#/definitions/size"}},"required":["op","device","size"],"additionalProperties":false},{"type":"object","title":"Xen target","description":"Host: set the Xen balloon target (total guest memory) or change it by a delta.","properties":{"op":{"const":"xen-target","description":"Xen target"},"label":{"$ref":"#/definitions/label"},"device":{"$ref":"#/definitions/deviceId"},"target":{"$ref":"#/definitions/size"},"by":{"$ref":"#/definitions/delta"}},"required":["op","device"],"additionalProperties":false},{"type":"object","title":"DIMM add","description":"Host: plug an ACPI DIMM declared in devices.","properties":{"op":{"const":"dimm-add","description":"DIMM add"},"label":{"$ref":"#/definitions/label"},"device":{"$ref":"#/definitions/deviceId"}},"required":["op","device"],"additionalProperties":false},{"type":"object","title":"DIMM remove","description":"Host: eject an ACPI DIMM.","properties":{"op":{"const":"dimm-remove","description":"DIMM remove"},"label":{"$ref":"#/definitions/label"},"device":{"$ref":"#/definitions/deviceId"}},"required":["op","device"],"additionalProperties":false},{"type":"object","title":"Online blocks","description":"Guest: echo <type> > /sys/devices/system/memory/memoryN/state.","properties":{"op":{"const":"online","description":"Online blocks"},"label":{"$ref":"#/definitions/label"},"blocks":{"$ref":"#/definitions/blocks"},"type":{"enum":["online","online_kernel","online_movable"],"default":"online","description":"What the guest writes: online (the kernel picks the zone), online_kernel or online_movable."}},"required":["op","blocks"],"additionalProperties":false},{"type":"object","title":"Offline blocks","description":"Guest: echo offline > /sys/devices/system/memory/memoryN/state.","properties":{"op":{"const":"offline","description":"Offline blocks"},"label":{"$ref":"#/definitions/label"},"blocks":{"$ref":"#/definitions/blocks"}},"required":["op","blocks"],"additionalProperties":false},{"type":"object","title":"Fault: unmovable pages","description":"Pin size bytes (default the whole block) of each block with unmovable pages: unplug and offlining fail with -EBUSY.","properties":{"op":{"const":"fault-unmovable","description":"Fault: unmovable pages"},"label":{"$ref":"#/definitions/label"},"blocks":{"$ref":"#/definitions/blocks"},"size":{"$ref":"#/definitions/size"}},"required":["op","blocks"],"additionalProperties":false},{"type":"object","title":"Fault: add_memory fails","description":"The next count add_memory calls fail with error.","properties":{"op":{"const":"fault-add-memory","description":"Fault: add_memory fails"},"label":{"$ref":"#/definitions/label"},"count":{"$ref":"#/definitions/count","default":1},"error":{"enum":["ENOMEM","EBUSY","EEXIST","EINVAL","E2BIG","ENOSPC"],"default":"ENOMEM","description":"The errno add_memory returns."}},"required":["op"],"additionalProperties":false},{"type":"object","title":"Fault: host answers BUSY/NACK/ERROR","description":"From now until fault-clear (host), the host answers the virtio-mem device's requests with this response.","properties":{"op":{"const":"fault-host","description":"Fault: host answers BUSY/NACK/ERROR"},"label":{"$ref":"#/definitions/label"},"device":{"$ref":"#/definitions/deviceId"},"response":{"enum":["busy","nack","error"],"description":"The virtio-mem response the host gives: BUSY (the driver retries with back-off), NACK (refused; -EAGAIN), ERROR (the driver marks the device broken)."}},"required":["op","device","response"],"additionalProperties":false},{"type":"object","title":"Fault: guest keeps blocks offline","description":"The guest leaves these blocks offline when they are added (auto-onlining skips them); an explicit online step still onlines them.","properties":{"op":{"const":"fault-keep-offline","description":"Fault: guest keeps blocks offline"},"label":{"$ref":"#/definitions/label"},"blocks":{"$ref":"#/definitions/blocks"}},"required":["op","blocks"],"additionalProperties":false},{"type":"object","title":"Clear faults","description":"Remove injected faults of one kind, or all.","properties":{"op":{"const":"fault-clear","description":"Clear faults"},"label":{"$ref":"#/definitions/label"},"fault":{"enum":["all","unmovable","add-memory","host","keep-offline"],"default":"all","description":"Which kind of injected fault to remove."}},"required":["op"],"additionalProperties":false},{"type":"object","title":"Wait","description":"Let simulated time pass (drivers' timers fire).","properties":{"op":{"const":"wait","description":"Wait"},"label":{"$ref":"#/definitions/label"},"duration":{"$ref":"#/definitions/duration"}},"required":["op","duration"],"additionalProperties":false},{"type":"object","title":"Mark","description":"Record the state; changes nothing.","properties":{"op":{"const":"mark","description":"Mark"},"label":{"$ref":"#/definitions/label"}},"required":["op"],"additionalProperties":false},{"type":"object","title":"Repeat","description":"Run steps count times (for soak runs).","properties":{"op":{"const":"repeat","description":"Repeat"},"label":{"$ref":"#/definitions/label"},"count":{"$ref":"#/definitions/count"},"steps":{"type":"array","minItems":1,"maxItems":10000,"items":{"$ref":"#/definitions/step"},"description":"The steps to repeat."}},"required":["op","count","steps"],"additionalProperties":false},{"type":"object","title":"Soak","description":"count random host requests drawn with the seeded RNG: a size in [min, max], a multiple of granularity (virtio-mem requested-size or Xen target).","properties":{"op":{"const":"soak","description":"Soak"},"label":{"$ref":"#/definitions/label"},"device":{"$ref":"#/definitions/deviceId"},"count":{"$ref":"#/definitions/count"},"min":{"$ref":"#/definitions/size"},"max":{"$ref":"#/definitions/size"},"granularity":{"$ref":"#/definitions/size","description":"Default 128M."}},"required":["op","device","count","min","max"],"additionalProperties":false}]}}};
 const schema12 = {"title":"Duration","description":"Simulated time: milliseconds as a number, or \"300ms\", \"5s\", \"2m\", \"1h\".","anyOf":[{"type":"number","minimum":0},{"type":"string","pattern":"^\\s*[0-9]+(\\.[0-9]+)?\\s*(ms|s|m|h)?\\s*$"}],"examples":["5s","300ms",60000]};
 const schema13 = {"title":"Size in bytes","description":"A byte count: a number, or text such as \"128M\", \"1G\", \"0x8000000\" (binary suffixes K, M, G, T, P; \"MiB\"/\"MB\" accepted). Write sizes above 2^53 as text.","anyOf":[{"type":"integer","minimum":0},{"type":"string","pattern":"^\\s*(0x[0-9a-fA-F]{1,16}|[0-9]{1,20})\\s*([KMGTPkmgtp]?)([iI]?[bB])?\\s*$"}],"examples":["128M","4G","0x100000000",134217728]};
 const func2 = Object.prototype.hasOwnProperty;
 const pattern0 = new RegExp("^\\s*[0-9]+(\\.[0-9]+)?\\s*(ms|s|m|h)?\\s*$", "u");
 const pattern1 = new RegExp("^\\s*(0x[0-9a-fA-F]{1,16}|[0-9]{1,20})\\s*([KMGTPkmgtp]?)([iI]?[bB])?\\s*$", "u");
 const pattern3 = new RegExp("^[0-9]+\\.[0-9]+\\.[0-9]+$", "u");
-const schema16 = {"title":"Device","type":"object","required":["kind"],"discriminator":{"propertyName":"kind"},"oneOf":[{"type":"object","title":"virtio-mem device","description":"A virtio-mem device (QEMU virtio-mem-pci): its driver adds memory blocks as \"System RAM (virtio_mem)\" under a \"virtioN\" resource.","properties":{"kind":{"const":"virtio-mem","description":"virtio-mem device"},"id":{"$ref":"#/definitions/deviceId","description":"Unique id, referred to by timeline steps."},"node":{"$ref":"#/definitions/node"},"addr":{"$ref":"#/definitions/size","description":"Start of the device region (QEMU memaddr). Default 4G."},"regionSize":{"$ref":"#/definitions/size","description":"Size of the device region (the memdev size)."},"blockSize":{"$ref":"#/definitions/size","description":"Device block size (QEMU block-size), a power of two ≥ 4 KiB. Default 2M."},"requestedSize":{"$ref":"#/definitions/size","description":"requested-size at boot. Default 0."}},"required":["kind","id","regionSize"],"additionalProperties":false},{"type":"object","title":"ACPI DIMM","description":"A pc-dimm: plain top-level \"System RAM\", never merged.","properties":{"kind":{"const":"acpi-dimm","description":"ACPI DIMM"},"id":{"$ref":"#/definitions/deviceId","description":"Unique id, referred to by timeline steps."},"node":{"$ref":"#/definitions/node"},"addr":{"$ref":"#/definitions/size","description":"Guest physical address QEMU gives the DIMM."},"size":{"$ref":"#/definitions/size","description":"DIMM size."},"present":{"type":"boolean","default":false,"description":"Plugged at boot (otherwise by a dimm-add step)."}},"required":["kind","id","addr","size"],"additionalProperties":false},{"type":"object","title":"Hyper-V balloon","description":"hv_balloon: hot-adds top-level \"System RAM\" one chunk at a time.","properties":{"kind":{"const":"hv-balloon","description":"Hyper-V balloon"},"id":{"$ref":"#/definitions/deviceId","description":"Unique id, referred to by timeline steps."},"node":{"$ref":"#/definitions/node"},"hotAddBase":{"$ref":"#/definitions/size","description":"Address of the first hot-add request that gives no start. Default 4G."}},"required":["kind","id"],"additionalProperties":false},{"type":"object","title":"Xen balloon","description":"The Xen balloon: a target raise beyond the populated memory adds one \"System RAM\" resource, placed first-fit.","properties":{"kind":{"const":"xen-balloon","description":"Xen balloon"},"id":{"$ref":"#/definitions/deviceId","description":"Unique id, referred to by timeline steps."},"node":{"$ref":"#/definitions/node"}},"required":["kind","id"],"additionalProperties":false}]};
+const schema16 = {"title":"Device","type":"object","required":["kind"],"discriminator":{"propertyName":"kind"},"oneOf":[{"type":"object","title":"virtio-mem device","description":"A virtio-mem device (QEMU virtio-mem-pci): its driver adds memory blocks as \"System RAM (virtio_mem)\" under a \"virtioN\" resource.","properties":{"kind":{"const":"virtio-mem","description":"virtio-mem device"},"id":{"$ref":"#/definitions/deviceId","description":"Unique id, referred to by timeline steps."},"node":{"$ref":"#/definitions/node"},"addr":{"$ref":"#/definitions/size","description":"Start of the device region (QEMU memaddr). Default 4G."},"regionSize":{"$ref":"#/definitions/size","description":"Size of the device region (the memdev size)."},"blockSize":{"$ref":"#/definitions/size","description":"Device block size (QEMU block-size), a power of two ≥ 4 KiB. Default 2M."},"requestedSize":{"$ref":"#/definitions/size","description":"requested-size at boot. Default 0."}},"required":["kind","id","regionSize"],"additionalProperties":false},{"type":"object","title":"ACPI DIMM","description":"A pc-dimm: plain top-level \"System RAM\", never merged.","properties":{"kind":{"const":"acpi-dimm","description":"ACPI DIMM"},"id":{"$ref":"#/definitions/deviceId","description":"Unique id, referred to by timeline steps."},"node":{"$ref":"#/definitions/node"},"addr":{"$ref":"#/definitions/size","description":"Guest physical address QEMU gives the DIMM."},"size":{"$ref":"#/definitions/size","description":"DIMM size."},"present":{"type":"boolean","default":false,"description":"Plugged at boot (otherwise by a dimm-add step)."}},"required":["kind","id","addr","size"],"additionalProperties":false},{"type":"object","title":"Hyper-V balloon","description":"hv_balloon: hot-adds top-level \"System RAM\" one chunk at a time.","properties":{"kind":{"const":"hv-balloon","description":"Hyper-V balloon"},"id":{"$ref":"#/definitions/deviceId","description":"Unique id, referred to by timeline steps."},"node":{"$ref":"#/definitions/node"},"hotAddBase":{"$ref":"#/definitions/size","description":"Address of the first hot-add request that gives no start. Default 4G."},"protocol":{"enum":["win10","win8","win7","none"],"default":"win10","description":"Newest Dynamic Memory protocol the host accepts (WIN10 = 2.0, WIN8 = 1.0, WIN7 = 0.3); the guest steps down from WIN10 until one is accepted. none: the host refuses every version, the probe fails and every host request is refused."},"capabilitiesAccepted":{"type":"boolean","default":true,"description":"The host accepts the guest's DM_CAPABILITIES_REPORT. false: \"Capabilities not accepted by host\", the probe fails."},"allowHibernation":{"type":"boolean","default":false,"description":"hv_balloon with hibernation allowed: hot-add is disabled and balloon requests are ignored (\"Ignore hot-add request!\")."},"maxDynamicMemory":{"$ref":"#/definitions/size","description":"Maximum dynamic memory the host announces in its DM_INFO_MESSAGE (logged at probe). Default: none sent."},"guestUsed":{"$ref":"#/definitions/size","description":"Memory the guest's workload uses: balloon-up requests never take it. Default 0."}},"required":["kind","id"],"additionalProperties":false},{"type":"object","title":"Xen balloon","description":"The Xen balloon: a target raise beyond the populated memory adds one \"System RAM\" resource, placed first-fit.","properties":{"kind":{"const":"xen-balloon","description":"Xen balloon"},"id":{"$ref":"#/definitions/deviceId","description":"Unique id, referred to by timeline steps."},"node":{"$ref":"#/definitions/node"},"maxmem":{"$ref":"#/definitions/size","description":"The domain's maximum memory (xl mem-max): the hypervisor populates no page beyond it, so the balloon thread retries with back-off and gives up. Default: no limit."},"memoryHotplug":{"type":"boolean","default":true,"description":"CONFIG_XEN_BALLOON_MEMORY_HOTPLUG. false: a target above the guest's memory is clamped instead of hot-adding \"System RAM\"."},"guestUsed":{"$ref":"#/definitions/size","description":"Memory the guest's workload uses: a lower target never balloons it out. Default 0."}},"required":["kind","id"],"additionalProperties":false}]};
 const schema17 = {"title":"Device id","description":"The id of a device declared under devices.","type":"string","pattern":"^[A-Za-z0-9_][A-Za-z0-9_.-]{0,63}$"};
 const schema18 = {"title":"NUMA node","type":"integer","minimum":0,"maximum":63,"default":0};
 const pattern5 = new RegExp("^[A-Za-z0-9_][A-Za-z0-9_.-]{0,63}$", "u");
@@ -801,7 +801,7 @@ vErrors.push(err56);
 errors++;
 }
 for(const key2 in data){
-if(!((((key2 === "kind") || (key2 === "id")) || (key2 === "node")) || (key2 === "hotAddBase"))){
+if(!(func2.call(schema16.oneOf[2].properties, key2))){
 const err57 = {instancePath,schemaPath:"#/oneOf/2/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key2},message:"must NOT have additional properties"};
 if(vErrors === null){
 vErrors = [err57];
@@ -962,9 +962,10 @@ vErrors = null;
 }
 }
 }
-}
-else {
-const err69 = {instancePath,schemaPath:"#/oneOf/2/type",keyword:"type",params:{type: "object"},message:"must be object"};
+if(data.protocol !== undefined){
+let data17 = data.protocol;
+if(!((((data17 === "win10") || (data17 === "win8")) || (data17 === "win7")) || (data17 === "none"))){
+const err69 = {instancePath:instancePath+"/protocol",schemaPath:"#/oneOf/2/properties/protocol/enum",keyword:"enum",params:{allowedValues: schema16.oneOf[2].properties.protocol.enum},message:"must be equal to one of the allowed values"};
 if(vErrors === null){
 vErrors = [err69];
 }
@@ -974,10 +975,9 @@ vErrors.push(err69);
 errors++;
 }
 }
-else if(tag0 === "xen-balloon"){
-if(data && typeof data == "object" && !Array.isArray(data)){
-if(data.kind === undefined){
-const err70 = {instancePath,schemaPath:"#/oneOf/3/required",keyword:"required",params:{missingProperty: "kind"},message:"must have required property '"+"kind"+"'"};
+if(data.capabilitiesAccepted !== undefined){
+if(typeof data.capabilitiesAccepted !== "boolean"){
+const err70 = {instancePath:instancePath+"/capabilitiesAccepted",schemaPath:"#/oneOf/2/properties/capabilitiesAccepted/type",keyword:"type",params:{type: "boolean"},message:"must be boolean"};
 if(vErrors === null){
 vErrors = [err70];
 }
@@ -986,8 +986,10 @@ vErrors.push(err70);
 }
 errors++;
 }
-if(data.id === undefined){
-const err71 = {instancePath,schemaPath:"#/oneOf/3/required",keyword:"required",params:{missingProperty: "id"},message:"must have required property '"+"id"+"'"};
+}
+if(data.allowHibernation !== undefined){
+if(typeof data.allowHibernation !== "boolean"){
+const err71 = {instancePath:instancePath+"/allowHibernation",schemaPath:"#/oneOf/2/properties/allowHibernation/type",keyword:"type",params:{type: "boolean"},message:"must be boolean"};
 if(vErrors === null){
 vErrors = [err71];
 }
@@ -996,9 +998,14 @@ vErrors.push(err71);
 }
 errors++;
 }
-for(const key3 in data){
-if(!(((key3 === "kind") || (key3 === "id")) || (key3 === "node"))){
-const err72 = {instancePath,schemaPath:"#/oneOf/3/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key3},message:"must NOT have additional properties"};
+}
+if(data.maxDynamicMemory !== undefined){
+let data20 = data.maxDynamicMemory;
+const _errs90 = errors;
+let valid28 = false;
+const _errs91 = errors;
+if(!(((typeof data20 == "number") && (!(data20 % 1) && !isNaN(data20))) && (isFinite(data20)))){
+const err72 = {instancePath:instancePath+"/maxDynamicMemory",schemaPath:"#/definitions/size/anyOf/0/type",keyword:"type",params:{type: "integer"},message:"must be integer"};
 if(vErrors === null){
 vErrors = [err72];
 }
@@ -1007,10 +1014,9 @@ vErrors.push(err72);
 }
 errors++;
 }
-}
-if(data.kind !== undefined){
-if("xen-balloon" !== data.kind){
-const err73 = {instancePath:instancePath+"/kind",schemaPath:"#/oneOf/3/properties/kind/const",keyword:"const",params:{allowedValue: "xen-balloon"},message:"must be equal to constant"};
+if((typeof data20 == "number") && (isFinite(data20))){
+if(data20 < 0 || isNaN(data20)){
+const err73 = {instancePath:instancePath+"/maxDynamicMemory",schemaPath:"#/definitions/size/anyOf/0/minimum",keyword:"minimum",params:{comparison: ">=", limit: 0},message:"must be >= 0"};
 if(vErrors === null){
 vErrors = [err73];
 }
@@ -1020,11 +1026,13 @@ vErrors.push(err73);
 errors++;
 }
 }
-if(data.id !== undefined){
-let data18 = data.id;
-if(typeof data18 === "string"){
-if(!pattern5.test(data18)){
-const err74 = {instancePath:instancePath+"/id",schemaPath:"#/definitions/deviceId/pattern",keyword:"pattern",params:{pattern: "^[A-Za-z0-9_][A-Za-z0-9_.-]{0,63}$"},message:"must match pattern \""+"^[A-Za-z0-9_][A-Za-z0-9_.-]{0,63}$"+"\""};
+var _valid7 = _errs91 === errors;
+valid28 = valid28 || _valid7;
+if(!valid28){
+const _errs93 = errors;
+if(typeof data20 === "string"){
+if(!pattern1.test(data20)){
+const err74 = {instancePath:instancePath+"/maxDynamicMemory",schemaPath:"#/definitions/size/anyOf/1/pattern",keyword:"pattern",params:{pattern: "^\\s*(0x[0-9a-fA-F]{1,16}|[0-9]{1,20})\\s*([KMGTPkmgtp]?)([iI]?[bB])?\\s*$"},message:"must match pattern \""+"^\\s*(0x[0-9a-fA-F]{1,16}|[0-9]{1,20})\\s*([KMGTPkmgtp]?)([iI]?[bB])?\\s*$"+"\""};
 if(vErrors === null){
 vErrors = [err74];
 }
@@ -1035,7 +1043,7 @@ errors++;
 }
 }
 else {
-const err75 = {instancePath:instancePath+"/id",schemaPath:"#/definitions/deviceId/type",keyword:"type",params:{type: "string"},message:"must be string"};
+const err75 = {instancePath:instancePath+"/maxDynamicMemory",schemaPath:"#/definitions/size/anyOf/1/type",keyword:"type",params:{type: "string"},message:"must be string"};
 if(vErrors === null){
 vErrors = [err75];
 }
@@ -1044,11 +1052,11 @@ vErrors.push(err75);
 }
 errors++;
 }
+var _valid7 = _errs93 === errors;
+valid28 = valid28 || _valid7;
 }
-if(data.node !== undefined){
-let data19 = data.node;
-if(!(((typeof data19 == "number") && (!(data19 % 1) && !isNaN(data19))) && (isFinite(data19)))){
-const err76 = {instancePath:instancePath+"/node",schemaPath:"#/definitions/node/type",keyword:"type",params:{type: "integer"},message:"must be integer"};
+if(!valid28){
+const err76 = {instancePath:instancePath+"/maxDynamicMemory",schemaPath:"#/definitions/size/anyOf",keyword:"anyOf",params:{},message:"must match a schema in anyOf"};
 if(vErrors === null){
 vErrors = [err76];
 }
@@ -1057,9 +1065,25 @@ vErrors.push(err76);
 }
 errors++;
 }
-if((typeof data19 == "number") && (isFinite(data19))){
-if(data19 > 63 || isNaN(data19)){
-const err77 = {instancePath:instancePath+"/node",schemaPath:"#/definitions/node/maximum",keyword:"maximum",params:{comparison: "<=", limit: 63},message:"must be <= 63"};
+else {
+errors = _errs90;
+if(vErrors !== null){
+if(_errs90){
+vErrors.length = _errs90;
+}
+else {
+vErrors = null;
+}
+}
+}
+}
+if(data.guestUsed !== undefined){
+let data21 = data.guestUsed;
+const _errs97 = errors;
+let valid30 = false;
+const _errs98 = errors;
+if(!(((typeof data21 == "number") && (!(data21 % 1) && !isNaN(data21))) && (isFinite(data21)))){
+const err77 = {instancePath:instancePath+"/guestUsed",schemaPath:"#/definitions/size/anyOf/0/type",keyword:"type",params:{type: "integer"},message:"must be integer"};
 if(vErrors === null){
 vErrors = [err77];
 }
@@ -1068,8 +1092,9 @@ vErrors.push(err77);
 }
 errors++;
 }
-if(data19 < 0 || isNaN(data19)){
-const err78 = {instancePath:instancePath+"/node",schemaPath:"#/definitions/node/minimum",keyword:"minimum",params:{comparison: ">=", limit: 0},message:"must be >= 0"};
+if((typeof data21 == "number") && (isFinite(data21))){
+if(data21 < 0 || isNaN(data21)){
+const err78 = {instancePath:instancePath+"/guestUsed",schemaPath:"#/definitions/size/anyOf/0/minimum",keyword:"minimum",params:{comparison: ">=", limit: 0},message:"must be >= 0"};
 if(vErrors === null){
 vErrors = [err78];
 }
@@ -1079,10 +1104,13 @@ vErrors.push(err78);
 errors++;
 }
 }
-}
-}
-else {
-const err79 = {instancePath,schemaPath:"#/oneOf/3/type",keyword:"type",params:{type: "object"},message:"must be object"};
+var _valid8 = _errs98 === errors;
+valid30 = valid30 || _valid8;
+if(!valid30){
+const _errs100 = errors;
+if(typeof data21 === "string"){
+if(!pattern1.test(data21)){
+const err79 = {instancePath:instancePath+"/guestUsed",schemaPath:"#/definitions/size/anyOf/1/pattern",keyword:"pattern",params:{pattern: "^\\s*(0x[0-9a-fA-F]{1,16}|[0-9]{1,20})\\s*([KMGTPkmgtp]?)([iI]?[bB])?\\s*$"},message:"must match pattern \""+"^\\s*(0x[0-9a-fA-F]{1,16}|[0-9]{1,20})\\s*([KMGTPkmgtp]?)([iI]?[bB])?\\s*$"+"\""};
 if(vErrors === null){
 vErrors = [err79];
 }
@@ -1093,7 +1121,7 @@ errors++;
 }
 }
 else {
-const err80 = {instancePath,schemaPath:"#/discriminator",keyword:"discriminator",params:{error: "mapping", tag: "kind", tagValue: tag0},message:"value of tag \"kind\" must be in oneOf"};
+const err80 = {instancePath:instancePath+"/guestUsed",schemaPath:"#/definitions/size/anyOf/1/type",keyword:"type",params:{type: "string"},message:"must be string"};
 if(vErrors === null){
 vErrors = [err80];
 }
@@ -1102,9 +1130,11 @@ vErrors.push(err80);
 }
 errors++;
 }
+var _valid8 = _errs100 === errors;
+valid30 = valid30 || _valid8;
 }
-else {
-const err81 = {instancePath,schemaPath:"#/discriminator",keyword:"discriminator",params:{error: "tag", tag: "kind", tagValue: tag0},message:"tag \"kind\" must be string"};
+if(!valid30){
+const err81 = {instancePath:instancePath+"/guestUsed",schemaPath:"#/definitions/size/anyOf",keyword:"anyOf",params:{},message:"must match a schema in anyOf"};
 if(vErrors === null){
 vErrors = [err81];
 }
@@ -1113,9 +1143,21 @@ vErrors.push(err81);
 }
 errors++;
 }
+else {
+errors = _errs97;
+if(vErrors !== null){
+if(_errs97){
+vErrors.length = _errs97;
 }
 else {
-const err82 = {instancePath,schemaPath:"#/type",keyword:"type",params:{type: "object"},message:"must be object"};
+vErrors = null;
+}
+}
+}
+}
+}
+else {
+const err82 = {instancePath,schemaPath:"#/oneOf/2/type",keyword:"type",params:{type: "object"},message:"must be object"};
 if(vErrors === null){
 vErrors = [err82];
 }
@@ -1124,17 +1166,336 @@ vErrors.push(err82);
 }
 errors++;
 }
+}
+else if(tag0 === "xen-balloon"){
+if(data && typeof data == "object" && !Array.isArray(data)){
+if(data.kind === undefined){
+const err83 = {instancePath,schemaPath:"#/oneOf/3/required",keyword:"required",params:{missingProperty: "kind"},message:"must have required property '"+"kind"+"'"};
+if(vErrors === null){
+vErrors = [err83];
+}
+else {
+vErrors.push(err83);
+}
+errors++;
+}
+if(data.id === undefined){
+const err84 = {instancePath,schemaPath:"#/oneOf/3/required",keyword:"required",params:{missingProperty: "id"},message:"must have required property '"+"id"+"'"};
+if(vErrors === null){
+vErrors = [err84];
+}
+else {
+vErrors.push(err84);
+}
+errors++;
+}
+for(const key3 in data){
+if(!((((((key3 === "kind") || (key3 === "id")) || (key3 === "node")) || (key3 === "maxmem")) || (key3 === "memoryHotplug")) || (key3 === "guestUsed"))){
+const err85 = {instancePath,schemaPath:"#/oneOf/3/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key3},message:"must NOT have additional properties"};
+if(vErrors === null){
+vErrors = [err85];
+}
+else {
+vErrors.push(err85);
+}
+errors++;
+}
+}
+if(data.kind !== undefined){
+if("xen-balloon" !== data.kind){
+const err86 = {instancePath:instancePath+"/kind",schemaPath:"#/oneOf/3/properties/kind/const",keyword:"const",params:{allowedValue: "xen-balloon"},message:"must be equal to constant"};
+if(vErrors === null){
+vErrors = [err86];
+}
+else {
+vErrors.push(err86);
+}
+errors++;
+}
+}
+if(data.id !== undefined){
+let data23 = data.id;
+if(typeof data23 === "string"){
+if(!pattern5.test(data23)){
+const err87 = {instancePath:instancePath+"/id",schemaPath:"#/definitions/deviceId/pattern",keyword:"pattern",params:{pattern: "^[A-Za-z0-9_][A-Za-z0-9_.-]{0,63}$"},message:"must match pattern \""+"^[A-Za-z0-9_][A-Za-z0-9_.-]{0,63}$"+"\""};
+if(vErrors === null){
+vErrors = [err87];
+}
+else {
+vErrors.push(err87);
+}
+errors++;
+}
+}
+else {
+const err88 = {instancePath:instancePath+"/id",schemaPath:"#/definitions/deviceId/type",keyword:"type",params:{type: "string"},message:"must be string"};
+if(vErrors === null){
+vErrors = [err88];
+}
+else {
+vErrors.push(err88);
+}
+errors++;
+}
+}
+if(data.node !== undefined){
+let data24 = data.node;
+if(!(((typeof data24 == "number") && (!(data24 % 1) && !isNaN(data24))) && (isFinite(data24)))){
+const err89 = {instancePath:instancePath+"/node",schemaPath:"#/definitions/node/type",keyword:"type",params:{type: "integer"},message:"must be integer"};
+if(vErrors === null){
+vErrors = [err89];
+}
+else {
+vErrors.push(err89);
+}
+errors++;
+}
+if((typeof data24 == "number") && (isFinite(data24))){
+if(data24 > 63 || isNaN(data24)){
+const err90 = {instancePath:instancePath+"/node",schemaPath:"#/definitions/node/maximum",keyword:"maximum",params:{comparison: "<=", limit: 63},message:"must be <= 63"};
+if(vErrors === null){
+vErrors = [err90];
+}
+else {
+vErrors.push(err90);
+}
+errors++;
+}
+if(data24 < 0 || isNaN(data24)){
+const err91 = {instancePath:instancePath+"/node",schemaPath:"#/definitions/node/minimum",keyword:"minimum",params:{comparison: ">=", limit: 0},message:"must be >= 0"};
+if(vErrors === null){
+vErrors = [err91];
+}
+else {
+vErrors.push(err91);
+}
+errors++;
+}
+}
+}
+if(data.maxmem !== undefined){
+let data25 = data.maxmem;
+const _errs114 = errors;
+let valid36 = false;
+const _errs115 = errors;
+if(!(((typeof data25 == "number") && (!(data25 % 1) && !isNaN(data25))) && (isFinite(data25)))){
+const err92 = {instancePath:instancePath+"/maxmem",schemaPath:"#/definitions/size/anyOf/0/type",keyword:"type",params:{type: "integer"},message:"must be integer"};
+if(vErrors === null){
+vErrors = [err92];
+}
+else {
+vErrors.push(err92);
+}
+errors++;
+}
+if((typeof data25 == "number") && (isFinite(data25))){
+if(data25 < 0 || isNaN(data25)){
+const err93 = {instancePath:instancePath+"/maxmem",schemaPath:"#/definitions/size/anyOf/0/minimum",keyword:"minimum",params:{comparison: ">=", limit: 0},message:"must be >= 0"};
+if(vErrors === null){
+vErrors = [err93];
+}
+else {
+vErrors.push(err93);
+}
+errors++;
+}
+}
+var _valid9 = _errs115 === errors;
+valid36 = valid36 || _valid9;
+if(!valid36){
+const _errs117 = errors;
+if(typeof data25 === "string"){
+if(!pattern1.test(data25)){
+const err94 = {instancePath:instancePath+"/maxmem",schemaPath:"#/definitions/size/anyOf/1/pattern",keyword:"pattern",params:{pattern: "^\\s*(0x[0-9a-fA-F]{1,16}|[0-9]{1,20})\\s*([KMGTPkmgtp]?)([iI]?[bB])?\\s*$"},message:"must match pattern \""+"^\\s*(0x[0-9a-fA-F]{1,16}|[0-9]{1,20})\\s*([KMGTPkmgtp]?)([iI]?[bB])?\\s*$"+"\""};
+if(vErrors === null){
+vErrors = [err94];
+}
+else {
+vErrors.push(err94);
+}
+errors++;
+}
+}
+else {
+const err95 = {instancePath:instancePath+"/maxmem",schemaPath:"#/definitions/size/anyOf/1/type",keyword:"type",params:{type: "string"},message:"must be string"};
+if(vErrors === null){
+vErrors = [err95];
+}
+else {
+vErrors.push(err95);
+}
+errors++;
+}
+var _valid9 = _errs117 === errors;
+valid36 = valid36 || _valid9;
+}
+if(!valid36){
+const err96 = {instancePath:instancePath+"/maxmem",schemaPath:"#/definitions/size/anyOf",keyword:"anyOf",params:{},message:"must match a schema in anyOf"};
+if(vErrors === null){
+vErrors = [err96];
+}
+else {
+vErrors.push(err96);
+}
+errors++;
+}
+else {
+errors = _errs114;
+if(vErrors !== null){
+if(_errs114){
+vErrors.length = _errs114;
+}
+else {
+vErrors = null;
+}
+}
+}
+}
+if(data.memoryHotplug !== undefined){
+if(typeof data.memoryHotplug !== "boolean"){
+const err97 = {instancePath:instancePath+"/memoryHotplug",schemaPath:"#/oneOf/3/properties/memoryHotplug/type",keyword:"type",params:{type: "boolean"},message:"must be boolean"};
+if(vErrors === null){
+vErrors = [err97];
+}
+else {
+vErrors.push(err97);
+}
+errors++;
+}
+}
+if(data.guestUsed !== undefined){
+let data27 = data.guestUsed;
+const _errs123 = errors;
+let valid38 = false;
+const _errs124 = errors;
+if(!(((typeof data27 == "number") && (!(data27 % 1) && !isNaN(data27))) && (isFinite(data27)))){
+const err98 = {instancePath:instancePath+"/guestUsed",schemaPath:"#/definitions/size/anyOf/0/type",keyword:"type",params:{type: "integer"},message:"must be integer"};
+if(vErrors === null){
+vErrors = [err98];
+}
+else {
+vErrors.push(err98);
+}
+errors++;
+}
+if((typeof data27 == "number") && (isFinite(data27))){
+if(data27 < 0 || isNaN(data27)){
+const err99 = {instancePath:instancePath+"/guestUsed",schemaPath:"#/definitions/size/anyOf/0/minimum",keyword:"minimum",params:{comparison: ">=", limit: 0},message:"must be >= 0"};
+if(vErrors === null){
+vErrors = [err99];
+}
+else {
+vErrors.push(err99);
+}
+errors++;
+}
+}
+var _valid10 = _errs124 === errors;
+valid38 = valid38 || _valid10;
+if(!valid38){
+const _errs126 = errors;
+if(typeof data27 === "string"){
+if(!pattern1.test(data27)){
+const err100 = {instancePath:instancePath+"/guestUsed",schemaPath:"#/definitions/size/anyOf/1/pattern",keyword:"pattern",params:{pattern: "^\\s*(0x[0-9a-fA-F]{1,16}|[0-9]{1,20})\\s*([KMGTPkmgtp]?)([iI]?[bB])?\\s*$"},message:"must match pattern \""+"^\\s*(0x[0-9a-fA-F]{1,16}|[0-9]{1,20})\\s*([KMGTPkmgtp]?)([iI]?[bB])?\\s*$"+"\""};
+if(vErrors === null){
+vErrors = [err100];
+}
+else {
+vErrors.push(err100);
+}
+errors++;
+}
+}
+else {
+const err101 = {instancePath:instancePath+"/guestUsed",schemaPath:"#/definitions/size/anyOf/1/type",keyword:"type",params:{type: "string"},message:"must be string"};
+if(vErrors === null){
+vErrors = [err101];
+}
+else {
+vErrors.push(err101);
+}
+errors++;
+}
+var _valid10 = _errs126 === errors;
+valid38 = valid38 || _valid10;
+}
+if(!valid38){
+const err102 = {instancePath:instancePath+"/guestUsed",schemaPath:"#/definitions/size/anyOf",keyword:"anyOf",params:{},message:"must match a schema in anyOf"};
+if(vErrors === null){
+vErrors = [err102];
+}
+else {
+vErrors.push(err102);
+}
+errors++;
+}
+else {
+errors = _errs123;
+if(vErrors !== null){
+if(_errs123){
+vErrors.length = _errs123;
+}
+else {
+vErrors = null;
+}
+}
+}
+}
+}
+else {
+const err103 = {instancePath,schemaPath:"#/oneOf/3/type",keyword:"type",params:{type: "object"},message:"must be object"};
+if(vErrors === null){
+vErrors = [err103];
+}
+else {
+vErrors.push(err103);
+}
+errors++;
+}
+}
+else {
+const err104 = {instancePath,schemaPath:"#/discriminator",keyword:"discriminator",params:{error: "mapping", tag: "kind", tagValue: tag0},message:"value of tag \"kind\" must be in oneOf"};
+if(vErrors === null){
+vErrors = [err104];
+}
+else {
+vErrors.push(err104);
+}
+errors++;
+}
+}
+else {
+const err105 = {instancePath,schemaPath:"#/discriminator",keyword:"discriminator",params:{error: "tag", tag: "kind", tagValue: tag0},message:"tag \"kind\" must be string"};
+if(vErrors === null){
+vErrors = [err105];
+}
+else {
+vErrors.push(err105);
+}
+errors++;
+}
+}
+else {
+const err106 = {instancePath,schemaPath:"#/type",keyword:"type",params:{type: "object"},message:"must be object"};
+if(vErrors === null){
+vErrors = [err106];
+}
+else {
+vErrors.push(err106);
+}
+errors++;
+}
 validate11.errors = vErrors;
 return errors === 0;
 }
 
-const schema32 = {"title":"Timeline step","type":"object","required":["op"],"discriminator":{"propertyName":"op"},"oneOf":[{"type":"object","title":"virtio-mem resize","description":"Host: set the requested-size of a virtio-mem device (size) or change it (by).","properties":{"op":{"const":"resize","description":"virtio-mem resize"},"label":{"$ref":"#/definitions/label"},"device":{"$ref":"#/definitions/deviceId"},"size":{"$ref":"#/definitions/size"},"by":{"$ref":"#/definitions/delta"}},"required":["op","device"],"additionalProperties":false},{"type":"object","title":"Hyper-V hot-add","description":"Host: a DM_MEM_HOT_ADD_REQUEST of size bytes at start (default: right after the previous request).","properties":{"op":{"const":"hv-hot-add","description":"Hyper-V hot-add"},"label":{"$ref":"#/definitions/label"},"device":{"$ref":"#/definitions/deviceId"},"size":{"$ref":"#/definitions/size"},"start":{"$ref":"#/definitions/size"}},"required":["op","device","size"],"additionalProperties":false},{"type":"object","title":"Xen target","description":"Host: set the Xen balloon target (total guest memory) or change it by a delta.","properties":{"op":{"const":"xen-target","description":"Xen target"},"label":{"$ref":"#/definitions/label"},"device":{"$ref":"#/definitions/deviceId"},"target":{"$ref":"#/definitions/size"},"by":{"$ref":"#/definitions/delta"}},"required":["op","device"],"additionalProperties":false},{"type":"object","title":"DIMM add","description":"Host: plug an ACPI DIMM declared in devices.","properties":{"op":{"const":"dimm-add","description":"DIMM add"},"label":{"$ref":"#/definitions/label"},"device":{"$ref":"#/definitions/deviceId"}},"required":["op","device"],"additionalProperties":false},{"type":"object","title":"DIMM remove","description":"Host: eject an ACPI DIMM.","properties":{"op":{"const":"dimm-remove","description":"DIMM remove"},"label":{"$ref":"#/definitions/label"},"device":{"$ref":"#/definitions/deviceId"}},"required":["op","device"],"additionalProperties":false},{"type":"object","title":"Online blocks","description":"Guest: echo <type> > /sys/devices/system/memory/memoryN/state.","properties":{"op":{"const":"online","description":"Online blocks"},"label":{"$ref":"#/definitions/label"},"blocks":{"$ref":"#/definitions/blocks"},"type":{"enum":["online","online_kernel","online_movable"],"default":"online","description":"What the guest writes: online (the kernel picks the zone), online_kernel or online_movable."}},"required":["op","blocks"],"additionalProperties":false},{"type":"object","title":"Offline blocks","description":"Guest: echo offline > /sys/devices/system/memory/memoryN/state.","properties":{"op":{"const":"offline","description":"Offline blocks"},"label":{"$ref":"#/definitions/label"},"blocks":{"$ref":"#/definitions/blocks"}},"required":["op","blocks"],"additionalProperties":false},{"type":"object","title":"Fault: unmovable pages","description":"Pin size bytes (default the whole block) of each block with unmovable pages: unplug and offlining fail with -EBUSY.","properties":{"op":{"const":"fault-unmovable","description":"Fault: unmovable pages"},"label":{"$ref":"#/definitions/label"},"blocks":{"$ref":"#/definitions/blocks"},"size":{"$ref":"#/definitions/size"}},"required":["op","blocks"],"additionalProperties":false},{"type":"object","title":"Fault: add_memory fails","description":"The next count add_memory calls fail with error.","properties":{"op":{"const":"fault-add-memory","description":"Fault: add_memory fails"},"label":{"$ref":"#/definitions/label"},"count":{"$ref":"#/definitions/count","default":1},"error":{"enum":["ENOMEM","EBUSY","EEXIST","EINVAL","E2BIG","ENOSPC"],"default":"ENOMEM","description":"The errno add_memory returns."}},"required":["op"],"additionalProperties":false},{"type":"object","title":"Fault: host answers BUSY/NACK/ERROR","description":"From now until fault-clear (host), the host answers the virtio-mem device's requests with this response.","properties":{"op":{"const":"fault-host","description":"Fault: host answers BUSY/NACK/ERROR"},"label":{"$ref":"#/definitions/label"},"device":{"$ref":"#/definitions/deviceId"},"response":{"enum":["busy","nack","error"],"description":"The virtio-mem response the host gives: BUSY (the driver retries with back-off), NACK (refused; -EAGAIN), ERROR (the driver marks the device broken)."}},"required":["op","device","response"],"additionalProperties":false},{"type":"object","title":"Fault: guest keeps blocks offline","description":"The guest leaves these blocks offline when they are added (auto-onlining skips them); an explicit online step still onlines them.","properties":{"op":{"const":"fault-keep-offline","description":"Fault: guest keeps blocks offline"},"label":{"$ref":"#/definitions/label"},"blocks":{"$ref":"#/definitions/blocks"}},"required":["op","blocks"],"additionalProperties":false},{"type":"object","title":"Clear faults","description":"Remove injected faults of one kind, or all.","properties":{"op":{"const":"fault-clear","description":"Clear faults"},"label":{"$ref":"#/definitions/label"},"fault":{"enum":["all","unmovable","add-memory","host","keep-offline"],"default":"all","description":"Which kind of injected fault to remove."}},"required":["op"],"additionalProperties":false},{"type":"object","title":"Wait","description":"Let simulated time pass (drivers' timers fire).","properties":{"op":{"const":"wait","description":"Wait"},"label":{"$ref":"#/definitions/label"},"duration":{"$ref":"#/definitions/duration"}},"required":["op","duration"],"additionalProperties":false},{"type":"object","title":"Mark","description":"Record the state; changes nothing.","properties":{"op":{"const":"mark","description":"Mark"},"label":{"$ref":"#/definitions/label"}},"required":["op"],"additionalProperties":false},{"type":"object","title":"Repeat","description":"Run steps count times (for soak runs).","properties":{"op":{"const":"repeat","description":"Repeat"},"label":{"$ref":"#/definitions/label"},"count":{"$ref":"#/definitions/count"},"steps":{"type":"array","minItems":1,"maxItems":10000,"items":{"$ref":"#/definitions/step"},"description":"The steps to repeat."}},"required":["op","count","steps"],"additionalProperties":false},{"type":"object","title":"Soak","description":"count random host requests drawn with the seeded RNG: a size in [min, max], a multiple of granularity (virtio-mem requested-size or Xen target).","properties":{"op":{"const":"soak","description":"Soak"},"label":{"$ref":"#/definitions/label"},"device":{"$ref":"#/definitions/deviceId"},"count":{"$ref":"#/definitions/count"},"min":{"$ref":"#/definitions/size"},"max":{"$ref":"#/definitions/size"},"granularity":{"$ref":"#/definitions/size","description":"Default 128M."}},"required":["op","device","count","min","max"],"additionalProperties":false}]};
-const schema33 = {"title":"Label","description":"Shown in progress lines, metrics and charts.","type":"string","maxLength":200};
-const schema36 = {"title":"Signed size","description":"A change in bytes: \"+128M\", \"-1G\", or a (possibly negative) number.","anyOf":[{"type":"integer"},{"type":"string","pattern":"^\\s*[+-]?\\s*(0x[0-9a-fA-F]{1,16}|[0-9]{1,20})\\s*([KMGTPkmgtp]?)([iI]?[bB])?\\s*$"}],"examples":["+128M","-4G"]};
-const schema50 = {"title":"Memory blocks","description":"Memory block numbers (memoryN): 33, \"33-40\", \"33-95/2\" (every 2nd), or a list of those.","anyOf":[{"type":"integer","minimum":0},{"type":"string","pattern":"^\\s*[0-9]{1,15}\\s*(-\\s*[0-9]{1,15}\\s*(/\\s*[0-9]{1,15}\\s*)?)?$"},{"type":"array","minItems":1,"maxItems":10000,"items":{"anyOf":[{"type":"integer","minimum":0},{"type":"string","pattern":"^\\s*[0-9]{1,15}\\s*(-\\s*[0-9]{1,15}\\s*(/\\s*[0-9]{1,15}\\s*)?)?$"}]}}],"examples":[32,"33-95/2",[32,"40-47"]]};
-const schema57 = {"title":"Count","description":"How many times (1 … 1,000,000).","type":"integer","minimum":1,"maximum":1000000};
-const pattern18 = new RegExp("^\\s*[+-]?\\s*(0x[0-9a-fA-F]{1,16}|[0-9]{1,20})\\s*([KMGTPkmgtp]?)([iI]?[bB])?\\s*$", "u");
-const pattern27 = new RegExp("^\\s*[0-9]{1,15}\\s*(-\\s*[0-9]{1,15}\\s*(/\\s*[0-9]{1,15}\\s*)?)?$", "u");
+const schema36 = {"title":"Timeline step","type":"object","required":["op"],"discriminator":{"propertyName":"op"},"oneOf":[{"type":"object","title":"virtio-mem resize","description":"Host: set the requested-size of a virtio-mem device (size) or change it (by).","properties":{"op":{"const":"resize","description":"virtio-mem resize"},"label":{"$ref":"#/definitions/label"},"device":{"$ref":"#/definitions/deviceId"},"size":{"$ref":"#/definitions/size"},"by":{"$ref":"#/definitions/delta"}},"required":["op","device"],"additionalProperties":false},{"type":"object","title":"Hyper-V hot-add","description":"Host: a DM_MEM_HOT_ADD_REQUEST of size bytes at start (default: right after the previous request).","properties":{"op":{"const":"hv-hot-add","description":"Hyper-V hot-add"},"label":{"$ref":"#/definitions/label"},"device":{"$ref":"#/definitions/deviceId"},"size":{"$ref":"#/definitions/size"},"start":{"$ref":"#/definitions/size"}},"required":["op","device","size"],"additionalProperties":false},{"type":"object","title":"Xen target","description":"Host: set the Xen balloon target (total guest memory) or change it by a delta.","properties":{"op":{"const":"xen-target","description":"Xen target"},"label":{"$ref":"#/definitions/label"},"device":{"$ref":"#/definitions/deviceId"},"target":{"$ref":"#/definitions/size"},"by":{"$ref":"#/definitions/delta"}},"required":["op","device"],"additionalProperties":false},{"type":"object","title":"DIMM add","description":"Host: plug an ACPI DIMM declared in devices.","properties":{"op":{"const":"dimm-add","description":"DIMM add"},"label":{"$ref":"#/definitions/label"},"device":{"$ref":"#/definitions/deviceId"}},"required":["op","device"],"additionalProperties":false},{"type":"object","title":"DIMM remove","description":"Host: eject an ACPI DIMM.","properties":{"op":{"const":"dimm-remove","description":"DIMM remove"},"label":{"$ref":"#/definitions/label"},"device":{"$ref":"#/definitions/deviceId"}},"required":["op","device"],"additionalProperties":false},{"type":"object","title":"Online blocks","description":"Guest: echo <type> > /sys/devices/system/memory/memoryN/state.","properties":{"op":{"const":"online","description":"Online blocks"},"label":{"$ref":"#/definitions/label"},"blocks":{"$ref":"#/definitions/blocks"},"type":{"enum":["online","online_kernel","online_movable"],"default":"online","description":"What the guest writes: online (the kernel picks the zone), online_kernel or online_movable."}},"required":["op","blocks"],"additionalProperties":false},{"type":"object","title":"Offline blocks","description":"Guest: echo offline > /sys/devices/system/memory/memoryN/state.","properties":{"op":{"const":"offline","description":"Offline blocks"},"label":{"$ref":"#/definitions/label"},"blocks":{"$ref":"#/definitions/blocks"}},"required":["op","blocks"],"additionalProperties":false},{"type":"object","title":"Fault: unmovable pages","description":"Pin size bytes (default the whole block) of each block with unmovable pages: unplug and offlining fail with -EBUSY.","properties":{"op":{"const":"fault-unmovable","description":"Fault: unmovable pages"},"label":{"$ref":"#/definitions/label"},"blocks":{"$ref":"#/definitions/blocks"},"size":{"$ref":"#/definitions/size"}},"required":["op","blocks"],"additionalProperties":false},{"type":"object","title":"Fault: add_memory fails","description":"The next count add_memory calls fail with error.","properties":{"op":{"const":"fault-add-memory","description":"Fault: add_memory fails"},"label":{"$ref":"#/definitions/label"},"count":{"$ref":"#/definitions/count","default":1},"error":{"enum":["ENOMEM","EBUSY","EEXIST","EINVAL","E2BIG","ENOSPC"],"default":"ENOMEM","description":"The errno add_memory returns."}},"required":["op"],"additionalProperties":false},{"type":"object","title":"Fault: host answers BUSY/NACK/ERROR","description":"From now until fault-clear (host), the host answers the virtio-mem device's requests with this response.","properties":{"op":{"const":"fault-host","description":"Fault: host answers BUSY/NACK/ERROR"},"label":{"$ref":"#/definitions/label"},"device":{"$ref":"#/definitions/deviceId"},"response":{"enum":["busy","nack","error"],"description":"The virtio-mem response the host gives: BUSY (the driver retries with back-off), NACK (refused; -EAGAIN), ERROR (the driver marks the device broken)."}},"required":["op","device","response"],"additionalProperties":false},{"type":"object","title":"Fault: guest keeps blocks offline","description":"The guest leaves these blocks offline when they are added (auto-onlining skips them); an explicit online step still onlines them.","properties":{"op":{"const":"fault-keep-offline","description":"Fault: guest keeps blocks offline"},"label":{"$ref":"#/definitions/label"},"blocks":{"$ref":"#/definitions/blocks"}},"required":["op","blocks"],"additionalProperties":false},{"type":"object","title":"Clear faults","description":"Remove injected faults of one kind, or all.","properties":{"op":{"const":"fault-clear","description":"Clear faults"},"label":{"$ref":"#/definitions/label"},"fault":{"enum":["all","unmovable","add-memory","host","keep-offline"],"default":"all","description":"Which kind of injected fault to remove."}},"required":["op"],"additionalProperties":false},{"type":"object","title":"Wait","description":"Let simulated time pass (drivers' timers fire).","properties":{"op":{"const":"wait","description":"Wait"},"label":{"$ref":"#/definitions/label"},"duration":{"$ref":"#/definitions/duration"}},"required":["op","duration"],"additionalProperties":false},{"type":"object","title":"Mark","description":"Record the state; changes nothing.","properties":{"op":{"const":"mark","description":"Mark"},"label":{"$ref":"#/definitions/label"}},"required":["op"],"additionalProperties":false},{"type":"object","title":"Repeat","description":"Run steps count times (for soak runs).","properties":{"op":{"const":"repeat","description":"Repeat"},"label":{"$ref":"#/definitions/label"},"count":{"$ref":"#/definitions/count"},"steps":{"type":"array","minItems":1,"maxItems":10000,"items":{"$ref":"#/definitions/step"},"description":"The steps to repeat."}},"required":["op","count","steps"],"additionalProperties":false},{"type":"object","title":"Soak","description":"count random host requests drawn with the seeded RNG: a size in [min, max], a multiple of granularity (virtio-mem requested-size or Xen target).","properties":{"op":{"const":"soak","description":"Soak"},"label":{"$ref":"#/definitions/label"},"device":{"$ref":"#/definitions/deviceId"},"count":{"$ref":"#/definitions/count"},"min":{"$ref":"#/definitions/size"},"max":{"$ref":"#/definitions/size"},"granularity":{"$ref":"#/definitions/size","description":"Default 128M."}},"required":["op","device","count","min","max"],"additionalProperties":false}]};
+const schema37 = {"title":"Label","description":"Shown in progress lines, metrics and charts.","type":"string","maxLength":200};
+const schema40 = {"title":"Signed size","description":"A change in bytes: \"+128M\", \"-1G\", or a (possibly negative) number.","anyOf":[{"type":"integer"},{"type":"string","pattern":"^\\s*[+-]?\\s*(0x[0-9a-fA-F]{1,16}|[0-9]{1,20})\\s*([KMGTPkmgtp]?)([iI]?[bB])?\\s*$"}],"examples":["+128M","-4G"]};
+const schema54 = {"title":"Memory blocks","description":"Memory block numbers (memoryN): 33, \"33-40\", \"33-95/2\" (every 2nd), or a list of those.","anyOf":[{"type":"integer","minimum":0},{"type":"string","pattern":"^\\s*[0-9]{1,15}\\s*(-\\s*[0-9]{1,15}\\s*(/\\s*[0-9]{1,15}\\s*)?)?$"},{"type":"array","minItems":1,"maxItems":10000,"items":{"anyOf":[{"type":"integer","minimum":0},{"type":"string","pattern":"^\\s*[0-9]{1,15}\\s*(-\\s*[0-9]{1,15}\\s*(/\\s*[0-9]{1,15}\\s*)?)?$"}]}}],"examples":[32,"33-95/2",[32,"40-47"]]};
+const schema61 = {"title":"Count","description":"How many times (1 … 1,000,000).","type":"integer","minimum":1,"maximum":1000000};
+const pattern22 = new RegExp("^\\s*[+-]?\\s*(0x[0-9a-fA-F]{1,16}|[0-9]{1,20})\\s*([KMGTPkmgtp]?)([iI]?[bB])?\\s*$", "u");
+const pattern31 = new RegExp("^\\s*[0-9]{1,15}\\s*(-\\s*[0-9]{1,15}\\s*(/\\s*[0-9]{1,15}\\s*)?)?$", "u");
 const wrapper0 = {validate: validate13};
 
 function validate13(data, {instancePath="", parentData, parentDataProperty, rootData=data}={}){
@@ -1347,7 +1708,7 @@ valid8 = valid8 || _valid1;
 if(!valid8){
 const _errs24 = errors;
 if(typeof data4 === "string"){
-if(!pattern18.test(data4)){
+if(!pattern22.test(data4)){
 const err15 = {instancePath:instancePath+"/by",schemaPath:"#/definitions/delta/anyOf/1/pattern",keyword:"pattern",params:{pattern: "^\\s*[+-]?\\s*(0x[0-9a-fA-F]{1,16}|[0-9]{1,20})\\s*([KMGTPkmgtp]?)([iI]?[bB])?\\s*$"},message:"must match pattern \""+"^\\s*[+-]?\\s*(0x[0-9a-fA-F]{1,16}|[0-9]{1,20})\\s*([KMGTPkmgtp]?)([iI]?[bB])?\\s*$"+"\""};
 if(vErrors === null){
 vErrors = [err15];
@@ -1873,7 +2234,7 @@ valid24 = valid24 || _valid5;
 if(!valid24){
 const _errs72 = errors;
 if(typeof data14 === "string"){
-if(!pattern18.test(data14)){
+if(!pattern22.test(data14)){
 const err53 = {instancePath:instancePath+"/by",schemaPath:"#/definitions/delta/anyOf/1/pattern",keyword:"pattern",params:{pattern: "^\\s*[+-]?\\s*(0x[0-9a-fA-F]{1,16}|[0-9]{1,20})\\s*([KMGTPkmgtp]?)([iI]?[bB])?\\s*$"},message:"must match pattern \""+"^\\s*[+-]?\\s*(0x[0-9a-fA-F]{1,16}|[0-9]{1,20})\\s*([KMGTPkmgtp]?)([iI]?[bB])?\\s*$"+"\""};
 if(vErrors === null){
 vErrors = [err53];
@@ -2250,7 +2611,7 @@ valid37 = valid37 || _valid6;
 if(!valid37){
 const _errs106 = errors;
 if(typeof data23 === "string"){
-if(!pattern27.test(data23)){
+if(!pattern31.test(data23)){
 const err83 = {instancePath:instancePath+"/blocks",schemaPath:"#/definitions/blocks/anyOf/1/pattern",keyword:"pattern",params:{pattern: "^\\s*[0-9]{1,15}\\s*(-\\s*[0-9]{1,15}\\s*(/\\s*[0-9]{1,15}\\s*)?)?$"},message:"must match pattern \""+"^\\s*[0-9]{1,15}\\s*(-\\s*[0-9]{1,15}\\s*(/\\s*[0-9]{1,15}\\s*)?)?$"+"\""};
 if(vErrors === null){
 vErrors = [err83];
@@ -2329,7 +2690,7 @@ valid40 = valid40 || _valid7;
 if(!valid40){
 const _errs114 = errors;
 if(typeof data24 === "string"){
-if(!pattern27.test(data24)){
+if(!pattern31.test(data24)){
 const err89 = {instancePath:instancePath+"/blocks/" + i0,schemaPath:"#/definitions/blocks/anyOf/2/items/anyOf/1/pattern",keyword:"pattern",params:{pattern: "^\\s*[0-9]{1,15}\\s*(-\\s*[0-9]{1,15}\\s*(/\\s*[0-9]{1,15}\\s*)?)?$"},message:"must match pattern \""+"^\\s*[0-9]{1,15}\\s*(-\\s*[0-9]{1,15}\\s*(/\\s*[0-9]{1,15}\\s*)?)?$"+"\""};
 if(vErrors === null){
 vErrors = [err89];
@@ -2415,7 +2776,7 @@ vErrors = null;
 if(data.type !== undefined){
 let data25 = data.type;
 if(!(((data25 === "online") || (data25 === "online_kernel")) || (data25 === "online_movable"))){
-const err94 = {instancePath:instancePath+"/type",schemaPath:"#/oneOf/5/properties/type/enum",keyword:"enum",params:{allowedValues: schema32.oneOf[5].properties.type.enum},message:"must be equal to one of the allowed values"};
+const err94 = {instancePath:instancePath+"/type",schemaPath:"#/oneOf/5/properties/type/enum",keyword:"enum",params:{allowedValues: schema36.oneOf[5].properties.type.enum},message:"must be equal to one of the allowed values"};
 if(vErrors === null){
 vErrors = [err94];
 }
@@ -2540,7 +2901,7 @@ valid45 = valid45 || _valid8;
 if(!valid45){
 const _errs129 = errors;
 if(typeof data28 === "string"){
-if(!pattern27.test(data28)){
+if(!pattern31.test(data28)){
 const err104 = {instancePath:instancePath+"/blocks",schemaPath:"#/definitions/blocks/anyOf/1/pattern",keyword:"pattern",params:{pattern: "^\\s*[0-9]{1,15}\\s*(-\\s*[0-9]{1,15}\\s*(/\\s*[0-9]{1,15}\\s*)?)?$"},message:"must match pattern \""+"^\\s*[0-9]{1,15}\\s*(-\\s*[0-9]{1,15}\\s*(/\\s*[0-9]{1,15}\\s*)?)?$"+"\""};
 if(vErrors === null){
 vErrors = [err104];
@@ -2619,7 +2980,7 @@ valid48 = valid48 || _valid9;
 if(!valid48){
 const _errs137 = errors;
 if(typeof data29 === "string"){
-if(!pattern27.test(data29)){
+if(!pattern31.test(data29)){
 const err110 = {instancePath:instancePath+"/blocks/" + i1,schemaPath:"#/definitions/blocks/anyOf/2/items/anyOf/1/pattern",keyword:"pattern",params:{pattern: "^\\s*[0-9]{1,15}\\s*(-\\s*[0-9]{1,15}\\s*(/\\s*[0-9]{1,15}\\s*)?)?$"},message:"must match pattern \""+"^\\s*[0-9]{1,15}\\s*(-\\s*[0-9]{1,15}\\s*(/\\s*[0-9]{1,15}\\s*)?)?$"+"\""};
 if(vErrors === null){
 vErrors = [err110];
@@ -2817,7 +3178,7 @@ valid53 = valid53 || _valid10;
 if(!valid53){
 const _errs151 = errors;
 if(typeof data32 === "string"){
-if(!pattern27.test(data32)){
+if(!pattern31.test(data32)){
 const err124 = {instancePath:instancePath+"/blocks",schemaPath:"#/definitions/blocks/anyOf/1/pattern",keyword:"pattern",params:{pattern: "^\\s*[0-9]{1,15}\\s*(-\\s*[0-9]{1,15}\\s*(/\\s*[0-9]{1,15}\\s*)?)?$"},message:"must match pattern \""+"^\\s*[0-9]{1,15}\\s*(-\\s*[0-9]{1,15}\\s*(/\\s*[0-9]{1,15}\\s*)?)?$"+"\""};
 if(vErrors === null){
 vErrors = [err124];
@@ -2896,7 +3257,7 @@ valid56 = valid56 || _valid11;
 if(!valid56){
 const _errs159 = errors;
 if(typeof data33 === "string"){
-if(!pattern27.test(data33)){
+if(!pattern31.test(data33)){
 const err130 = {instancePath:instancePath+"/blocks/" + i2,schemaPath:"#/definitions/blocks/anyOf/2/items/anyOf/1/pattern",keyword:"pattern",params:{pattern: "^\\s*[0-9]{1,15}\\s*(-\\s*[0-9]{1,15}\\s*(/\\s*[0-9]{1,15}\\s*)?)?$"},message:"must match pattern \""+"^\\s*[0-9]{1,15}\\s*(-\\s*[0-9]{1,15}\\s*(/\\s*[0-9]{1,15}\\s*)?)?$"+"\""};
 if(vErrors === null){
 vErrors = [err130];
@@ -3168,7 +3529,7 @@ errors++;
 if(data.error !== undefined){
 let data38 = data.error;
 if(!((((((data38 === "ENOMEM") || (data38 === "EBUSY")) || (data38 === "EEXIST")) || (data38 === "EINVAL")) || (data38 === "E2BIG")) || (data38 === "ENOSPC"))){
-const err149 = {instancePath:instancePath+"/error",schemaPath:"#/oneOf/8/properties/error/enum",keyword:"enum",params:{allowedValues: schema32.oneOf[8].properties.error.enum},message:"must be equal to one of the allowed values"};
+const err149 = {instancePath:instancePath+"/error",schemaPath:"#/oneOf/8/properties/error/enum",keyword:"enum",params:{allowedValues: schema36.oneOf[8].properties.error.enum},message:"must be equal to one of the allowed values"};
 if(vErrors === null){
 vErrors = [err149];
 }
@@ -3299,7 +3660,7 @@ errors++;
 if(data.response !== undefined){
 let data42 = data.response;
 if(!(((data42 === "busy") || (data42 === "nack")) || (data42 === "error"))){
-const err160 = {instancePath:instancePath+"/response",schemaPath:"#/oneOf/9/properties/response/enum",keyword:"enum",params:{allowedValues: schema32.oneOf[9].properties.response.enum},message:"must be equal to one of the allowed values"};
+const err160 = {instancePath:instancePath+"/response",schemaPath:"#/oneOf/9/properties/response/enum",keyword:"enum",params:{allowedValues: schema36.oneOf[9].properties.response.enum},message:"must be equal to one of the allowed values"};
 if(vErrors === null){
 vErrors = [err160];
 }
@@ -3424,7 +3785,7 @@ valid71 = valid71 || _valid13;
 if(!valid71){
 const _errs202 = errors;
 if(typeof data45 === "string"){
-if(!pattern27.test(data45)){
+if(!pattern31.test(data45)){
 const err170 = {instancePath:instancePath+"/blocks",schemaPath:"#/definitions/blocks/anyOf/1/pattern",keyword:"pattern",params:{pattern: "^\\s*[0-9]{1,15}\\s*(-\\s*[0-9]{1,15}\\s*(/\\s*[0-9]{1,15}\\s*)?)?$"},message:"must match pattern \""+"^\\s*[0-9]{1,15}\\s*(-\\s*[0-9]{1,15}\\s*(/\\s*[0-9]{1,15}\\s*)?)?$"+"\""};
 if(vErrors === null){
 vErrors = [err170];
@@ -3503,7 +3864,7 @@ valid74 = valid74 || _valid14;
 if(!valid74){
 const _errs210 = errors;
 if(typeof data46 === "string"){
-if(!pattern27.test(data46)){
+if(!pattern31.test(data46)){
 const err176 = {instancePath:instancePath+"/blocks/" + i3,schemaPath:"#/definitions/blocks/anyOf/2/items/anyOf/1/pattern",keyword:"pattern",params:{pattern: "^\\s*[0-9]{1,15}\\s*(-\\s*[0-9]{1,15}\\s*(/\\s*[0-9]{1,15}\\s*)?)?$"},message:"must match pattern \""+"^\\s*[0-9]{1,15}\\s*(-\\s*[0-9]{1,15}\\s*(/\\s*[0-9]{1,15}\\s*)?)?$"+"\""};
 if(vErrors === null){
 vErrors = [err176];
@@ -3662,7 +4023,7 @@ errors++;
 if(data.fault !== undefined){
 let data49 = data.fault;
 if(!(((((data49 === "all") || (data49 === "unmovable")) || (data49 === "add-memory")) || (data49 === "host")) || (data49 === "keep-offline"))){
-const err187 = {instancePath:instancePath+"/fault",schemaPath:"#/oneOf/11/properties/fault/enum",keyword:"enum",params:{allowedValues: schema32.oneOf[11].properties.fault.enum},message:"must be equal to one of the allowed values"};
+const err187 = {instancePath:instancePath+"/fault",schemaPath:"#/oneOf/11/properties/fault/enum",keyword:"enum",params:{allowedValues: schema36.oneOf[11].properties.fault.enum},message:"must be equal to one of the allowed values"};
 if(vErrors === null){
 vErrors = [err187];
 }

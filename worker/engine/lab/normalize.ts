@@ -267,12 +267,41 @@ function device(ctx: Ctx, v: unknown, i: number, physBits: number): DeviceDecl |
     return { kind, id, node, addr: String(addr), size: String(sz), present };
   }
   if (kind === 'hv-balloon') {
+    const before = ctx.errors.length;
     const base = size(ctx, v, 'hotAddBase', p) ?? (v.hotAddBase === undefined ? 4n * GiB : undefined);
-    if (base === undefined) return undefined;
-    if (base % (4n * KiB) !== 0n) return ctx.fail(at(p, 'hotAddBase'), 'must be a multiple of 4 KiB (a Hyper-V page)');
-    return { kind, id, node, hotAddBase: String(base) };
+    const protocol = v.protocol === undefined ? undefined : oneOf(ctx, v, 'protocol', p, ['win10', 'win8', 'win7', 'none'] as const);
+    const caps = bool(ctx, v, 'capabilitiesAccepted', p);
+    const hib = bool(ctx, v, 'allowHibernation', p);
+    const maxDyn = size(ctx, v, 'maxDynamicMemory', p);
+    const used = size(ctx, v, 'guestUsed', p);
+    if (base !== undefined && base % (4n * KiB) !== 0n) ctx.fail(at(p, 'hotAddBase'), 'must be a multiple of 4 KiB (a Hyper-V page)');
+    if (ctx.errors.length > before || base === undefined) return undefined;
+    const d: DeviceDecl = { kind, id, node, hotAddBase: String(base) };
+    if (protocol !== undefined) d.protocol = protocol;
+    if (caps !== undefined) d.capabilitiesAccepted = caps;
+    if (hib !== undefined) d.allowHibernation = hib;
+    if (maxDyn !== undefined) d.maxDynamicMemory = String(maxDyn);
+    if (used !== undefined) d.guestUsed = String(used);
+    return d;
   }
-  return { kind, id, node };
+  const before = ctx.errors.length;
+  const maxmem = size(ctx, v, 'maxmem', p);
+  const hotplug = bool(ctx, v, 'memoryHotplug', p);
+  const used = size(ctx, v, 'guestUsed', p);
+  if (ctx.errors.length > before) return undefined;
+  const d: DeviceDecl = { kind, id, node };
+  if (maxmem !== undefined) d.maxmem = String(maxmem);
+  if (hotplug !== undefined) d.memoryHotplug = hotplug;
+  if (used !== undefined) d.guestUsed = String(used);
+  return d;
+}
+
+/** An optional boolean field. */
+function bool(ctx: Ctx, o: Obj, key: string, path: string): boolean | undefined {
+  const v = o[key];
+  if (v === undefined) return undefined;
+  if (typeof v !== 'boolean') return ctx.fail(at(path, key), 'must be true or false');
+  return v;
 }
 
 const DEVICE_OPS: Partial<Record<Step['op'], readonly DeviceKind[]>> = {

@@ -607,10 +607,22 @@ function deviceSpec(d: DeviceDecl): DeviceSpec {
       return { kind: d.kind, id: d.id, node: d.node, addr: BigInt(d.addr), regionSize: BigInt(d.regionSize), blockSize: BigInt(d.blockSize), requested: BigInt(d.requestedSize) };
     case 'acpi-dimm':
       return dimmSpec(d);
-    case 'hv-balloon':
-      return { kind: d.kind, id: d.id, node: d.node };
-    case 'xen-balloon':
-      return { kind: d.kind, id: d.id, node: d.node };
+    case 'hv-balloon': {
+      const spec: DeviceSpec = { kind: d.kind, id: d.id, node: d.node };
+      if (d.protocol !== undefined) spec.protocol = d.protocol;
+      if (d.capabilitiesAccepted !== undefined) spec.capabilitiesAccepted = d.capabilitiesAccepted;
+      if (d.allowHibernation !== undefined) spec.allowHibernation = d.allowHibernation;
+      if (d.maxDynamicMemory !== undefined) spec.maxDynamicMemory = BigInt(d.maxDynamicMemory);
+      if (d.guestUsed !== undefined) spec.guestUsed = BigInt(d.guestUsed);
+      return spec;
+    }
+    case 'xen-balloon': {
+      const spec: DeviceSpec = { kind: d.kind, id: d.id, node: d.node };
+      if (d.maxmem !== undefined) spec.maxmem = BigInt(d.maxmem);
+      if (d.memoryHotplug !== undefined) spec.memoryHotplug = d.memoryHotplug;
+      if (d.guestUsed !== undefined) spec.guestUsed = BigInt(d.guestUsed);
+      return spec;
+    }
   }
 }
 

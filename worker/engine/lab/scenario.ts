@@ -89,12 +89,28 @@ export interface HvBalloonDecl {
   node: number;
   /** Where the host places hot-add requests that give no `start`: the end of the previous one, starting here. */
   hotAddBase: SizeText;
+  /** Newest Dynamic Memory protocol the host accepts ('none': every version refused, the probe fails). Driver default win10. */
+  protocol?: 'win10' | 'win8' | 'win7' | 'none';
+  /** The host accepts the guest's capabilities report (false: the probe fails). Driver default true. */
+  capabilitiesAccepted?: boolean;
+  /** Hibernation allowed: hot-add disabled, balloon requests ignored. Driver default false. */
+  allowHibernation?: boolean;
+  /** Max. dynamic memory announced by the host's DM_INFO message. */
+  maxDynamicMemory?: SizeText;
+  /** Memory the guest's workload uses (never ballooned out). Driver default 0. */
+  guestUsed?: SizeText;
 }
 
 export interface XenBalloonDecl {
   kind: 'xen-balloon';
   id: string;
   node: number;
+  /** The domain's maximum (xl mem-max): nothing is populated beyond it. Driver default: no limit. */
+  maxmem?: SizeText;
+  /** CONFIG_XEN_BALLOON_MEMORY_HOTPLUG (false: targets above the memory are clamped). Driver default true. */
+  memoryHotplug?: boolean;
+  /** Memory the guest's workload uses (never ballooned out). Driver default 0. */
+  guestUsed?: SizeText;
 }
 
 export type DeviceDecl = VirtioMemDecl | AcpiDimmDecl | HvBalloonDecl | XenBalloonDecl;
