@@ -64,7 +64,7 @@ ${LANE_CSS}
 export function renderReportBody(report: Report, view: ReportView = buildReportView(report)): string {
   return [
     header(report),
-    finalSection(report, view),
+    finalSection(view),
     chartsSection(view),
     lanesSection(report),
     diffSection(view),
@@ -109,7 +109,7 @@ function swatch(i: number): string {
   return `<span class="swatch l${i % LANE_COLORS.length}"></span>`;
 }
 
-function finalSection(r: Report, view: ReportView): string {
+function finalSection(view: ReportView): string {
   const head = `<tr><th>Lane</th><th>Profile</th><th>Strategy</th>${view.final.columns.map((c) => `<th>${escapeHtml(c.title)}</th>`).join('')}</tr>`;
   const rows = view.final.rows.map((row, i) => {
     const cells = view.final.columns.map((c) => {
