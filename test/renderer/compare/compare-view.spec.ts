@@ -69,6 +69,19 @@ describe('CompareView', () => {
     expect(w.find('[data-testid="compare-diff-same"]').exists()).toBe(true);
   });
 
+  it('reads every lane at one step of the shared timeline', async () => {
+    const w = mountView();
+    useCompareStore().loadReportText('r.json', golden);
+    await flushPromises();
+    expect(w.get('[data-testid="compare-timeline-step"]').text()).toBe('step 3 (4/4)');
+    const cells = () => w.findAll('[data-testid="compare-timeline-row"]').map((r) => r.findAll('td').map((td) => td.text()));
+    expect(cells()[0]).toEqual(['6.12 / none', '6', '29', '47', '0.19 ms']);
+    await w.get('[data-testid="compare-timeline-range"]').setValue(0);
+    expect(w.get('[data-testid="compare-timeline-step"]').text()).toBe('step 0 (1/4)');
+    expect(cells().map((c) => c[1])).toEqual(['3', '3', '3']);
+    expect(cells()[1]).toEqual(['rfc-v1 / rfc-v1', '3', '26', '41', '0.25 ms']);
+  });
+
   it('lists every problem of a bad report with its field path', async () => {
     const bad = JSON.parse(golden);
     delete bad.lanes[0].label;
