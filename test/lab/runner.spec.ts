@@ -259,10 +259,10 @@ describe('Runner: fault steps', () => {
     expect(runner.events().some((e) => e.message === 'unknown error, marking device broken: -22')).toBe(true);
   });
 
-  it('fault-host names a virtio-mem device: another kind is refused before anything runs', () => {
+  it('fault-host busy is a virtio-mem fault: on another kind it is refused before anything runs, naming both', () => {
     const r = normalizeScenario({ name: 't', machine: { boot: 'q35-2g' }, devices: [{ kind: 'hv-balloon', id: 'hv0' }], timeline: [{ op: 'fault-host', device: 'hv0', response: 'busy' }] });
     expect(r.ok).toBe(false);
-    if (!r.ok) expect(r.errors).toEqual([{ path: 'timeline[0].device', message: '"hv0" is a hv-balloon device; fault-host needs a virtio-mem device' }]);
+    if (!r.ok) expect(r.errors).toEqual([{ path: 'timeline[0].response', message: 'the host fault "busy" does not apply to hv-balloon device "hv0" (a hv-balloon host can: hot-add-cancel, hot-add-fail)' }]);
   });
 
   it('fault-keep-offline: auto-onlining leaves the blocks offline until the guest onlines them', () => {

@@ -4,7 +4,7 @@
 "use strict";
 export const validate = validate10;
 export default validate10;
-const schema11 = {"$schema":"http://json-schema.org/draft-07/schema#","$id":"https://memhp-lab.invalid/schema/scenario.schema.json","title":"memhp-lab scenario","description":"A memory hot(un)plug lab run: the machine, its devices, a seed and a timeline of host requests, guest actions, faults and waits.","type":"object","required":["name","machine","timeline"],"additionalProperties":false,"properties":{"$schema":{"type":"string","description":"This schema, for editors."},"name":{"type":"string","minLength":1,"maxLength":128,"description":"Scenario name."},"description":{"type":"string","maxLength":4096,"description":"What the scenario shows."},"seed":{"type":"integer","minimum":0,"maximum":4294967295,"default":0,"description":"Seeds the random choices of soak steps; the same seed reproduces the run."},"profile":{"enum":["5.9","rfc-v1","5.10","6.1","6.12"],"description":"Kernel profile; picks the default strategy and version details."},"strategy":{"enum":["none","rfc-v1","mhp-merge"],"description":"How added memory becomes resources: none (≤5.9), rfc-v1 (merge_child_mem_resources), mhp-merge (5.10+ MHP_MERGE_RESOURCE). Default: the profile's."},"stepTimeout":{"$ref":"#/definitions/duration","description":"Simulated time a host request may take to converge before the next step starts (default 60s, like the oracle recorder)."},"machine":{"type":"object","title":"Machine","additionalProperties":false,"required":["boot"],"properties":{"boot":{"title":"Boot memory map","description":"The boot /proc/iomem: a built-in map name, { map, maxmem, slots }, { iomem: <text> } or { file: <path of a dump, relative to the scenario> }.","if":{"type":"string"},"then":{"enum":["q35-2g","q35-2g-6.1"]},"else":{"type":"object","if":{"required":["iomem"]},"then":{"type":"object","title":"Inline dump","additionalProperties":false,"required":["iomem"],"properties":{"iomem":{"type":"string","description":"Root-view /proc/iomem text."},"source":{"type":"string","maxLength":1024,"description":"Where the dump came from (shown in messages)."}}},"else":{"if":{"required":["file"]},"then":{"type":"object","title":"Imported dump","additionalProperties":false,"required":["file"],"properties":{"file":{"type":"string","minLength":1,"maxLength":1024,"description":"Path of a /proc/iomem dump, relative to the scenario file."}}},"else":{"type":"object","title":"Built-in boot map","additionalProperties":false,"required":["map"],"properties":{"map":{"enum":["q35-2g","q35-2g-6.1"],"description":"q35-2g: the oracle guest on 6.12 (before virtio_mem loads); q35-2g-6.1: the same on 6.1."},"maxmem":{"$ref":"#/definitions/size","description":"QEMU maxmem; places the device-memory area and 64-bit PCI window. Default 66G (as recorded)."},"slots":{"type":"integer","minimum":0,"maximum":256,"description":"QEMU memory slots. Default 4."}}}}}},"blockSize":{"$ref":"#/definitions/size","description":"Memory block size: a power of two from 128M to 2G. Default 128M."},"physBits":{"type":"integer","minimum":32,"maximum":52,"default":46,"description":"Physical address bits: iomem_resource ends at 2^physBits - 1 (46, or 52 with 5-level paging)."},"onlinePolicy":{"enum":["offline","online","online_kernel","online_movable"],"default":"online","description":"memhp_default_state / auto_online_blocks."},"bootBlocks":{"type":"string","description":"A recorded \"--- memory-blocks\" section for the boot blocks."},"kdump":{"type":"object","title":"kdump view","additionalProperties":false,"properties":{"kexecTools":{"type":"string","pattern":"^[0-9]+\\.[0-9]+\\.[0-9]+$","description":"kexec-tools release, e.g. \"2.0.20\" (default; the release current when the seed series was posted)."},"loadPath":{"enum":["kexec_load","kexec_file_load"],"description":"kexec_load: kexec-tools parses /proc/iomem (fixed cap); kexec_file_load: the kernel builds the ranges. Default kexec_load."},"crashKernel":{"$ref":"#/definitions/size","description":"crashkernel= size, reserved in boot RAM below 4 GiB when the boot map shows no \"Crash kernel\" line. Default 256M; 0 = none."}}}}},"devices":{"type":"array","maxItems":64,"items":{"$ref":"#/definitions/device"},"default":[],"description":"The devices that add memory (at most 64)."},"timeline":{"type":"array","maxItems":10000,"items":{"$ref":"#/definitions/step"},"description":"The steps, run in order; repeat and soak expand to many runner steps."}},"definitions":{"size":{"title":"Size in bytes","description":"A byte count: a number, or text such as \"128M\", \"1G\", \"0x8000000\" (binary suffixes K, M, G, T, P; \"MiB\"/\"MB\" accepted). Write sizes above 2^53 as text.","anyOf":[{"type":"integer","minimum":0},{"type":"string","pattern":"^\\s*(0x[0-9a-fA-F]{1,16}|[0-9]{1,20})\\s*([KMGTPkmgtp]?)([iI]?[bB])?\\s*$"}],"examples":["128M","4G","0x100000000",134217728]},"delta":{"title":"Signed size","description":"A change in bytes: \"+128M\", \"-1G\", or a (possibly negative) number.","anyOf":[{"type":"integer"},{"type":"string","pattern":"^\\s*[+-]?\\s*(0x[0-9a-fA-F]{1,16}|[0-9]{1,20})\\s*([KMGTPkmgtp]?)([iI]?[bB])?\\s*$"}],"examples":["+128M","-4G"]},"duration":{"title":"Duration","description":"Simulated time: milliseconds as a number, or \"300ms\", \"5s\", \"2m\", \"1h\".","anyOf":[{"type":"number","minimum":0},{"type":"string","pattern":"^\\s*[0-9]+(\\.[0-9]+)?\\s*(ms|s|m|h)?\\s*$"}],"examples":["5s","300ms",60000]},"blocks":{"title":"Memory blocks","description":"Memory block numbers (memoryN): 33, \"33-40\", \"33-95/2\" (every 2nd), or a list of those.","anyOf":[{"type":"integer","minimum":0},{"type":"string","pattern":"^\\s*[0-9]{1,15}\\s*(-\\s*[0-9]{1,15}\\s*(/\\s*[0-9]{1,15}\\s*)?)?$"},{"type":"array","minItems":1,"maxItems":10000,"items":{"anyOf":[{"type":"integer","minimum":0},{"type":"string","pattern":"^\\s*[0-9]{1,15}\\s*(-\\s*[0-9]{1,15}\\s*(/\\s*[0-9]{1,15}\\s*)?)?$"}]}}],"examples":[32,"33-95/2",[32,"40-47"]]},"deviceId":{"title":"Device id","description":"The id of a device declared under devices.","type":"string","pattern":"^[A-Za-z0-9_][A-Za-z0-9_.-]{0,63}$"},"label":{"title":"Label","description":"Shown in progress lines, metrics and charts.","type":"string","maxLength":200},"node":{"title":"NUMA node","type":"integer","minimum":0,"maximum":63,"default":0},"count":{"title":"Count","description":"How many times (1 … 1,000,000).","type":"integer","minimum":1,"maximum":1000000},"device":{"title":"Device","type":"object","required":["kind"],"discriminator":{"propertyName":"kind"},"oneOf":[{"type":"object","title":"virtio-mem device","description":"A virtio-mem device (QEMU virtio-mem-pci): its driver adds memory blocks as \"System RAM (virtio_mem)\" under a \"virtioN\" resource.","properties":{"kind":{"const":"virtio-mem","description":"virtio-mem device"},"id":{"$ref":"#/definitions/deviceId","description":"Unique id, referred to by timeline steps."},"node":{"$ref":"#/definitions/node"},"addr":{"$ref":"#/definitions/size","description":"Start of the device region (QEMU memaddr). Default 4G."},"regionSize":{"$ref":"#/definitions/size","description":"Size of the device region (the memdev size)."},"blockSize":{"$ref":"#/definitions/size","description":"Device block size (QEMU block-size), a power of two ≥ 4 KiB. Default 2M."},"requestedSize":{"$ref":"#/definitions/size","description":"requested-size at boot. Default 0."}},"required":["kind","id","regionSize"],"additionalProperties":false},{"type":"object","title":"ACPI DIMM","description":"A pc-dimm: plain top-level \"System RAM\", never merged.","properties":{"kind":{"const":"acpi-dimm","description":"ACPI DIMM"},"id":{"$ref":"#/definitions/deviceId","description":"Unique id, referred to by timeline steps."},"node":{"$ref":"#/definitions/node"},"addr":{"$ref":"#/definitions/size","description":"Guest physical address QEMU gives the DIMM."},"size":{"$ref":"#/definitions/size","description":"DIMM size."},"present":{"type":"boolean","default":false,"description":"Plugged at boot (otherwise by a dimm-add step)."}},"required":["kind","id","addr","size"],"additionalProperties":false},{"type":"object","title":"Hyper-V balloon","description":"hv_balloon: hot-adds top-level \"System RAM\" one chunk at a time.","properties":{"kind":{"const":"hv-balloon","description":"Hyper-V balloon"},"id":{"$ref":"#/definitions/deviceId","description":"Unique id, referred to by timeline steps."},"node":{"$ref":"#/definitions/node"},"hotAddBase":{"$ref":"#/definitions/size","description":"Address of the first hot-add request that gives no start. Default 4G."},"protocol":{"enum":["win10","win8","win7","none"],"default":"win10","description":"Newest Dynamic Memory protocol the host accepts (WIN10 = 2.0, WIN8 = 1.0, WIN7 = 0.3); the guest steps down from WIN10 until one is accepted. none: the host refuses every version, the probe fails and every host request is refused."},"capabilitiesAccepted":{"type":"boolean","default":true,"description":"The host accepts the guest's DM_CAPABILITIES_REPORT. false: \"Capabilities not accepted by host\", the probe fails."},"allowHibernation":{"type":"boolean","default":false,"description":"hv_balloon with hibernation allowed: hot-add is disabled and balloon requests are ignored (\"Ignore hot-add request!\")."},"maxDynamicMemory":{"$ref":"#/definitions/size","description":"Maximum dynamic memory the host announces in its DM_INFO_MESSAGE (logged at probe). Default: none sent."},"guestUsed":{"$ref":"#/definitions/size","description":"Memory the guest's workload uses: balloon-up requests never take it. Default 0."}},"required":["kind","id"],"additionalProperties":false},{"type":"object","title":"Xen balloon","description":"The Xen balloon: a target raise beyond the populated memory adds one \"System RAM\" resource, placed first-fit.","properties":{"kind":{"const":"xen-balloon","description":"Xen balloon"},"id":{"$ref":"#/definitions/deviceId","description":"Unique id, referred to by timeline steps."},"node":{"$ref":"#/definitions/node"},"maxmem":{"$ref":"#/definitions/size","description":"The domain's maximum memory (xl mem-max): the hypervisor populates no page beyond it, so the balloon thread retries with back-off and gives up. Default: no limit."},"memoryHotplug":{"type":"boolean","default":true,"description":"CONFIG_XEN_BALLOON_MEMORY_HOTPLUG. false: a target above the guest's memory is clamped instead of hot-adding \"System RAM\"."},"guestUsed":{"$ref":"#/definitions/size","description":"Memory the guest's workload uses: a lower target never balloons it out. Default 0."}},"required":["kind","id"],"additionalProperties":false}]},"step":{"title":"Timeline step","type":"object","required":["op"],"discriminator":{"propertyName":"op"},"oneOf":[{"type":"object","title":"virtio-mem resize","description":"Host: set the requested-size of a virtio-mem device (size) or change it (by).","properties":{"op":{"const":"resize","description":"virtio-mem resize"},"label":{"$ref":"#/definitions/label"},"device":{"$ref":"#/definitions/deviceId"},"size":{"$ref":"#/definitions/size"},"by":{"$ref":"#/definitions/delta"}},"required":["op","device"],"additionalProperties":false},{"type":"object","title":"Hyper-V hot-add","description":"Host: a DM_MEM_HOT_ADD_REQUEST of size bytes at start (default: right after the previous request).","properties":{"op":{"const":"hv-hot-add","description":"Hyper-V hot-add"},"label":{"$ref":"#/definitions/label"},"device":{"$ref":"#/definitions/deviceId"},"size":{"$ref":"#/definitions/size"},"start":{"$ref":"#/definitions/size"}},"required":["op","device","size"],"additionalProperties":false},{"type":"object","title":"Xen target","description":"Host: set the Xen balloon target (total guest memory) or change it by a delta.","properties":{"op":{"const":"xen-target","description":"Xen target"},"label":{"$ref":"#/definitions/label"},"device":{"$ref":"#/definitions/deviceId"},"target":{"$ref":"#/definitions/size"},"by":{"$ref":"#/definitions/delta"}},"required":["op","device"],"additionalProperties":false},{"type":"object","title":"DIMM add","description":"Host: plug an ACPI DIMM declared in devices.","properties":{"op":{"const":"dimm-add","description":"DIMM add"},"label":{"$ref":"#/definitions/label"},"device":{"$ref":"#/definitions/deviceId"}},"required":["op","device"],"additionalProperties":false},{"type":"object","title":"DIMM remove","description":"Host: eject an ACPI DIMM.","properties":{"op":{"const":"dimm-remove","description":"DIMM remove"},"label":{"$ref":"#/definitions/label"},"device":{"$ref":"#/definitions/deviceId"}},"required":["op","device"],"additionalProperties":false},{"type":"object","title":"Online blocks","description":"Guest: echo <type> > /sys/devices/system/memory/memoryN/state.","properties":{"op":{"const":"online","description":"Online blocks"},"label":{"$ref":"#/definitions/label"},"blocks":{"$ref":"#/definitions/blocks"},"type":{"enum":["online","online_kernel","online_movable"],"default":"online","description":"What the guest writes: online (the kernel picks the zone), online_kernel or online_movable."}},"required":["op","blocks"],"additionalProperties":false},{"type":"object","title":"Offline blocks","description":"Guest: echo offline > /sys/devices/system/memory/memoryN/state.","properties":{"op":{"const":"offline","description":"Offline blocks"},"label":{"$ref":"#/definitions/label"},"blocks":{"$ref":"#/definitions/blocks"}},"required":["op","blocks"],"additionalProperties":false},{"type":"object","title":"Fault: unmovable pages","description":"Pin size bytes (default the whole block) of each block with unmovable pages: unplug and offlining fail with -EBUSY.","properties":{"op":{"const":"fault-unmovable","description":"Fault: unmovable pages"},"label":{"$ref":"#/definitions/label"},"blocks":{"$ref":"#/definitions/blocks"},"size":{"$ref":"#/definitions/size"}},"required":["op","blocks"],"additionalProperties":false},{"type":"object","title":"Fault: add_memory fails","description":"The next count add_memory calls fail with error.","properties":{"op":{"const":"fault-add-memory","description":"Fault: add_memory fails"},"label":{"$ref":"#/definitions/label"},"count":{"$ref":"#/definitions/count","default":1},"error":{"enum":["ENOMEM","EBUSY","EEXIST","EINVAL","E2BIG","ENOSPC"],"default":"ENOMEM","description":"The errno add_memory returns."}},"required":["op"],"additionalProperties":false},{"type":"object","title":"Fault: host answers BUSY/NACK/ERROR","description":"From now until fault-clear (host), the host answers the virtio-mem device's requests with this response.","properties":{"op":{"const":"fault-host","description":"Fault: host answers BUSY/NACK/ERROR"},"label":{"$ref":"#/definitions/label"},"device":{"$ref":"#/definitions/deviceId"},"response":{"enum":["busy","nack","error"],"description":"The virtio-mem response the host gives: BUSY (the driver retries with back-off), NACK (refused; -EAGAIN), ERROR (the driver marks the device broken)."}},"required":["op","device","response"],"additionalProperties":false},{"type":"object","title":"Fault: guest keeps blocks offline","description":"The guest leaves these blocks offline when they are added (auto-onlining skips them); an explicit online step still onlines them.","properties":{"op":{"const":"fault-keep-offline","description":"Fault: guest keeps blocks offline"},"label":{"$ref":"#/definitions/label"},"blocks":{"$ref":"#/definitions/blocks"}},"required":["op","blocks"],"additionalProperties":false},{"type":"object","title":"Clear faults","description":"Remove injected faults of one kind, or all.","properties":{"op":{"const":"fault-clear","description":"Clear faults"},"label":{"$ref":"#/definitions/label"},"fault":{"enum":["all","unmovable","add-memory","host","keep-offline"],"default":"all","description":"Which kind of injected fault to remove."}},"required":["op"],"additionalProperties":false},{"type":"object","title":"Wait","description":"Let simulated time pass (drivers' timers fire).","properties":{"op":{"const":"wait","description":"Wait"},"label":{"$ref":"#/definitions/label"},"duration":{"$ref":"#/definitions/duration"}},"required":["op","duration"],"additionalProperties":false},{"type":"object","title":"Mark","description":"Record the state; changes nothing.","properties":{"op":{"const":"mark","description":"Mark"},"label":{"$ref":"#/definitions/label"}},"required":["op"],"additionalProperties":false},{"type":"object","title":"Repeat","description":"Run steps count times (for soak runs).","properties":{"op":{"const":"repeat","description":"Repeat"},"label":{"$ref":"#/definitions/label"},"count":{"$ref":"#/definitions/count"},"steps":{"type":"array","minItems":1,"maxItems":10000,"items":{"$ref":"#/definitions/step"},"description":"The steps to repeat."}},"required":["op","count","steps"],"additionalProperties":false},{"type":"object","title":"Soak","description":"count random host requests drawn with the seeded RNG: a size in [min, max], a multiple of granularity (virtio-mem requested-size or Xen target).","properties":{"op":{"const":"soak","description":"Soak"},"label":{"$ref":"#/definitions/label"},"device":{"$ref":"#/definitions/deviceId"},"count":{"$ref":"#/definitions/count"},"min":{"$ref":"#/definitions/size"},"max":{"$ref":"#/definitions/size"},"granularity":{"$ref":"#/definitions/size","description":"Default 128M."}},"required":["op","device","count","min","max"],"additionalProperties":false}]}}};
+const schema11 = {"$schema":"http://json-schema.org/draft-07/schema#","$id":"https://memhp-lab.invalid/schema/scenario.schema.json","title":"memhp-lab scenario","description":"A memory hot(un)plug lab run: the machine, its devices, a seed and a timeline of host requests, guest actions, faults and waits.","type":"object","required":["name","machine","timeline"],"additionalProperties":false,"properties":{"$schema":{"type":"string","description":"This schema, for editors."},"name":{"type":"string","minLength":1,"maxLength":128,"description":"Scenario name."},"description":{"type":"string","maxLength":4096,"description":"What the scenario shows."},"seed":{"type":"integer","minimum":0,"maximum":4294967295,"default":0,"description":"Seeds the random choices of soak steps; the same seed reproduces the run."},"profile":{"enum":["5.9","rfc-v1","5.10","6.1","6.12"],"description":"Kernel profile; picks the default strategy and version details."},"strategy":{"enum":["none","rfc-v1","mhp-merge"],"description":"How added memory becomes resources: none (≤5.9), rfc-v1 (merge_child_mem_resources), mhp-merge (5.10+ MHP_MERGE_RESOURCE). Default: the profile's."},"stepTimeout":{"$ref":"#/definitions/duration","description":"Simulated time a host request may take to converge before the next step starts (default 60s, like the oracle recorder)."},"machine":{"type":"object","title":"Machine","additionalProperties":false,"required":["boot"],"properties":{"boot":{"title":"Boot memory map","description":"The boot /proc/iomem: a built-in map name, { map, maxmem, slots }, { iomem: <text> } or { file: <path of a dump, relative to the scenario> }.","if":{"type":"string"},"then":{"enum":["q35-2g","q35-2g-6.1"]},"else":{"type":"object","if":{"required":["iomem"]},"then":{"type":"object","title":"Inline dump","additionalProperties":false,"required":["iomem"],"properties":{"iomem":{"type":"string","description":"Root-view /proc/iomem text."},"source":{"type":"string","maxLength":1024,"description":"Where the dump came from (shown in messages)."}}},"else":{"if":{"required":["file"]},"then":{"type":"object","title":"Imported dump","additionalProperties":false,"required":["file"],"properties":{"file":{"type":"string","minLength":1,"maxLength":1024,"description":"Path of a /proc/iomem dump, relative to the scenario file."}}},"else":{"type":"object","title":"Built-in boot map","additionalProperties":false,"required":["map"],"properties":{"map":{"enum":["q35-2g","q35-2g-6.1"],"description":"q35-2g: the oracle guest on 6.12 (before virtio_mem loads); q35-2g-6.1: the same on 6.1."},"maxmem":{"$ref":"#/definitions/size","description":"QEMU maxmem; places the device-memory area and 64-bit PCI window. Default 66G (as recorded)."},"slots":{"type":"integer","minimum":0,"maximum":256,"description":"QEMU memory slots. Default 4."}}}}}},"blockSize":{"$ref":"#/definitions/size","description":"Memory block size: a power of two from 128M to 2G. Default 128M."},"physBits":{"type":"integer","minimum":32,"maximum":52,"default":46,"description":"Physical address bits: iomem_resource ends at 2^physBits - 1 (46, or 52 with 5-level paging)."},"onlinePolicy":{"enum":["offline","online","online_kernel","online_movable"],"default":"online","description":"memhp_default_state / auto_online_blocks."},"bootBlocks":{"type":"string","description":"A recorded \"--- memory-blocks\" section for the boot blocks."},"kdump":{"type":"object","title":"kdump view","additionalProperties":false,"properties":{"kexecTools":{"type":"string","pattern":"^[0-9]+\\.[0-9]+\\.[0-9]+$","description":"kexec-tools release, e.g. \"2.0.20\" (default; the release current when the seed series was posted)."},"loadPath":{"enum":["kexec_load","kexec_file_load"],"description":"kexec_load: kexec-tools parses /proc/iomem (fixed cap); kexec_file_load: the kernel builds the ranges. Default kexec_load."},"crashKernel":{"$ref":"#/definitions/size","description":"crashkernel= size, reserved in boot RAM below 4 GiB when the boot map shows no \"Crash kernel\" line. Default 256M; 0 = none."}}}}},"devices":{"type":"array","maxItems":64,"items":{"$ref":"#/definitions/device"},"default":[],"description":"The devices that add memory (at most 64)."},"timeline":{"type":"array","maxItems":10000,"items":{"$ref":"#/definitions/step"},"description":"The steps, run in order; repeat and soak expand to many runner steps."}},"definitions":{"size":{"title":"Size in bytes","description":"A byte count: a number, or text such as \"128M\", \"1G\", \"0x8000000\" (binary suffixes K, M, G, T, P; \"MiB\"/\"MB\" accepted). Write sizes above 2^53 as text.","anyOf":[{"type":"integer","minimum":0},{"type":"string","pattern":"^\\s*(0x[0-9a-fA-F]{1,16}|[0-9]{1,20})\\s*([KMGTPkmgtp]?)([iI]?[bB])?\\s*$"}],"examples":["128M","4G","0x100000000",134217728]},"delta":{"title":"Signed size","description":"A change in bytes: \"+128M\", \"-1G\", or a (possibly negative) number.","anyOf":[{"type":"integer"},{"type":"string","pattern":"^\\s*[+-]?\\s*(0x[0-9a-fA-F]{1,16}|[0-9]{1,20})\\s*([KMGTPkmgtp]?)([iI]?[bB])?\\s*$"}],"examples":["+128M","-4G"]},"duration":{"title":"Duration","description":"Simulated time: milliseconds as a number, or \"300ms\", \"5s\", \"2m\", \"1h\".","anyOf":[{"type":"number","minimum":0},{"type":"string","pattern":"^\\s*[0-9]+(\\.[0-9]+)?\\s*(ms|s|m|h)?\\s*$"}],"examples":["5s","300ms",60000]},"blocks":{"title":"Memory blocks","description":"Memory block numbers (memoryN): 33, \"33-40\", \"33-95/2\" (every 2nd), or a list of those.","anyOf":[{"type":"integer","minimum":0},{"type":"string","pattern":"^\\s*[0-9]{1,15}\\s*(-\\s*[0-9]{1,15}\\s*(/\\s*[0-9]{1,15}\\s*)?)?$"},{"type":"array","minItems":1,"maxItems":10000,"items":{"anyOf":[{"type":"integer","minimum":0},{"type":"string","pattern":"^\\s*[0-9]{1,15}\\s*(-\\s*[0-9]{1,15}\\s*(/\\s*[0-9]{1,15}\\s*)?)?$"}]}}],"examples":[32,"33-95/2",[32,"40-47"]]},"deviceId":{"title":"Device id","description":"The id of a device declared under devices.","type":"string","pattern":"^[A-Za-z0-9_][A-Za-z0-9_.-]{0,63}$"},"label":{"title":"Label","description":"Shown in progress lines, metrics and charts.","type":"string","maxLength":200},"node":{"title":"NUMA node","type":"integer","minimum":0,"maximum":63,"default":0},"count":{"title":"Count","description":"How many times (1 … 1,000,000).","type":"integer","minimum":1,"maximum":1000000},"device":{"title":"Device","type":"object","required":["kind"],"discriminator":{"propertyName":"kind"},"oneOf":[{"type":"object","title":"virtio-mem device","description":"A virtio-mem device (QEMU virtio-mem-pci): its driver adds memory blocks as \"System RAM (virtio_mem)\" under a \"virtioN\" resource.","properties":{"kind":{"const":"virtio-mem","description":"virtio-mem device"},"id":{"$ref":"#/definitions/deviceId","description":"Unique id, referred to by timeline steps."},"node":{"$ref":"#/definitions/node"},"addr":{"$ref":"#/definitions/size","description":"Start of the device region (QEMU memaddr). Default 4G."},"regionSize":{"$ref":"#/definitions/size","description":"Size of the device region (the memdev size)."},"blockSize":{"$ref":"#/definitions/size","description":"Device block size (QEMU block-size), a power of two ≥ 4 KiB. Default 2M."},"requestedSize":{"$ref":"#/definitions/size","description":"requested-size at boot. Default 0."}},"required":["kind","id","regionSize"],"additionalProperties":false},{"type":"object","title":"ACPI DIMM","description":"A pc-dimm: plain top-level \"System RAM\", never merged.","properties":{"kind":{"const":"acpi-dimm","description":"ACPI DIMM"},"id":{"$ref":"#/definitions/deviceId","description":"Unique id, referred to by timeline steps."},"node":{"$ref":"#/definitions/node"},"addr":{"$ref":"#/definitions/size","description":"Guest physical address QEMU gives the DIMM."},"size":{"$ref":"#/definitions/size","description":"DIMM size."},"present":{"type":"boolean","default":false,"description":"Plugged at boot (otherwise by a dimm-add step)."}},"required":["kind","id","addr","size"],"additionalProperties":false},{"type":"object","title":"Hyper-V balloon","description":"hv_balloon: hot-adds top-level \"System RAM\" one chunk at a time.","properties":{"kind":{"const":"hv-balloon","description":"Hyper-V balloon"},"id":{"$ref":"#/definitions/deviceId","description":"Unique id, referred to by timeline steps."},"node":{"$ref":"#/definitions/node"},"hotAddBase":{"$ref":"#/definitions/size","description":"Address of the first hot-add request that gives no start. Default 4G."},"protocol":{"enum":["win10","win8","win7","none"],"default":"win10","description":"Newest Dynamic Memory protocol the host accepts (WIN10 = 2.0, WIN8 = 1.0, WIN7 = 0.3); the guest steps down from WIN10 until one is accepted. none: the host refuses every version, the probe fails and every host request is refused."},"capabilitiesAccepted":{"type":"boolean","default":true,"description":"The host accepts the guest's DM_CAPABILITIES_REPORT. false: \"Capabilities not accepted by host\", the probe fails."},"allowHibernation":{"type":"boolean","default":false,"description":"hv_balloon with hibernation allowed: hot-add is disabled and balloon requests are ignored (\"Ignore hot-add request!\")."},"maxDynamicMemory":{"$ref":"#/definitions/size","description":"Maximum dynamic memory the host announces in its DM_INFO_MESSAGE (logged at probe). Default: none sent."},"guestUsed":{"$ref":"#/definitions/size","description":"Memory the guest's workload uses: balloon-up requests never take it. Default 0."}},"required":["kind","id"],"additionalProperties":false},{"type":"object","title":"Xen balloon","description":"The Xen balloon: a target raise beyond the populated memory adds one \"System RAM\" resource, placed first-fit.","properties":{"kind":{"const":"xen-balloon","description":"Xen balloon"},"id":{"$ref":"#/definitions/deviceId","description":"Unique id, referred to by timeline steps."},"node":{"$ref":"#/definitions/node"},"maxmem":{"$ref":"#/definitions/size","description":"The domain's maximum memory (xl mem-max): the hypervisor populates no page beyond it, so the balloon thread retries with back-off and gives up. Default: no limit."},"memoryHotplug":{"type":"boolean","default":true,"description":"CONFIG_XEN_BALLOON_MEMORY_HOTPLUG. false: a target above the guest's memory is clamped instead of hot-adding \"System RAM\"."},"guestUsed":{"$ref":"#/definitions/size","description":"Memory the guest's workload uses: a lower target never balloons it out. Default 0."}},"required":["kind","id"],"additionalProperties":false}]},"step":{"title":"Timeline step","type":"object","required":["op"],"discriminator":{"propertyName":"op"},"oneOf":[{"type":"object","title":"virtio-mem resize","description":"Host: set the requested-size of a virtio-mem device (size) or change it (by).","properties":{"op":{"const":"resize","description":"virtio-mem resize"},"label":{"$ref":"#/definitions/label"},"device":{"$ref":"#/definitions/deviceId"},"size":{"$ref":"#/definitions/size"},"by":{"$ref":"#/definitions/delta"}},"required":["op","device"],"additionalProperties":false},{"type":"object","title":"Hyper-V hot-add","description":"Host: a DM_MEM_HOT_ADD_REQUEST of size bytes at start (default: right after the previous request).","properties":{"op":{"const":"hv-hot-add","description":"Hyper-V hot-add"},"label":{"$ref":"#/definitions/label"},"device":{"$ref":"#/definitions/deviceId"},"size":{"$ref":"#/definitions/size"},"start":{"$ref":"#/definitions/size"}},"required":["op","device","size"],"additionalProperties":false},{"type":"object","title":"Xen target","description":"Host: set the Xen balloon target (total guest memory) or change it by a delta.","properties":{"op":{"const":"xen-target","description":"Xen target"},"label":{"$ref":"#/definitions/label"},"device":{"$ref":"#/definitions/deviceId"},"target":{"$ref":"#/definitions/size"},"by":{"$ref":"#/definitions/delta"}},"required":["op","device"],"additionalProperties":false},{"type":"object","title":"DIMM add","description":"Host: plug an ACPI DIMM declared in devices.","properties":{"op":{"const":"dimm-add","description":"DIMM add"},"label":{"$ref":"#/definitions/label"},"device":{"$ref":"#/definitions/deviceId"}},"required":["op","device"],"additionalProperties":false},{"type":"object","title":"DIMM remove","description":"Host: eject an ACPI DIMM.","properties":{"op":{"const":"dimm-remove","description":"DIMM remove"},"label":{"$ref":"#/definitions/label"},"device":{"$ref":"#/definitions/deviceId"}},"required":["op","device"],"additionalProperties":false},{"type":"object","title":"Online blocks","description":"Guest: echo <type> > /sys/devices/system/memory/memoryN/state.","properties":{"op":{"const":"online","description":"Online blocks"},"label":{"$ref":"#/definitions/label"},"blocks":{"$ref":"#/definitions/blocks"},"type":{"enum":["online","online_kernel","online_movable"],"default":"online","description":"What the guest writes: online (the kernel picks the zone), online_kernel or online_movable."}},"required":["op","blocks"],"additionalProperties":false},{"type":"object","title":"Offline blocks","description":"Guest: echo offline > /sys/devices/system/memory/memoryN/state.","properties":{"op":{"const":"offline","description":"Offline blocks"},"label":{"$ref":"#/definitions/label"},"blocks":{"$ref":"#/definitions/blocks"}},"required":["op","blocks"],"additionalProperties":false},{"type":"object","title":"Fault: unmovable pages","description":"Pin size bytes (default the whole block) of each block with unmovable pages: unplug and offlining fail with -EBUSY.","properties":{"op":{"const":"fault-unmovable","description":"Fault: unmovable pages"},"label":{"$ref":"#/definitions/label"},"blocks":{"$ref":"#/definitions/blocks"},"size":{"$ref":"#/definitions/size"}},"required":["op","blocks"],"additionalProperties":false},{"type":"object","title":"Fault: add_memory fails","description":"The next count add_memory calls fail with error.","properties":{"op":{"const":"fault-add-memory","description":"Fault: add_memory fails"},"label":{"$ref":"#/definitions/label"},"count":{"$ref":"#/definitions/count","default":1},"error":{"enum":["ENOMEM","EBUSY","EEXIST","EINVAL","E2BIG","ENOSPC"],"default":"ENOMEM","description":"The errno add_memory returns."}},"required":["op"],"additionalProperties":false},{"type":"object","title":"Fault: the host misbehaves","description":"From now until fault-clear (host), the device's host protocol goes wrong as `response` says. Each driver with a host protocol has its own faults: virtio-mem busy / nack / error; hv-balloon hot-add-cancel / hot-add-fail; xen-balloon populate-fail / maxmem. ACPI DIMMs have none. A fault the device's driver does not have is refused, naming both.","properties":{"op":{"const":"fault-host","description":"Fault: the host misbehaves"},"label":{"$ref":"#/definitions/label"},"device":{"$ref":"#/definitions/deviceId"},"response":{"enum":["busy","nack","error","hot-add-cancel","hot-add-fail","populate-fail","maxmem"],"description":"virtio-mem: the host answers plug/unplug requests with BUSY (the driver retries with back-off), NACK (refused; -EAGAIN) or ERROR (the driver marks the device broken). hv-balloon: hot-add-cancel (the host withdraws its hot-add requests; none reaches the guest), hot-add-fail (the guest's add_memory() for each request fails: 0 pages, \"Memory hot add failed\"). xen-balloon: populate-fail (the next `count` XENMEM_populate_physmap calls populate nothing; the balloon thread backs off 2, 4, 8 s and gives up after 4 tries), maxmem (the domain's maximum becomes `size`)."},"count":{"type":"integer","minimum":1,"maximum":1000000,"default":1,"description":"populate-fail only: how many populate calls the hypervisor refuses."},"size":{"$ref":"#/definitions/size","description":"maxmem only: the new domain maximum (xl mem-max)."}},"required":["op","device","response"],"additionalProperties":false},{"type":"object","title":"Fault: guest keeps blocks offline","description":"The guest leaves these blocks offline when they are added (auto-onlining skips them); an explicit online step still onlines them.","properties":{"op":{"const":"fault-keep-offline","description":"Fault: guest keeps blocks offline"},"label":{"$ref":"#/definitions/label"},"blocks":{"$ref":"#/definitions/blocks"}},"required":["op","blocks"],"additionalProperties":false},{"type":"object","title":"Clear faults","description":"Remove injected faults of one kind, or all.","properties":{"op":{"const":"fault-clear","description":"Clear faults"},"label":{"$ref":"#/definitions/label"},"fault":{"enum":["all","unmovable","add-memory","host","keep-offline"],"default":"all","description":"Which kind of injected fault to remove."}},"required":["op"],"additionalProperties":false},{"type":"object","title":"Wait","description":"Let simulated time pass (drivers' timers fire).","properties":{"op":{"const":"wait","description":"Wait"},"label":{"$ref":"#/definitions/label"},"duration":{"$ref":"#/definitions/duration"}},"required":["op","duration"],"additionalProperties":false},{"type":"object","title":"Mark","description":"Record the state; changes nothing.","properties":{"op":{"const":"mark","description":"Mark"},"label":{"$ref":"#/definitions/label"}},"required":["op"],"additionalProperties":false},{"type":"object","title":"Repeat","description":"Run steps count times (for soak runs).","properties":{"op":{"const":"repeat","description":"Repeat"},"label":{"$ref":"#/definitions/label"},"count":{"$ref":"#/definitions/count"},"steps":{"type":"array","minItems":1,"maxItems":10000,"items":{"$ref":"#/definitions/step"},"description":"The steps to repeat."}},"required":["op","count","steps"],"additionalProperties":false},{"type":"object","title":"Soak","description":"count random host requests drawn with the seeded RNG: a size in [min, max], a multiple of granularity (virtio-mem requested-size or Xen target).","properties":{"op":{"const":"soak","description":"Soak"},"label":{"$ref":"#/definitions/label"},"device":{"$ref":"#/definitions/deviceId"},"count":{"$ref":"#/definitions/count"},"min":{"$ref":"#/definitions/size"},"max":{"$ref":"#/definitions/size"},"granularity":{"$ref":"#/definitions/size","description":"Default 128M."}},"required":["op","device","count","min","max"],"additionalProperties":false}]}}};
 const schema12 = {"title":"Duration","description":"Simulated time: milliseconds as a number, or \"300ms\", \"5s\", \"2m\", \"1h\".","anyOf":[{"type":"number","minimum":0},{"type":"string","pattern":"^\\s*[0-9]+(\\.[0-9]+)?\\s*(ms|s|m|h)?\\s*$"}],"examples":["5s","300ms",60000]};
 const schema13 = {"title":"Size in bytes","description":"A byte count: a number, or text such as \"128M\", \"1G\", \"0x8000000\" (binary suffixes K, M, G, T, P; \"MiB\"/\"MB\" accepted). Write sizes above 2^53 as text.","anyOf":[{"type":"integer","minimum":0},{"type":"string","pattern":"^\\s*(0x[0-9a-fA-F]{1,16}|[0-9]{1,20})\\s*([KMGTPkmgtp]?)([iI]?[bB])?\\s*$"}],"examples":["128M","4G","0x100000000",134217728]};
 const func2 = Object.prototype.hasOwnProperty;
@@ -1489,7 +1489,7 @@ validate11.errors = vErrors;
 return errors === 0;
 }
 
-const schema36 = {"title":"Timeline step","type":"object","required":["op"],"discriminator":{"propertyName":"op"},"oneOf":[{"type":"object","title":"virtio-mem resize","description":"Host: set the requested-size of a virtio-mem device (size) or change it (by).","properties":{"op":{"const":"resize","description":"virtio-mem resize"},"label":{"$ref":"#/definitions/label"},"device":{"$ref":"#/definitions/deviceId"},"size":{"$ref":"#/definitions/size"},"by":{"$ref":"#/definitions/delta"}},"required":["op","device"],"additionalProperties":false},{"type":"object","title":"Hyper-V hot-add","description":"Host: a DM_MEM_HOT_ADD_REQUEST of size bytes at start (default: right after the previous request).","properties":{"op":{"const":"hv-hot-add","description":"Hyper-V hot-add"},"label":{"$ref":"#/definitions/label"},"device":{"$ref":"#/definitions/deviceId"},"size":{"$ref":"#/definitions/size"},"start":{"$ref":"#/definitions/size"}},"required":["op","device","size"],"additionalProperties":false},{"type":"object","title":"Xen target","description":"Host: set the Xen balloon target (total guest memory) or change it by a delta.","properties":{"op":{"const":"xen-target","description":"Xen target"},"label":{"$ref":"#/definitions/label"},"device":{"$ref":"#/definitions/deviceId"},"target":{"$ref":"#/definitions/size"},"by":{"$ref":"#/definitions/delta"}},"required":["op","device"],"additionalProperties":false},{"type":"object","title":"DIMM add","description":"Host: plug an ACPI DIMM declared in devices.","properties":{"op":{"const":"dimm-add","description":"DIMM add"},"label":{"$ref":"#/definitions/label"},"device":{"$ref":"#/definitions/deviceId"}},"required":["op","device"],"additionalProperties":false},{"type":"object","title":"DIMM remove","description":"Host: eject an ACPI DIMM.","properties":{"op":{"const":"dimm-remove","description":"DIMM remove"},"label":{"$ref":"#/definitions/label"},"device":{"$ref":"#/definitions/deviceId"}},"required":["op","device"],"additionalProperties":false},{"type":"object","title":"Online blocks","description":"Guest: echo <type> > /sys/devices/system/memory/memoryN/state.","properties":{"op":{"const":"online","description":"Online blocks"},"label":{"$ref":"#/definitions/label"},"blocks":{"$ref":"#/definitions/blocks"},"type":{"enum":["online","online_kernel","online_movable"],"default":"online","description":"What the guest writes: online (the kernel picks the zone), online_kernel or online_movable."}},"required":["op","blocks"],"additionalProperties":false},{"type":"object","title":"Offline blocks","description":"Guest: echo offline > /sys/devices/system/memory/memoryN/state.","properties":{"op":{"const":"offline","description":"Offline blocks"},"label":{"$ref":"#/definitions/label"},"blocks":{"$ref":"#/definitions/blocks"}},"required":["op","blocks"],"additionalProperties":false},{"type":"object","title":"Fault: unmovable pages","description":"Pin size bytes (default the whole block) of each block with unmovable pages: unplug and offlining fail with -EBUSY.","properties":{"op":{"const":"fault-unmovable","description":"Fault: unmovable pages"},"label":{"$ref":"#/definitions/label"},"blocks":{"$ref":"#/definitions/blocks"},"size":{"$ref":"#/definitions/size"}},"required":["op","blocks"],"additionalProperties":false},{"type":"object","title":"Fault: add_memory fails","description":"The next count add_memory calls fail with error.","properties":{"op":{"const":"fault-add-memory","description":"Fault: add_memory fails"},"label":{"$ref":"#/definitions/label"},"count":{"$ref":"#/definitions/count","default":1},"error":{"enum":["ENOMEM","EBUSY","EEXIST","EINVAL","E2BIG","ENOSPC"],"default":"ENOMEM","description":"The errno add_memory returns."}},"required":["op"],"additionalProperties":false},{"type":"object","title":"Fault: host answers BUSY/NACK/ERROR","description":"From now until fault-clear (host), the host answers the virtio-mem device's requests with this response.","properties":{"op":{"const":"fault-host","description":"Fault: host answers BUSY/NACK/ERROR"},"label":{"$ref":"#/definitions/label"},"device":{"$ref":"#/definitions/deviceId"},"response":{"enum":["busy","nack","error"],"description":"The virtio-mem response the host gives: BUSY (the driver retries with back-off), NACK (refused; -EAGAIN), ERROR (the driver marks the device broken)."}},"required":["op","device","response"],"additionalProperties":false},{"type":"object","title":"Fault: guest keeps blocks offline","description":"The guest leaves these blocks offline when they are added (auto-onlining skips them); an explicit online step still onlines them.","properties":{"op":{"const":"fault-keep-offline","description":"Fault: guest keeps blocks offline"},"label":{"$ref":"#/definitions/label"},"blocks":{"$ref":"#/definitions/blocks"}},"required":["op","blocks"],"additionalProperties":false},{"type":"object","title":"Clear faults","description":"Remove injected faults of one kind, or all.","properties":{"op":{"const":"fault-clear","description":"Clear faults"},"label":{"$ref":"#/definitions/label"},"fault":{"enum":["all","unmovable","add-memory","host","keep-offline"],"default":"all","description":"Which kind of injected fault to remove."}},"required":["op"],"additionalProperties":false},{"type":"object","title":"Wait","description":"Let simulated time pass (drivers' timers fire).","properties":{"op":{"const":"wait","description":"Wait"},"label":{"$ref":"#/definitions/label"},"duration":{"$ref":"#/definitions/duration"}},"required":["op","duration"],"additionalProperties":false},{"type":"object","title":"Mark","description":"Record the state; changes nothing.","properties":{"op":{"const":"mark","description":"Mark"},"label":{"$ref":"#/definitions/label"}},"required":["op"],"additionalProperties":false},{"type":"object","title":"Repeat","description":"Run steps count times (for soak runs).","properties":{"op":{"const":"repeat","description":"Repeat"},"label":{"$ref":"#/definitions/label"},"count":{"$ref":"#/definitions/count"},"steps":{"type":"array","minItems":1,"maxItems":10000,"items":{"$ref":"#/definitions/step"},"description":"The steps to repeat."}},"required":["op","count","steps"],"additionalProperties":false},{"type":"object","title":"Soak","description":"count random host requests drawn with the seeded RNG: a size in [min, max], a multiple of granularity (virtio-mem requested-size or Xen target).","properties":{"op":{"const":"soak","description":"Soak"},"label":{"$ref":"#/definitions/label"},"device":{"$ref":"#/definitions/deviceId"},"count":{"$ref":"#/definitions/count"},"min":{"$ref":"#/definitions/size"},"max":{"$ref":"#/definitions/size"},"granularity":{"$ref":"#/definitions/size","description":"Default 128M."}},"required":["op","device","count","min","max"],"additionalProperties":false}]};
+const schema36 = {"title":"Timeline step","type":"object","required":["op"],"discriminator":{"propertyName":"op"},"oneOf":[{"type":"object","title":"virtio-mem resize","description":"Host: set the requested-size of a virtio-mem device (size) or change it (by).","properties":{"op":{"const":"resize","description":"virtio-mem resize"},"label":{"$ref":"#/definitions/label"},"device":{"$ref":"#/definitions/deviceId"},"size":{"$ref":"#/definitions/size"},"by":{"$ref":"#/definitions/delta"}},"required":["op","device"],"additionalProperties":false},{"type":"object","title":"Hyper-V hot-add","description":"Host: a DM_MEM_HOT_ADD_REQUEST of size bytes at start (default: right after the previous request).","properties":{"op":{"const":"hv-hot-add","description":"Hyper-V hot-add"},"label":{"$ref":"#/definitions/label"},"device":{"$ref":"#/definitions/deviceId"},"size":{"$ref":"#/definitions/size"},"start":{"$ref":"#/definitions/size"}},"required":["op","device","size"],"additionalProperties":false},{"type":"object","title":"Xen target","description":"Host: set the Xen balloon target (total guest memory) or change it by a delta.","properties":{"op":{"const":"xen-target","description":"Xen target"},"label":{"$ref":"#/definitions/label"},"device":{"$ref":"#/definitions/deviceId"},"target":{"$ref":"#/definitions/size"},"by":{"$ref":"#/definitions/delta"}},"required":["op","device"],"additionalProperties":false},{"type":"object","title":"DIMM add","description":"Host: plug an ACPI DIMM declared in devices.","properties":{"op":{"const":"dimm-add","description":"DIMM add"},"label":{"$ref":"#/definitions/label"},"device":{"$ref":"#/definitions/deviceId"}},"required":["op","device"],"additionalProperties":false},{"type":"object","title":"DIMM remove","description":"Host: eject an ACPI DIMM.","properties":{"op":{"const":"dimm-remove","description":"DIMM remove"},"label":{"$ref":"#/definitions/label"},"device":{"$ref":"#/definitions/deviceId"}},"required":["op","device"],"additionalProperties":false},{"type":"object","title":"Online blocks","description":"Guest: echo <type> > /sys/devices/system/memory/memoryN/state.","properties":{"op":{"const":"online","description":"Online blocks"},"label":{"$ref":"#/definitions/label"},"blocks":{"$ref":"#/definitions/blocks"},"type":{"enum":["online","online_kernel","online_movable"],"default":"online","description":"What the guest writes: online (the kernel picks the zone), online_kernel or online_movable."}},"required":["op","blocks"],"additionalProperties":false},{"type":"object","title":"Offline blocks","description":"Guest: echo offline > /sys/devices/system/memory/memoryN/state.","properties":{"op":{"const":"offline","description":"Offline blocks"},"label":{"$ref":"#/definitions/label"},"blocks":{"$ref":"#/definitions/blocks"}},"required":["op","blocks"],"additionalProperties":false},{"type":"object","title":"Fault: unmovable pages","description":"Pin size bytes (default the whole block) of each block with unmovable pages: unplug and offlining fail with -EBUSY.","properties":{"op":{"const":"fault-unmovable","description":"Fault: unmovable pages"},"label":{"$ref":"#/definitions/label"},"blocks":{"$ref":"#/definitions/blocks"},"size":{"$ref":"#/definitions/size"}},"required":["op","blocks"],"additionalProperties":false},{"type":"object","title":"Fault: add_memory fails","description":"The next count add_memory calls fail with error.","properties":{"op":{"const":"fault-add-memory","description":"Fault: add_memory fails"},"label":{"$ref":"#/definitions/label"},"count":{"$ref":"#/definitions/count","default":1},"error":{"enum":["ENOMEM","EBUSY","EEXIST","EINVAL","E2BIG","ENOSPC"],"default":"ENOMEM","description":"The errno add_memory returns."}},"required":["op"],"additionalProperties":false},{"type":"object","title":"Fault: the host misbehaves","description":"From now until fault-clear (host), the device's host protocol goes wrong as `response` says. Each driver with a host protocol has its own faults: virtio-mem busy / nack / error; hv-balloon hot-add-cancel / hot-add-fail; xen-balloon populate-fail / maxmem. ACPI DIMMs have none. A fault the device's driver does not have is refused, naming both.","properties":{"op":{"const":"fault-host","description":"Fault: the host misbehaves"},"label":{"$ref":"#/definitions/label"},"device":{"$ref":"#/definitions/deviceId"},"response":{"enum":["busy","nack","error","hot-add-cancel","hot-add-fail","populate-fail","maxmem"],"description":"virtio-mem: the host answers plug/unplug requests with BUSY (the driver retries with back-off), NACK (refused; -EAGAIN) or ERROR (the driver marks the device broken). hv-balloon: hot-add-cancel (the host withdraws its hot-add requests; none reaches the guest), hot-add-fail (the guest's add_memory() for each request fails: 0 pages, \"Memory hot add failed\"). xen-balloon: populate-fail (the next `count` XENMEM_populate_physmap calls populate nothing; the balloon thread backs off 2, 4, 8 s and gives up after 4 tries), maxmem (the domain's maximum becomes `size`)."},"count":{"type":"integer","minimum":1,"maximum":1000000,"default":1,"description":"populate-fail only: how many populate calls the hypervisor refuses."},"size":{"$ref":"#/definitions/size","description":"maxmem only: the new domain maximum (xl mem-max)."}},"required":["op","device","response"],"additionalProperties":false},{"type":"object","title":"Fault: guest keeps blocks offline","description":"The guest leaves these blocks offline when they are added (auto-onlining skips them); an explicit online step still onlines them.","properties":{"op":{"const":"fault-keep-offline","description":"Fault: guest keeps blocks offline"},"label":{"$ref":"#/definitions/label"},"blocks":{"$ref":"#/definitions/blocks"}},"required":["op","blocks"],"additionalProperties":false},{"type":"object","title":"Clear faults","description":"Remove injected faults of one kind, or all.","properties":{"op":{"const":"fault-clear","description":"Clear faults"},"label":{"$ref":"#/definitions/label"},"fault":{"enum":["all","unmovable","add-memory","host","keep-offline"],"default":"all","description":"Which kind of injected fault to remove."}},"required":["op"],"additionalProperties":false},{"type":"object","title":"Wait","description":"Let simulated time pass (drivers' timers fire).","properties":{"op":{"const":"wait","description":"Wait"},"label":{"$ref":"#/definitions/label"},"duration":{"$ref":"#/definitions/duration"}},"required":["op","duration"],"additionalProperties":false},{"type":"object","title":"Mark","description":"Record the state; changes nothing.","properties":{"op":{"const":"mark","description":"Mark"},"label":{"$ref":"#/definitions/label"}},"required":["op"],"additionalProperties":false},{"type":"object","title":"Repeat","description":"Run steps count times (for soak runs).","properties":{"op":{"const":"repeat","description":"Repeat"},"label":{"$ref":"#/definitions/label"},"count":{"$ref":"#/definitions/count"},"steps":{"type":"array","minItems":1,"maxItems":10000,"items":{"$ref":"#/definitions/step"},"description":"The steps to repeat."}},"required":["op","count","steps"],"additionalProperties":false},{"type":"object","title":"Soak","description":"count random host requests drawn with the seeded RNG: a size in [min, max], a multiple of granularity (virtio-mem requested-size or Xen target).","properties":{"op":{"const":"soak","description":"Soak"},"label":{"$ref":"#/definitions/label"},"device":{"$ref":"#/definitions/deviceId"},"count":{"$ref":"#/definitions/count"},"min":{"$ref":"#/definitions/size"},"max":{"$ref":"#/definitions/size"},"granularity":{"$ref":"#/definitions/size","description":"Default 128M."}},"required":["op","device","count","min","max"],"additionalProperties":false}]};
 const schema37 = {"title":"Label","description":"Shown in progress lines, metrics and charts.","type":"string","maxLength":200};
 const schema40 = {"title":"Signed size","description":"A change in bytes: \"+128M\", \"-1G\", or a (possibly negative) number.","anyOf":[{"type":"integer"},{"type":"string","pattern":"^\\s*[+-]?\\s*(0x[0-9a-fA-F]{1,16}|[0-9]{1,20})\\s*([KMGTPkmgtp]?)([iI]?[bB])?\\s*$"}],"examples":["+128M","-4G"]};
 const schema54 = {"title":"Memory blocks","description":"Memory block numbers (memoryN): 33, \"33-40\", \"33-95/2\" (every 2nd), or a list of those.","anyOf":[{"type":"integer","minimum":0},{"type":"string","pattern":"^\\s*[0-9]{1,15}\\s*(-\\s*[0-9]{1,15}\\s*(/\\s*[0-9]{1,15}\\s*)?)?$"},{"type":"array","minItems":1,"maxItems":10000,"items":{"anyOf":[{"type":"integer","minimum":0},{"type":"string","pattern":"^\\s*[0-9]{1,15}\\s*(-\\s*[0-9]{1,15}\\s*(/\\s*[0-9]{1,15}\\s*)?)?$"}]}}],"examples":[32,"33-95/2",[32,"40-47"]]};
@@ -3584,7 +3584,7 @@ vErrors.push(err153);
 errors++;
 }
 for(const key9 in data){
-if(!((((key9 === "op") || (key9 === "label")) || (key9 === "device")) || (key9 === "response"))){
+if(!((((((key9 === "op") || (key9 === "label")) || (key9 === "device")) || (key9 === "response")) || (key9 === "count")) || (key9 === "size"))){
 const err154 = {instancePath,schemaPath:"#/oneOf/9/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key9},message:"must NOT have additional properties"};
 if(vErrors === null){
 vErrors = [err154];
@@ -3659,7 +3659,7 @@ errors++;
 }
 if(data.response !== undefined){
 let data42 = data.response;
-if(!(((data42 === "busy") || (data42 === "nack")) || (data42 === "error"))){
+if(!(((((((data42 === "busy") || (data42 === "nack")) || (data42 === "error")) || (data42 === "hot-add-cancel")) || (data42 === "hot-add-fail")) || (data42 === "populate-fail")) || (data42 === "maxmem"))){
 const err160 = {instancePath:instancePath+"/response",schemaPath:"#/oneOf/9/properties/response/enum",keyword:"enum",params:{allowedValues: schema36.oneOf[9].properties.response.enum},message:"must be equal to one of the allowed values"};
 if(vErrors === null){
 vErrors = [err160];
@@ -3670,9 +3670,10 @@ vErrors.push(err160);
 errors++;
 }
 }
-}
-else {
-const err161 = {instancePath,schemaPath:"#/oneOf/9/type",keyword:"type",params:{type: "object"},message:"must be object"};
+if(data.count !== undefined){
+let data43 = data.count;
+if(!(((typeof data43 == "number") && (!(data43 % 1) && !isNaN(data43))) && (isFinite(data43)))){
+const err161 = {instancePath:instancePath+"/count",schemaPath:"#/oneOf/9/properties/count/type",keyword:"type",params:{type: "integer"},message:"must be integer"};
 if(vErrors === null){
 vErrors = [err161];
 }
@@ -3681,11 +3682,9 @@ vErrors.push(err161);
 }
 errors++;
 }
-}
-else if(tag0 === "fault-keep-offline"){
-if(data && typeof data == "object" && !Array.isArray(data)){
-if(data.op === undefined){
-const err162 = {instancePath,schemaPath:"#/oneOf/10/required",keyword:"required",params:{missingProperty: "op"},message:"must have required property '"+"op"+"'"};
+if((typeof data43 == "number") && (isFinite(data43))){
+if(data43 > 1000000 || isNaN(data43)){
+const err162 = {instancePath:instancePath+"/count",schemaPath:"#/oneOf/9/properties/count/maximum",keyword:"maximum",params:{comparison: "<=", limit: 1000000},message:"must be <= 1000000"};
 if(vErrors === null){
 vErrors = [err162];
 }
@@ -3694,8 +3693,8 @@ vErrors.push(err162);
 }
 errors++;
 }
-if(data.blocks === undefined){
-const err163 = {instancePath,schemaPath:"#/oneOf/10/required",keyword:"required",params:{missingProperty: "blocks"},message:"must have required property '"+"blocks"+"'"};
+if(data43 < 1 || isNaN(data43)){
+const err163 = {instancePath:instancePath+"/count",schemaPath:"#/oneOf/9/properties/count/minimum",keyword:"minimum",params:{comparison: ">=", limit: 1},message:"must be >= 1"};
 if(vErrors === null){
 vErrors = [err163];
 }
@@ -3704,9 +3703,15 @@ vErrors.push(err163);
 }
 errors++;
 }
-for(const key10 in data){
-if(!(((key10 === "op") || (key10 === "label")) || (key10 === "blocks"))){
-const err164 = {instancePath,schemaPath:"#/oneOf/10/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key10},message:"must NOT have additional properties"};
+}
+}
+if(data.size !== undefined){
+let data44 = data.size;
+const _errs194 = errors;
+let valid68 = false;
+const _errs195 = errors;
+if(!(((typeof data44 == "number") && (!(data44 % 1) && !isNaN(data44))) && (isFinite(data44)))){
+const err164 = {instancePath:instancePath+"/size",schemaPath:"#/definitions/size/anyOf/0/type",keyword:"type",params:{type: "integer"},message:"must be integer"};
 if(vErrors === null){
 vErrors = [err164];
 }
@@ -3715,10 +3720,9 @@ vErrors.push(err164);
 }
 errors++;
 }
-}
-if(data.op !== undefined){
-if("fault-keep-offline" !== data.op){
-const err165 = {instancePath:instancePath+"/op",schemaPath:"#/oneOf/10/properties/op/const",keyword:"const",params:{allowedValue: "fault-keep-offline"},message:"must be equal to constant"};
+if((typeof data44 == "number") && (isFinite(data44))){
+if(data44 < 0 || isNaN(data44)){
+const err165 = {instancePath:instancePath+"/size",schemaPath:"#/definitions/size/anyOf/0/minimum",keyword:"minimum",params:{comparison: ">=", limit: 0},message:"must be >= 0"};
 if(vErrors === null){
 vErrors = [err165];
 }
@@ -3728,11 +3732,13 @@ vErrors.push(err165);
 errors++;
 }
 }
-if(data.label !== undefined){
-let data44 = data.label;
+var _valid13 = _errs195 === errors;
+valid68 = valid68 || _valid13;
+if(!valid68){
+const _errs197 = errors;
 if(typeof data44 === "string"){
-if(data44.length > 200){
-const err166 = {instancePath:instancePath+"/label",schemaPath:"#/definitions/label/maxLength",keyword:"maxLength",params:{limit: 200},message:"must NOT have more than 200 characters"};
+if(!pattern1.test(data44)){
+const err166 = {instancePath:instancePath+"/size",schemaPath:"#/definitions/size/anyOf/1/pattern",keyword:"pattern",params:{pattern: "^\\s*(0x[0-9a-fA-F]{1,16}|[0-9]{1,20})\\s*([KMGTPkmgtp]?)([iI]?[bB])?\\s*$"},message:"must match pattern \""+"^\\s*(0x[0-9a-fA-F]{1,16}|[0-9]{1,20})\\s*([KMGTPkmgtp]?)([iI]?[bB])?\\s*$"+"\""};
 if(vErrors === null){
 vErrors = [err166];
 }
@@ -3743,7 +3749,7 @@ errors++;
 }
 }
 else {
-const err167 = {instancePath:instancePath+"/label",schemaPath:"#/definitions/label/type",keyword:"type",params:{type: "string"},message:"must be string"};
+const err167 = {instancePath:instancePath+"/size",schemaPath:"#/definitions/size/anyOf/1/type",keyword:"type",params:{type: "string"},message:"must be string"};
 if(vErrors === null){
 vErrors = [err167];
 }
@@ -3752,14 +3758,11 @@ vErrors.push(err167);
 }
 errors++;
 }
+var _valid13 = _errs197 === errors;
+valid68 = valid68 || _valid13;
 }
-if(data.blocks !== undefined){
-let data45 = data.blocks;
-const _errs199 = errors;
-let valid71 = false;
-const _errs200 = errors;
-if(!(((typeof data45 == "number") && (!(data45 % 1) && !isNaN(data45))) && (isFinite(data45)))){
-const err168 = {instancePath:instancePath+"/blocks",schemaPath:"#/definitions/blocks/anyOf/0/type",keyword:"type",params:{type: "integer"},message:"must be integer"};
+if(!valid68){
+const err168 = {instancePath:instancePath+"/size",schemaPath:"#/definitions/size/anyOf",keyword:"anyOf",params:{},message:"must match a schema in anyOf"};
 if(vErrors === null){
 vErrors = [err168];
 }
@@ -3768,9 +3771,21 @@ vErrors.push(err168);
 }
 errors++;
 }
-if((typeof data45 == "number") && (isFinite(data45))){
-if(data45 < 0 || isNaN(data45)){
-const err169 = {instancePath:instancePath+"/blocks",schemaPath:"#/definitions/blocks/anyOf/0/minimum",keyword:"minimum",params:{comparison: ">=", limit: 0},message:"must be >= 0"};
+else {
+errors = _errs194;
+if(vErrors !== null){
+if(_errs194){
+vErrors.length = _errs194;
+}
+else {
+vErrors = null;
+}
+}
+}
+}
+}
+else {
+const err169 = {instancePath,schemaPath:"#/oneOf/9/type",keyword:"type",params:{type: "object"},message:"must be object"};
 if(vErrors === null){
 vErrors = [err169];
 }
@@ -3780,13 +3795,10 @@ vErrors.push(err169);
 errors++;
 }
 }
-var _valid13 = _errs200 === errors;
-valid71 = valid71 || _valid13;
-if(!valid71){
-const _errs202 = errors;
-if(typeof data45 === "string"){
-if(!pattern31.test(data45)){
-const err170 = {instancePath:instancePath+"/blocks",schemaPath:"#/definitions/blocks/anyOf/1/pattern",keyword:"pattern",params:{pattern: "^\\s*[0-9]{1,15}\\s*(-\\s*[0-9]{1,15}\\s*(/\\s*[0-9]{1,15}\\s*)?)?$"},message:"must match pattern \""+"^\\s*[0-9]{1,15}\\s*(-\\s*[0-9]{1,15}\\s*(/\\s*[0-9]{1,15}\\s*)?)?$"+"\""};
+else if(tag0 === "fault-keep-offline"){
+if(data && typeof data == "object" && !Array.isArray(data)){
+if(data.op === undefined){
+const err170 = {instancePath,schemaPath:"#/oneOf/10/required",keyword:"required",params:{missingProperty: "op"},message:"must have required property '"+"op"+"'"};
 if(vErrors === null){
 vErrors = [err170];
 }
@@ -3795,9 +3807,8 @@ vErrors.push(err170);
 }
 errors++;
 }
-}
-else {
-const err171 = {instancePath:instancePath+"/blocks",schemaPath:"#/definitions/blocks/anyOf/1/type",keyword:"type",params:{type: "string"},message:"must be string"};
+if(data.blocks === undefined){
+const err171 = {instancePath,schemaPath:"#/oneOf/10/required",keyword:"required",params:{missingProperty: "blocks"},message:"must have required property '"+"blocks"+"'"};
 if(vErrors === null){
 vErrors = [err171];
 }
@@ -3806,13 +3817,9 @@ vErrors.push(err171);
 }
 errors++;
 }
-var _valid13 = _errs202 === errors;
-valid71 = valid71 || _valid13;
-if(!valid71){
-const _errs204 = errors;
-if(Array.isArray(data45)){
-if(data45.length > 10000){
-const err172 = {instancePath:instancePath+"/blocks",schemaPath:"#/definitions/blocks/anyOf/2/maxItems",keyword:"maxItems",params:{limit: 10000},message:"must NOT have more than 10000 items"};
+for(const key10 in data){
+if(!(((key10 === "op") || (key10 === "label")) || (key10 === "blocks"))){
+const err172 = {instancePath,schemaPath:"#/oneOf/10/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key10},message:"must NOT have additional properties"};
 if(vErrors === null){
 vErrors = [err172];
 }
@@ -3821,8 +3828,10 @@ vErrors.push(err172);
 }
 errors++;
 }
-if(data45.length < 1){
-const err173 = {instancePath:instancePath+"/blocks",schemaPath:"#/definitions/blocks/anyOf/2/minItems",keyword:"minItems",params:{limit: 1},message:"must NOT have fewer than 1 items"};
+}
+if(data.op !== undefined){
+if("fault-keep-offline" !== data.op){
+const err173 = {instancePath:instancePath+"/op",schemaPath:"#/oneOf/10/properties/op/const",keyword:"const",params:{allowedValue: "fault-keep-offline"},message:"must be equal to constant"};
 if(vErrors === null){
 vErrors = [err173];
 }
@@ -3831,14 +3840,12 @@ vErrors.push(err173);
 }
 errors++;
 }
-const len3 = data45.length;
-for(let i3=0; i3<len3; i3++){
-let data46 = data45[i3];
-const _errs207 = errors;
-let valid74 = false;
-const _errs208 = errors;
-if(!(((typeof data46 == "number") && (!(data46 % 1) && !isNaN(data46))) && (isFinite(data46)))){
-const err174 = {instancePath:instancePath+"/blocks/" + i3,schemaPath:"#/definitions/blocks/anyOf/2/items/anyOf/0/type",keyword:"type",params:{type: "integer"},message:"must be integer"};
+}
+if(data.label !== undefined){
+let data46 = data.label;
+if(typeof data46 === "string"){
+if(data46.length > 200){
+const err174 = {instancePath:instancePath+"/label",schemaPath:"#/definitions/label/maxLength",keyword:"maxLength",params:{limit: 200},message:"must NOT have more than 200 characters"};
 if(vErrors === null){
 vErrors = [err174];
 }
@@ -3847,9 +3854,9 @@ vErrors.push(err174);
 }
 errors++;
 }
-if((typeof data46 == "number") && (isFinite(data46))){
-if(data46 < 0 || isNaN(data46)){
-const err175 = {instancePath:instancePath+"/blocks/" + i3,schemaPath:"#/definitions/blocks/anyOf/2/items/anyOf/0/minimum",keyword:"minimum",params:{comparison: ">=", limit: 0},message:"must be >= 0"};
+}
+else {
+const err175 = {instancePath:instancePath+"/label",schemaPath:"#/definitions/label/type",keyword:"type",params:{type: "string"},message:"must be string"};
 if(vErrors === null){
 vErrors = [err175];
 }
@@ -3859,13 +3866,13 @@ vErrors.push(err175);
 errors++;
 }
 }
-var _valid14 = _errs208 === errors;
-valid74 = valid74 || _valid14;
-if(!valid74){
-const _errs210 = errors;
-if(typeof data46 === "string"){
-if(!pattern31.test(data46)){
-const err176 = {instancePath:instancePath+"/blocks/" + i3,schemaPath:"#/definitions/blocks/anyOf/2/items/anyOf/1/pattern",keyword:"pattern",params:{pattern: "^\\s*[0-9]{1,15}\\s*(-\\s*[0-9]{1,15}\\s*(/\\s*[0-9]{1,15}\\s*)?)?$"},message:"must match pattern \""+"^\\s*[0-9]{1,15}\\s*(-\\s*[0-9]{1,15}\\s*(/\\s*[0-9]{1,15}\\s*)?)?$"+"\""};
+if(data.blocks !== undefined){
+let data47 = data.blocks;
+const _errs208 = errors;
+let valid73 = false;
+const _errs209 = errors;
+if(!(((typeof data47 == "number") && (!(data47 % 1) && !isNaN(data47))) && (isFinite(data47)))){
+const err176 = {instancePath:instancePath+"/blocks",schemaPath:"#/definitions/blocks/anyOf/0/type",keyword:"type",params:{type: "integer"},message:"must be integer"};
 if(vErrors === null){
 vErrors = [err176];
 }
@@ -3874,9 +3881,9 @@ vErrors.push(err176);
 }
 errors++;
 }
-}
-else {
-const err177 = {instancePath:instancePath+"/blocks/" + i3,schemaPath:"#/definitions/blocks/anyOf/2/items/anyOf/1/type",keyword:"type",params:{type: "string"},message:"must be string"};
+if((typeof data47 == "number") && (isFinite(data47))){
+if(data47 < 0 || isNaN(data47)){
+const err177 = {instancePath:instancePath+"/blocks",schemaPath:"#/definitions/blocks/anyOf/0/minimum",keyword:"minimum",params:{comparison: ">=", limit: 0},message:"must be >= 0"};
 if(vErrors === null){
 vErrors = [err177];
 }
@@ -3885,11 +3892,14 @@ vErrors.push(err177);
 }
 errors++;
 }
-var _valid14 = _errs210 === errors;
-valid74 = valid74 || _valid14;
 }
-if(!valid74){
-const err178 = {instancePath:instancePath+"/blocks/" + i3,schemaPath:"#/definitions/blocks/anyOf/2/items/anyOf",keyword:"anyOf",params:{},message:"must match a schema in anyOf"};
+var _valid14 = _errs209 === errors;
+valid73 = valid73 || _valid14;
+if(!valid73){
+const _errs211 = errors;
+if(typeof data47 === "string"){
+if(!pattern31.test(data47)){
+const err178 = {instancePath:instancePath+"/blocks",schemaPath:"#/definitions/blocks/anyOf/1/pattern",keyword:"pattern",params:{pattern: "^\\s*[0-9]{1,15}\\s*(-\\s*[0-9]{1,15}\\s*(/\\s*[0-9]{1,15}\\s*)?)?$"},message:"must match pattern \""+"^\\s*[0-9]{1,15}\\s*(-\\s*[0-9]{1,15}\\s*(/\\s*[0-9]{1,15}\\s*)?)?$"+"\""};
 if(vErrors === null){
 vErrors = [err178];
 }
@@ -3898,21 +3908,9 @@ vErrors.push(err178);
 }
 errors++;
 }
-else {
-errors = _errs207;
-if(vErrors !== null){
-if(_errs207){
-vErrors.length = _errs207;
 }
 else {
-vErrors = null;
-}
-}
-}
-}
-}
-else {
-const err179 = {instancePath:instancePath+"/blocks",schemaPath:"#/definitions/blocks/anyOf/2/type",keyword:"type",params:{type: "array"},message:"must be array"};
+const err179 = {instancePath:instancePath+"/blocks",schemaPath:"#/definitions/blocks/anyOf/1/type",keyword:"type",params:{type: "string"},message:"must be string"};
 if(vErrors === null){
 vErrors = [err179];
 }
@@ -3921,12 +3919,13 @@ vErrors.push(err179);
 }
 errors++;
 }
-var _valid13 = _errs204 === errors;
-valid71 = valid71 || _valid13;
-}
-}
-if(!valid71){
-const err180 = {instancePath:instancePath+"/blocks",schemaPath:"#/definitions/blocks/anyOf",keyword:"anyOf",params:{},message:"must match a schema in anyOf"};
+var _valid14 = _errs211 === errors;
+valid73 = valid73 || _valid14;
+if(!valid73){
+const _errs213 = errors;
+if(Array.isArray(data47)){
+if(data47.length > 10000){
+const err180 = {instancePath:instancePath+"/blocks",schemaPath:"#/definitions/blocks/anyOf/2/maxItems",keyword:"maxItems",params:{limit: 10000},message:"must NOT have more than 10000 items"};
 if(vErrors === null){
 vErrors = [err180];
 }
@@ -3935,21 +3934,8 @@ vErrors.push(err180);
 }
 errors++;
 }
-else {
-errors = _errs199;
-if(vErrors !== null){
-if(_errs199){
-vErrors.length = _errs199;
-}
-else {
-vErrors = null;
-}
-}
-}
-}
-}
-else {
-const err181 = {instancePath,schemaPath:"#/oneOf/10/type",keyword:"type",params:{type: "object"},message:"must be object"};
+if(data47.length < 1){
+const err181 = {instancePath:instancePath+"/blocks",schemaPath:"#/definitions/blocks/anyOf/2/minItems",keyword:"minItems",params:{limit: 1},message:"must NOT have fewer than 1 items"};
 if(vErrors === null){
 vErrors = [err181];
 }
@@ -3958,11 +3944,14 @@ vErrors.push(err181);
 }
 errors++;
 }
-}
-else if(tag0 === "fault-clear"){
-if(data && typeof data == "object" && !Array.isArray(data)){
-if(data.op === undefined){
-const err182 = {instancePath,schemaPath:"#/oneOf/11/required",keyword:"required",params:{missingProperty: "op"},message:"must have required property '"+"op"+"'"};
+const len3 = data47.length;
+for(let i3=0; i3<len3; i3++){
+let data48 = data47[i3];
+const _errs216 = errors;
+let valid76 = false;
+const _errs217 = errors;
+if(!(((typeof data48 == "number") && (!(data48 % 1) && !isNaN(data48))) && (isFinite(data48)))){
+const err182 = {instancePath:instancePath+"/blocks/" + i3,schemaPath:"#/definitions/blocks/anyOf/2/items/anyOf/0/type",keyword:"type",params:{type: "integer"},message:"must be integer"};
 if(vErrors === null){
 vErrors = [err182];
 }
@@ -3971,9 +3960,9 @@ vErrors.push(err182);
 }
 errors++;
 }
-for(const key11 in data){
-if(!(((key11 === "op") || (key11 === "label")) || (key11 === "fault"))){
-const err183 = {instancePath,schemaPath:"#/oneOf/11/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key11},message:"must NOT have additional properties"};
+if((typeof data48 == "number") && (isFinite(data48))){
+if(data48 < 0 || isNaN(data48)){
+const err183 = {instancePath:instancePath+"/blocks/" + i3,schemaPath:"#/definitions/blocks/anyOf/2/items/anyOf/0/minimum",keyword:"minimum",params:{comparison: ">=", limit: 0},message:"must be >= 0"};
 if(vErrors === null){
 vErrors = [err183];
 }
@@ -3983,9 +3972,13 @@ vErrors.push(err183);
 errors++;
 }
 }
-if(data.op !== undefined){
-if("fault-clear" !== data.op){
-const err184 = {instancePath:instancePath+"/op",schemaPath:"#/oneOf/11/properties/op/const",keyword:"const",params:{allowedValue: "fault-clear"},message:"must be equal to constant"};
+var _valid15 = _errs217 === errors;
+valid76 = valid76 || _valid15;
+if(!valid76){
+const _errs219 = errors;
+if(typeof data48 === "string"){
+if(!pattern31.test(data48)){
+const err184 = {instancePath:instancePath+"/blocks/" + i3,schemaPath:"#/definitions/blocks/anyOf/2/items/anyOf/1/pattern",keyword:"pattern",params:{pattern: "^\\s*[0-9]{1,15}\\s*(-\\s*[0-9]{1,15}\\s*(/\\s*[0-9]{1,15}\\s*)?)?$"},message:"must match pattern \""+"^\\s*[0-9]{1,15}\\s*(-\\s*[0-9]{1,15}\\s*(/\\s*[0-9]{1,15}\\s*)?)?$"+"\""};
 if(vErrors === null){
 vErrors = [err184];
 }
@@ -3995,11 +3988,8 @@ vErrors.push(err184);
 errors++;
 }
 }
-if(data.label !== undefined){
-let data48 = data.label;
-if(typeof data48 === "string"){
-if(data48.length > 200){
-const err185 = {instancePath:instancePath+"/label",schemaPath:"#/definitions/label/maxLength",keyword:"maxLength",params:{limit: 200},message:"must NOT have more than 200 characters"};
+else {
+const err185 = {instancePath:instancePath+"/blocks/" + i3,schemaPath:"#/definitions/blocks/anyOf/2/items/anyOf/1/type",keyword:"type",params:{type: "string"},message:"must be string"};
 if(vErrors === null){
 vErrors = [err185];
 }
@@ -4008,9 +3998,11 @@ vErrors.push(err185);
 }
 errors++;
 }
+var _valid15 = _errs219 === errors;
+valid76 = valid76 || _valid15;
 }
-else {
-const err186 = {instancePath:instancePath+"/label",schemaPath:"#/definitions/label/type",keyword:"type",params:{type: "string"},message:"must be string"};
+if(!valid76){
+const err186 = {instancePath:instancePath+"/blocks/" + i3,schemaPath:"#/definitions/blocks/anyOf/2/items/anyOf",keyword:"anyOf",params:{},message:"must match a schema in anyOf"};
 if(vErrors === null){
 vErrors = [err186];
 }
@@ -4019,11 +4011,21 @@ vErrors.push(err186);
 }
 errors++;
 }
+else {
+errors = _errs216;
+if(vErrors !== null){
+if(_errs216){
+vErrors.length = _errs216;
 }
-if(data.fault !== undefined){
-let data49 = data.fault;
-if(!(((((data49 === "all") || (data49 === "unmovable")) || (data49 === "add-memory")) || (data49 === "host")) || (data49 === "keep-offline"))){
-const err187 = {instancePath:instancePath+"/fault",schemaPath:"#/oneOf/11/properties/fault/enum",keyword:"enum",params:{allowedValues: schema36.oneOf[11].properties.fault.enum},message:"must be equal to one of the allowed values"};
+else {
+vErrors = null;
+}
+}
+}
+}
+}
+else {
+const err187 = {instancePath:instancePath+"/blocks",schemaPath:"#/definitions/blocks/anyOf/2/type",keyword:"type",params:{type: "array"},message:"must be array"};
 if(vErrors === null){
 vErrors = [err187];
 }
@@ -4032,10 +4034,12 @@ vErrors.push(err187);
 }
 errors++;
 }
+var _valid14 = _errs213 === errors;
+valid73 = valid73 || _valid14;
 }
 }
-else {
-const err188 = {instancePath,schemaPath:"#/oneOf/11/type",keyword:"type",params:{type: "object"},message:"must be object"};
+if(!valid73){
+const err188 = {instancePath:instancePath+"/blocks",schemaPath:"#/definitions/blocks/anyOf",keyword:"anyOf",params:{},message:"must match a schema in anyOf"};
 if(vErrors === null){
 vErrors = [err188];
 }
@@ -4044,11 +4048,21 @@ vErrors.push(err188);
 }
 errors++;
 }
+else {
+errors = _errs208;
+if(vErrors !== null){
+if(_errs208){
+vErrors.length = _errs208;
 }
-else if(tag0 === "wait"){
-if(data && typeof data == "object" && !Array.isArray(data)){
-if(data.op === undefined){
-const err189 = {instancePath,schemaPath:"#/oneOf/12/required",keyword:"required",params:{missingProperty: "op"},message:"must have required property '"+"op"+"'"};
+else {
+vErrors = null;
+}
+}
+}
+}
+}
+else {
+const err189 = {instancePath,schemaPath:"#/oneOf/10/type",keyword:"type",params:{type: "object"},message:"must be object"};
 if(vErrors === null){
 vErrors = [err189];
 }
@@ -4057,8 +4071,11 @@ vErrors.push(err189);
 }
 errors++;
 }
-if(data.duration === undefined){
-const err190 = {instancePath,schemaPath:"#/oneOf/12/required",keyword:"required",params:{missingProperty: "duration"},message:"must have required property '"+"duration"+"'"};
+}
+else if(tag0 === "fault-clear"){
+if(data && typeof data == "object" && !Array.isArray(data)){
+if(data.op === undefined){
+const err190 = {instancePath,schemaPath:"#/oneOf/11/required",keyword:"required",params:{missingProperty: "op"},message:"must have required property '"+"op"+"'"};
 if(vErrors === null){
 vErrors = [err190];
 }
@@ -4067,9 +4084,9 @@ vErrors.push(err190);
 }
 errors++;
 }
-for(const key12 in data){
-if(!(((key12 === "op") || (key12 === "label")) || (key12 === "duration"))){
-const err191 = {instancePath,schemaPath:"#/oneOf/12/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key12},message:"must NOT have additional properties"};
+for(const key11 in data){
+if(!(((key11 === "op") || (key11 === "label")) || (key11 === "fault"))){
+const err191 = {instancePath,schemaPath:"#/oneOf/11/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key11},message:"must NOT have additional properties"};
 if(vErrors === null){
 vErrors = [err191];
 }
@@ -4080,8 +4097,8 @@ errors++;
 }
 }
 if(data.op !== undefined){
-if("wait" !== data.op){
-const err192 = {instancePath:instancePath+"/op",schemaPath:"#/oneOf/12/properties/op/const",keyword:"const",params:{allowedValue: "wait"},message:"must be equal to constant"};
+if("fault-clear" !== data.op){
+const err192 = {instancePath:instancePath+"/op",schemaPath:"#/oneOf/11/properties/op/const",keyword:"const",params:{allowedValue: "fault-clear"},message:"must be equal to constant"};
 if(vErrors === null){
 vErrors = [err192];
 }
@@ -4092,9 +4109,9 @@ errors++;
 }
 }
 if(data.label !== undefined){
-let data51 = data.label;
-if(typeof data51 === "string"){
-if(data51.length > 200){
+let data50 = data.label;
+if(typeof data50 === "string"){
+if(data50.length > 200){
 const err193 = {instancePath:instancePath+"/label",schemaPath:"#/definitions/label/maxLength",keyword:"maxLength",params:{limit: 200},message:"must NOT have more than 200 characters"};
 if(vErrors === null){
 vErrors = [err193];
@@ -4116,14 +4133,10 @@ vErrors.push(err194);
 errors++;
 }
 }
-if(data.duration !== undefined){
-let data52 = data.duration;
-const _errs229 = errors;
-let valid82 = false;
-const _errs230 = errors;
-if((typeof data52 == "number") && (isFinite(data52))){
-if(data52 < 0 || isNaN(data52)){
-const err195 = {instancePath:instancePath+"/duration",schemaPath:"#/definitions/duration/anyOf/0/minimum",keyword:"minimum",params:{comparison: ">=", limit: 0},message:"must be >= 0"};
+if(data.fault !== undefined){
+let data51 = data.fault;
+if(!(((((data51 === "all") || (data51 === "unmovable")) || (data51 === "add-memory")) || (data51 === "host")) || (data51 === "keep-offline"))){
+const err195 = {instancePath:instancePath+"/fault",schemaPath:"#/oneOf/11/properties/fault/enum",keyword:"enum",params:{allowedValues: schema36.oneOf[11].properties.fault.enum},message:"must be equal to one of the allowed values"};
 if(vErrors === null){
 vErrors = [err195];
 }
@@ -4133,8 +4146,9 @@ vErrors.push(err195);
 errors++;
 }
 }
+}
 else {
-const err196 = {instancePath:instancePath+"/duration",schemaPath:"#/definitions/duration/anyOf/0/type",keyword:"type",params:{type: "number"},message:"must be number"};
+const err196 = {instancePath,schemaPath:"#/oneOf/11/type",keyword:"type",params:{type: "object"},message:"must be object"};
 if(vErrors === null){
 vErrors = [err196];
 }
@@ -4143,13 +4157,11 @@ vErrors.push(err196);
 }
 errors++;
 }
-var _valid15 = _errs230 === errors;
-valid82 = valid82 || _valid15;
-if(!valid82){
-const _errs232 = errors;
-if(typeof data52 === "string"){
-if(!pattern0.test(data52)){
-const err197 = {instancePath:instancePath+"/duration",schemaPath:"#/definitions/duration/anyOf/1/pattern",keyword:"pattern",params:{pattern: "^\\s*[0-9]+(\\.[0-9]+)?\\s*(ms|s|m|h)?\\s*$"},message:"must match pattern \""+"^\\s*[0-9]+(\\.[0-9]+)?\\s*(ms|s|m|h)?\\s*$"+"\""};
+}
+else if(tag0 === "wait"){
+if(data && typeof data == "object" && !Array.isArray(data)){
+if(data.op === undefined){
+const err197 = {instancePath,schemaPath:"#/oneOf/12/required",keyword:"required",params:{missingProperty: "op"},message:"must have required property '"+"op"+"'"};
 if(vErrors === null){
 vErrors = [err197];
 }
@@ -4158,9 +4170,8 @@ vErrors.push(err197);
 }
 errors++;
 }
-}
-else {
-const err198 = {instancePath:instancePath+"/duration",schemaPath:"#/definitions/duration/anyOf/1/type",keyword:"type",params:{type: "string"},message:"must be string"};
+if(data.duration === undefined){
+const err198 = {instancePath,schemaPath:"#/oneOf/12/required",keyword:"required",params:{missingProperty: "duration"},message:"must have required property '"+"duration"+"'"};
 if(vErrors === null){
 vErrors = [err198];
 }
@@ -4169,11 +4180,9 @@ vErrors.push(err198);
 }
 errors++;
 }
-var _valid15 = _errs232 === errors;
-valid82 = valid82 || _valid15;
-}
-if(!valid82){
-const err199 = {instancePath:instancePath+"/duration",schemaPath:"#/definitions/duration/anyOf",keyword:"anyOf",params:{},message:"must match a schema in anyOf"};
+for(const key12 in data){
+if(!(((key12 === "op") || (key12 === "label")) || (key12 === "duration"))){
+const err199 = {instancePath,schemaPath:"#/oneOf/12/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key12},message:"must NOT have additional properties"};
 if(vErrors === null){
 vErrors = [err199];
 }
@@ -4182,21 +4191,10 @@ vErrors.push(err199);
 }
 errors++;
 }
-else {
-errors = _errs229;
-if(vErrors !== null){
-if(_errs229){
-vErrors.length = _errs229;
 }
-else {
-vErrors = null;
-}
-}
-}
-}
-}
-else {
-const err200 = {instancePath,schemaPath:"#/oneOf/12/type",keyword:"type",params:{type: "object"},message:"must be object"};
+if(data.op !== undefined){
+if("wait" !== data.op){
+const err200 = {instancePath:instancePath+"/op",schemaPath:"#/oneOf/12/properties/op/const",keyword:"const",params:{allowedValue: "wait"},message:"must be equal to constant"};
 if(vErrors === null){
 vErrors = [err200];
 }
@@ -4206,10 +4204,11 @@ vErrors.push(err200);
 errors++;
 }
 }
-else if(tag0 === "mark"){
-if(data && typeof data == "object" && !Array.isArray(data)){
-if(data.op === undefined){
-const err201 = {instancePath,schemaPath:"#/oneOf/13/required",keyword:"required",params:{missingProperty: "op"},message:"must have required property '"+"op"+"'"};
+if(data.label !== undefined){
+let data53 = data.label;
+if(typeof data53 === "string"){
+if(data53.length > 200){
+const err201 = {instancePath:instancePath+"/label",schemaPath:"#/definitions/label/maxLength",keyword:"maxLength",params:{limit: 200},message:"must NOT have more than 200 characters"};
 if(vErrors === null){
 vErrors = [err201];
 }
@@ -4218,9 +4217,9 @@ vErrors.push(err201);
 }
 errors++;
 }
-for(const key13 in data){
-if(!((key13 === "op") || (key13 === "label"))){
-const err202 = {instancePath,schemaPath:"#/oneOf/13/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key13},message:"must NOT have additional properties"};
+}
+else {
+const err202 = {instancePath:instancePath+"/label",schemaPath:"#/definitions/label/type",keyword:"type",params:{type: "string"},message:"must be string"};
 if(vErrors === null){
 vErrors = [err202];
 }
@@ -4230,9 +4229,14 @@ vErrors.push(err202);
 errors++;
 }
 }
-if(data.op !== undefined){
-if("mark" !== data.op){
-const err203 = {instancePath:instancePath+"/op",schemaPath:"#/oneOf/13/properties/op/const",keyword:"const",params:{allowedValue: "mark"},message:"must be equal to constant"};
+if(data.duration !== undefined){
+let data54 = data.duration;
+const _errs238 = errors;
+let valid84 = false;
+const _errs239 = errors;
+if((typeof data54 == "number") && (isFinite(data54))){
+if(data54 < 0 || isNaN(data54)){
+const err203 = {instancePath:instancePath+"/duration",schemaPath:"#/definitions/duration/anyOf/0/minimum",keyword:"minimum",params:{comparison: ">=", limit: 0},message:"must be >= 0"};
 if(vErrors === null){
 vErrors = [err203];
 }
@@ -4242,11 +4246,8 @@ vErrors.push(err203);
 errors++;
 }
 }
-if(data.label !== undefined){
-let data54 = data.label;
-if(typeof data54 === "string"){
-if(data54.length > 200){
-const err204 = {instancePath:instancePath+"/label",schemaPath:"#/definitions/label/maxLength",keyword:"maxLength",params:{limit: 200},message:"must NOT have more than 200 characters"};
+else {
+const err204 = {instancePath:instancePath+"/duration",schemaPath:"#/definitions/duration/anyOf/0/type",keyword:"type",params:{type: "number"},message:"must be number"};
 if(vErrors === null){
 vErrors = [err204];
 }
@@ -4255,9 +4256,13 @@ vErrors.push(err204);
 }
 errors++;
 }
-}
-else {
-const err205 = {instancePath:instancePath+"/label",schemaPath:"#/definitions/label/type",keyword:"type",params:{type: "string"},message:"must be string"};
+var _valid16 = _errs239 === errors;
+valid84 = valid84 || _valid16;
+if(!valid84){
+const _errs241 = errors;
+if(typeof data54 === "string"){
+if(!pattern0.test(data54)){
+const err205 = {instancePath:instancePath+"/duration",schemaPath:"#/definitions/duration/anyOf/1/pattern",keyword:"pattern",params:{pattern: "^\\s*[0-9]+(\\.[0-9]+)?\\s*(ms|s|m|h)?\\s*$"},message:"must match pattern \""+"^\\s*[0-9]+(\\.[0-9]+)?\\s*(ms|s|m|h)?\\s*$"+"\""};
 if(vErrors === null){
 vErrors = [err205];
 }
@@ -4267,9 +4272,8 @@ vErrors.push(err205);
 errors++;
 }
 }
-}
 else {
-const err206 = {instancePath,schemaPath:"#/oneOf/13/type",keyword:"type",params:{type: "object"},message:"must be object"};
+const err206 = {instancePath:instancePath+"/duration",schemaPath:"#/definitions/duration/anyOf/1/type",keyword:"type",params:{type: "string"},message:"must be string"};
 if(vErrors === null){
 vErrors = [err206];
 }
@@ -4278,11 +4282,11 @@ vErrors.push(err206);
 }
 errors++;
 }
+var _valid16 = _errs241 === errors;
+valid84 = valid84 || _valid16;
 }
-else if(tag0 === "repeat"){
-if(data && typeof data == "object" && !Array.isArray(data)){
-if(data.op === undefined){
-const err207 = {instancePath,schemaPath:"#/oneOf/14/required",keyword:"required",params:{missingProperty: "op"},message:"must have required property '"+"op"+"'"};
+if(!valid84){
+const err207 = {instancePath:instancePath+"/duration",schemaPath:"#/definitions/duration/anyOf",keyword:"anyOf",params:{},message:"must match a schema in anyOf"};
 if(vErrors === null){
 vErrors = [err207];
 }
@@ -4291,8 +4295,21 @@ vErrors.push(err207);
 }
 errors++;
 }
-if(data.count === undefined){
-const err208 = {instancePath,schemaPath:"#/oneOf/14/required",keyword:"required",params:{missingProperty: "count"},message:"must have required property '"+"count"+"'"};
+else {
+errors = _errs238;
+if(vErrors !== null){
+if(_errs238){
+vErrors.length = _errs238;
+}
+else {
+vErrors = null;
+}
+}
+}
+}
+}
+else {
+const err208 = {instancePath,schemaPath:"#/oneOf/12/type",keyword:"type",params:{type: "object"},message:"must be object"};
 if(vErrors === null){
 vErrors = [err208];
 }
@@ -4301,8 +4318,11 @@ vErrors.push(err208);
 }
 errors++;
 }
-if(data.steps === undefined){
-const err209 = {instancePath,schemaPath:"#/oneOf/14/required",keyword:"required",params:{missingProperty: "steps"},message:"must have required property '"+"steps"+"'"};
+}
+else if(tag0 === "mark"){
+if(data && typeof data == "object" && !Array.isArray(data)){
+if(data.op === undefined){
+const err209 = {instancePath,schemaPath:"#/oneOf/13/required",keyword:"required",params:{missingProperty: "op"},message:"must have required property '"+"op"+"'"};
 if(vErrors === null){
 vErrors = [err209];
 }
@@ -4311,9 +4331,9 @@ vErrors.push(err209);
 }
 errors++;
 }
-for(const key14 in data){
-if(!((((key14 === "op") || (key14 === "label")) || (key14 === "count")) || (key14 === "steps"))){
-const err210 = {instancePath,schemaPath:"#/oneOf/14/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key14},message:"must NOT have additional properties"};
+for(const key13 in data){
+if(!((key13 === "op") || (key13 === "label"))){
+const err210 = {instancePath,schemaPath:"#/oneOf/13/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key13},message:"must NOT have additional properties"};
 if(vErrors === null){
 vErrors = [err210];
 }
@@ -4324,8 +4344,8 @@ errors++;
 }
 }
 if(data.op !== undefined){
-if("repeat" !== data.op){
-const err211 = {instancePath:instancePath+"/op",schemaPath:"#/oneOf/14/properties/op/const",keyword:"const",params:{allowedValue: "repeat"},message:"must be equal to constant"};
+if("mark" !== data.op){
+const err211 = {instancePath:instancePath+"/op",schemaPath:"#/oneOf/13/properties/op/const",keyword:"const",params:{allowedValue: "mark"},message:"must be equal to constant"};
 if(vErrors === null){
 vErrors = [err211];
 }
@@ -4360,10 +4380,9 @@ vErrors.push(err213);
 errors++;
 }
 }
-if(data.count !== undefined){
-let data57 = data.count;
-if(!(((typeof data57 == "number") && (!(data57 % 1) && !isNaN(data57))) && (isFinite(data57)))){
-const err214 = {instancePath:instancePath+"/count",schemaPath:"#/definitions/count/type",keyword:"type",params:{type: "integer"},message:"must be integer"};
+}
+else {
+const err214 = {instancePath,schemaPath:"#/oneOf/13/type",keyword:"type",params:{type: "object"},message:"must be object"};
 if(vErrors === null){
 vErrors = [err214];
 }
@@ -4372,9 +4391,11 @@ vErrors.push(err214);
 }
 errors++;
 }
-if((typeof data57 == "number") && (isFinite(data57))){
-if(data57 > 1000000 || isNaN(data57)){
-const err215 = {instancePath:instancePath+"/count",schemaPath:"#/definitions/count/maximum",keyword:"maximum",params:{comparison: "<=", limit: 1000000},message:"must be <= 1000000"};
+}
+else if(tag0 === "repeat"){
+if(data && typeof data == "object" && !Array.isArray(data)){
+if(data.op === undefined){
+const err215 = {instancePath,schemaPath:"#/oneOf/14/required",keyword:"required",params:{missingProperty: "op"},message:"must have required property '"+"op"+"'"};
 if(vErrors === null){
 vErrors = [err215];
 }
@@ -4383,8 +4404,8 @@ vErrors.push(err215);
 }
 errors++;
 }
-if(data57 < 1 || isNaN(data57)){
-const err216 = {instancePath:instancePath+"/count",schemaPath:"#/definitions/count/minimum",keyword:"minimum",params:{comparison: ">=", limit: 1},message:"must be >= 1"};
+if(data.count === undefined){
+const err216 = {instancePath,schemaPath:"#/oneOf/14/required",keyword:"required",params:{missingProperty: "count"},message:"must have required property '"+"count"+"'"};
 if(vErrors === null){
 vErrors = [err216];
 }
@@ -4393,13 +4414,8 @@ vErrors.push(err216);
 }
 errors++;
 }
-}
-}
-if(data.steps !== undefined){
-let data58 = data.steps;
-if(Array.isArray(data58)){
-if(data58.length > 10000){
-const err217 = {instancePath:instancePath+"/steps",schemaPath:"#/oneOf/14/properties/steps/maxItems",keyword:"maxItems",params:{limit: 10000},message:"must NOT have more than 10000 items"};
+if(data.steps === undefined){
+const err217 = {instancePath,schemaPath:"#/oneOf/14/required",keyword:"required",params:{missingProperty: "steps"},message:"must have required property '"+"steps"+"'"};
 if(vErrors === null){
 vErrors = [err217];
 }
@@ -4408,8 +4424,9 @@ vErrors.push(err217);
 }
 errors++;
 }
-if(data58.length < 1){
-const err218 = {instancePath:instancePath+"/steps",schemaPath:"#/oneOf/14/properties/steps/minItems",keyword:"minItems",params:{limit: 1},message:"must NOT have fewer than 1 items"};
+for(const key14 in data){
+if(!((((key14 === "op") || (key14 === "label")) || (key14 === "count")) || (key14 === "steps"))){
+const err218 = {instancePath,schemaPath:"#/oneOf/14/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key14},message:"must NOT have additional properties"};
 if(vErrors === null){
 vErrors = [err218];
 }
@@ -4418,16 +4435,10 @@ vErrors.push(err218);
 }
 errors++;
 }
-const len4 = data58.length;
-for(let i4=0; i4<len4; i4++){
-if(!(wrapper0.validate(data58[i4], {instancePath:instancePath+"/steps/" + i4,parentData:data58,parentDataProperty:i4,rootData}))){
-vErrors = vErrors === null ? wrapper0.validate.errors : vErrors.concat(wrapper0.validate.errors);
-errors = vErrors.length;
 }
-}
-}
-else {
-const err219 = {instancePath:instancePath+"/steps",schemaPath:"#/oneOf/14/properties/steps/type",keyword:"type",params:{type: "array"},message:"must be array"};
+if(data.op !== undefined){
+if("repeat" !== data.op){
+const err219 = {instancePath:instancePath+"/op",schemaPath:"#/oneOf/14/properties/op/const",keyword:"const",params:{allowedValue: "repeat"},message:"must be equal to constant"};
 if(vErrors === null){
 vErrors = [err219];
 }
@@ -4437,9 +4448,11 @@ vErrors.push(err219);
 errors++;
 }
 }
-}
-else {
-const err220 = {instancePath,schemaPath:"#/oneOf/14/type",keyword:"type",params:{type: "object"},message:"must be object"};
+if(data.label !== undefined){
+let data58 = data.label;
+if(typeof data58 === "string"){
+if(data58.length > 200){
+const err220 = {instancePath:instancePath+"/label",schemaPath:"#/definitions/label/maxLength",keyword:"maxLength",params:{limit: 200},message:"must NOT have more than 200 characters"};
 if(vErrors === null){
 vErrors = [err220];
 }
@@ -4449,10 +4462,8 @@ vErrors.push(err220);
 errors++;
 }
 }
-else if(tag0 === "soak"){
-if(data && typeof data == "object" && !Array.isArray(data)){
-if(data.op === undefined){
-const err221 = {instancePath,schemaPath:"#/oneOf/15/required",keyword:"required",params:{missingProperty: "op"},message:"must have required property '"+"op"+"'"};
+else {
+const err221 = {instancePath:instancePath+"/label",schemaPath:"#/definitions/label/type",keyword:"type",params:{type: "string"},message:"must be string"};
 if(vErrors === null){
 vErrors = [err221];
 }
@@ -4461,8 +4472,11 @@ vErrors.push(err221);
 }
 errors++;
 }
-if(data.device === undefined){
-const err222 = {instancePath,schemaPath:"#/oneOf/15/required",keyword:"required",params:{missingProperty: "device"},message:"must have required property '"+"device"+"'"};
+}
+if(data.count !== undefined){
+let data59 = data.count;
+if(!(((typeof data59 == "number") && (!(data59 % 1) && !isNaN(data59))) && (isFinite(data59)))){
+const err222 = {instancePath:instancePath+"/count",schemaPath:"#/definitions/count/type",keyword:"type",params:{type: "integer"},message:"must be integer"};
 if(vErrors === null){
 vErrors = [err222];
 }
@@ -4471,8 +4485,9 @@ vErrors.push(err222);
 }
 errors++;
 }
-if(data.count === undefined){
-const err223 = {instancePath,schemaPath:"#/oneOf/15/required",keyword:"required",params:{missingProperty: "count"},message:"must have required property '"+"count"+"'"};
+if((typeof data59 == "number") && (isFinite(data59))){
+if(data59 > 1000000 || isNaN(data59)){
+const err223 = {instancePath:instancePath+"/count",schemaPath:"#/definitions/count/maximum",keyword:"maximum",params:{comparison: "<=", limit: 1000000},message:"must be <= 1000000"};
 if(vErrors === null){
 vErrors = [err223];
 }
@@ -4481,8 +4496,8 @@ vErrors.push(err223);
 }
 errors++;
 }
-if(data.min === undefined){
-const err224 = {instancePath,schemaPath:"#/oneOf/15/required",keyword:"required",params:{missingProperty: "min"},message:"must have required property '"+"min"+"'"};
+if(data59 < 1 || isNaN(data59)){
+const err224 = {instancePath:instancePath+"/count",schemaPath:"#/definitions/count/minimum",keyword:"minimum",params:{comparison: ">=", limit: 1},message:"must be >= 1"};
 if(vErrors === null){
 vErrors = [err224];
 }
@@ -4491,8 +4506,13 @@ vErrors.push(err224);
 }
 errors++;
 }
-if(data.max === undefined){
-const err225 = {instancePath,schemaPath:"#/oneOf/15/required",keyword:"required",params:{missingProperty: "max"},message:"must have required property '"+"max"+"'"};
+}
+}
+if(data.steps !== undefined){
+let data60 = data.steps;
+if(Array.isArray(data60)){
+if(data60.length > 10000){
+const err225 = {instancePath:instancePath+"/steps",schemaPath:"#/oneOf/14/properties/steps/maxItems",keyword:"maxItems",params:{limit: 10000},message:"must NOT have more than 10000 items"};
 if(vErrors === null){
 vErrors = [err225];
 }
@@ -4501,9 +4521,8 @@ vErrors.push(err225);
 }
 errors++;
 }
-for(const key15 in data){
-if(!(((((((key15 === "op") || (key15 === "label")) || (key15 === "device")) || (key15 === "count")) || (key15 === "min")) || (key15 === "max")) || (key15 === "granularity"))){
-const err226 = {instancePath,schemaPath:"#/oneOf/15/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key15},message:"must NOT have additional properties"};
+if(data60.length < 1){
+const err226 = {instancePath:instancePath+"/steps",schemaPath:"#/oneOf/14/properties/steps/minItems",keyword:"minItems",params:{limit: 1},message:"must NOT have fewer than 1 items"};
 if(vErrors === null){
 vErrors = [err226];
 }
@@ -4512,10 +4531,16 @@ vErrors.push(err226);
 }
 errors++;
 }
+const len4 = data60.length;
+for(let i4=0; i4<len4; i4++){
+if(!(wrapper0.validate(data60[i4], {instancePath:instancePath+"/steps/" + i4,parentData:data60,parentDataProperty:i4,rootData}))){
+vErrors = vErrors === null ? wrapper0.validate.errors : vErrors.concat(wrapper0.validate.errors);
+errors = vErrors.length;
 }
-if(data.op !== undefined){
-if("soak" !== data.op){
-const err227 = {instancePath:instancePath+"/op",schemaPath:"#/oneOf/15/properties/op/const",keyword:"const",params:{allowedValue: "soak"},message:"must be equal to constant"};
+}
+}
+else {
+const err227 = {instancePath:instancePath+"/steps",schemaPath:"#/oneOf/14/properties/steps/type",keyword:"type",params:{type: "array"},message:"must be array"};
 if(vErrors === null){
 vErrors = [err227];
 }
@@ -4525,11 +4550,9 @@ vErrors.push(err227);
 errors++;
 }
 }
-if(data.label !== undefined){
-let data61 = data.label;
-if(typeof data61 === "string"){
-if(data61.length > 200){
-const err228 = {instancePath:instancePath+"/label",schemaPath:"#/definitions/label/maxLength",keyword:"maxLength",params:{limit: 200},message:"must NOT have more than 200 characters"};
+}
+else {
+const err228 = {instancePath,schemaPath:"#/oneOf/14/type",keyword:"type",params:{type: "object"},message:"must be object"};
 if(vErrors === null){
 vErrors = [err228];
 }
@@ -4539,8 +4562,10 @@ vErrors.push(err228);
 errors++;
 }
 }
-else {
-const err229 = {instancePath:instancePath+"/label",schemaPath:"#/definitions/label/type",keyword:"type",params:{type: "string"},message:"must be string"};
+else if(tag0 === "soak"){
+if(data && typeof data == "object" && !Array.isArray(data)){
+if(data.op === undefined){
+const err229 = {instancePath,schemaPath:"#/oneOf/15/required",keyword:"required",params:{missingProperty: "op"},message:"must have required property '"+"op"+"'"};
 if(vErrors === null){
 vErrors = [err229];
 }
@@ -4549,12 +4574,8 @@ vErrors.push(err229);
 }
 errors++;
 }
-}
-if(data.device !== undefined){
-let data62 = data.device;
-if(typeof data62 === "string"){
-if(!pattern5.test(data62)){
-const err230 = {instancePath:instancePath+"/device",schemaPath:"#/definitions/deviceId/pattern",keyword:"pattern",params:{pattern: "^[A-Za-z0-9_][A-Za-z0-9_.-]{0,63}$"},message:"must match pattern \""+"^[A-Za-z0-9_][A-Za-z0-9_.-]{0,63}$"+"\""};
+if(data.device === undefined){
+const err230 = {instancePath,schemaPath:"#/oneOf/15/required",keyword:"required",params:{missingProperty: "device"},message:"must have required property '"+"device"+"'"};
 if(vErrors === null){
 vErrors = [err230];
 }
@@ -4563,9 +4584,8 @@ vErrors.push(err230);
 }
 errors++;
 }
-}
-else {
-const err231 = {instancePath:instancePath+"/device",schemaPath:"#/definitions/deviceId/type",keyword:"type",params:{type: "string"},message:"must be string"};
+if(data.count === undefined){
+const err231 = {instancePath,schemaPath:"#/oneOf/15/required",keyword:"required",params:{missingProperty: "count"},message:"must have required property '"+"count"+"'"};
 if(vErrors === null){
 vErrors = [err231];
 }
@@ -4574,11 +4594,8 @@ vErrors.push(err231);
 }
 errors++;
 }
-}
-if(data.count !== undefined){
-let data63 = data.count;
-if(!(((typeof data63 == "number") && (!(data63 % 1) && !isNaN(data63))) && (isFinite(data63)))){
-const err232 = {instancePath:instancePath+"/count",schemaPath:"#/definitions/count/type",keyword:"type",params:{type: "integer"},message:"must be integer"};
+if(data.min === undefined){
+const err232 = {instancePath,schemaPath:"#/oneOf/15/required",keyword:"required",params:{missingProperty: "min"},message:"must have required property '"+"min"+"'"};
 if(vErrors === null){
 vErrors = [err232];
 }
@@ -4587,9 +4604,8 @@ vErrors.push(err232);
 }
 errors++;
 }
-if((typeof data63 == "number") && (isFinite(data63))){
-if(data63 > 1000000 || isNaN(data63)){
-const err233 = {instancePath:instancePath+"/count",schemaPath:"#/definitions/count/maximum",keyword:"maximum",params:{comparison: "<=", limit: 1000000},message:"must be <= 1000000"};
+if(data.max === undefined){
+const err233 = {instancePath,schemaPath:"#/oneOf/15/required",keyword:"required",params:{missingProperty: "max"},message:"must have required property '"+"max"+"'"};
 if(vErrors === null){
 vErrors = [err233];
 }
@@ -4598,8 +4614,9 @@ vErrors.push(err233);
 }
 errors++;
 }
-if(data63 < 1 || isNaN(data63)){
-const err234 = {instancePath:instancePath+"/count",schemaPath:"#/definitions/count/minimum",keyword:"minimum",params:{comparison: ">=", limit: 1},message:"must be >= 1"};
+for(const key15 in data){
+if(!(((((((key15 === "op") || (key15 === "label")) || (key15 === "device")) || (key15 === "count")) || (key15 === "min")) || (key15 === "max")) || (key15 === "granularity"))){
+const err234 = {instancePath,schemaPath:"#/oneOf/15/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key15},message:"must NOT have additional properties"};
 if(vErrors === null){
 vErrors = [err234];
 }
@@ -4609,14 +4626,9 @@ vErrors.push(err234);
 errors++;
 }
 }
-}
-if(data.min !== undefined){
-let data64 = data.min;
-const _errs269 = errors;
-let valid98 = false;
-const _errs270 = errors;
-if(!(((typeof data64 == "number") && (!(data64 % 1) && !isNaN(data64))) && (isFinite(data64)))){
-const err235 = {instancePath:instancePath+"/min",schemaPath:"#/definitions/size/anyOf/0/type",keyword:"type",params:{type: "integer"},message:"must be integer"};
+if(data.op !== undefined){
+if("soak" !== data.op){
+const err235 = {instancePath:instancePath+"/op",schemaPath:"#/oneOf/15/properties/op/const",keyword:"const",params:{allowedValue: "soak"},message:"must be equal to constant"};
 if(vErrors === null){
 vErrors = [err235];
 }
@@ -4625,9 +4637,12 @@ vErrors.push(err235);
 }
 errors++;
 }
-if((typeof data64 == "number") && (isFinite(data64))){
-if(data64 < 0 || isNaN(data64)){
-const err236 = {instancePath:instancePath+"/min",schemaPath:"#/definitions/size/anyOf/0/minimum",keyword:"minimum",params:{comparison: ">=", limit: 0},message:"must be >= 0"};
+}
+if(data.label !== undefined){
+let data63 = data.label;
+if(typeof data63 === "string"){
+if(data63.length > 200){
+const err236 = {instancePath:instancePath+"/label",schemaPath:"#/definitions/label/maxLength",keyword:"maxLength",params:{limit: 200},message:"must NOT have more than 200 characters"};
 if(vErrors === null){
 vErrors = [err236];
 }
@@ -4637,13 +4652,8 @@ vErrors.push(err236);
 errors++;
 }
 }
-var _valid16 = _errs270 === errors;
-valid98 = valid98 || _valid16;
-if(!valid98){
-const _errs272 = errors;
-if(typeof data64 === "string"){
-if(!pattern1.test(data64)){
-const err237 = {instancePath:instancePath+"/min",schemaPath:"#/definitions/size/anyOf/1/pattern",keyword:"pattern",params:{pattern: "^\\s*(0x[0-9a-fA-F]{1,16}|[0-9]{1,20})\\s*([KMGTPkmgtp]?)([iI]?[bB])?\\s*$"},message:"must match pattern \""+"^\\s*(0x[0-9a-fA-F]{1,16}|[0-9]{1,20})\\s*([KMGTPkmgtp]?)([iI]?[bB])?\\s*$"+"\""};
+else {
+const err237 = {instancePath:instancePath+"/label",schemaPath:"#/definitions/label/type",keyword:"type",params:{type: "string"},message:"must be string"};
 if(vErrors === null){
 vErrors = [err237];
 }
@@ -4653,8 +4663,11 @@ vErrors.push(err237);
 errors++;
 }
 }
-else {
-const err238 = {instancePath:instancePath+"/min",schemaPath:"#/definitions/size/anyOf/1/type",keyword:"type",params:{type: "string"},message:"must be string"};
+if(data.device !== undefined){
+let data64 = data.device;
+if(typeof data64 === "string"){
+if(!pattern5.test(data64)){
+const err238 = {instancePath:instancePath+"/device",schemaPath:"#/definitions/deviceId/pattern",keyword:"pattern",params:{pattern: "^[A-Za-z0-9_][A-Za-z0-9_.-]{0,63}$"},message:"must match pattern \""+"^[A-Za-z0-9_][A-Za-z0-9_.-]{0,63}$"+"\""};
 if(vErrors === null){
 vErrors = [err238];
 }
@@ -4663,11 +4676,9 @@ vErrors.push(err238);
 }
 errors++;
 }
-var _valid16 = _errs272 === errors;
-valid98 = valid98 || _valid16;
 }
-if(!valid98){
-const err239 = {instancePath:instancePath+"/min",schemaPath:"#/definitions/size/anyOf",keyword:"anyOf",params:{},message:"must match a schema in anyOf"};
+else {
+const err239 = {instancePath:instancePath+"/device",schemaPath:"#/definitions/deviceId/type",keyword:"type",params:{type: "string"},message:"must be string"};
 if(vErrors === null){
 vErrors = [err239];
 }
@@ -4676,25 +4687,11 @@ vErrors.push(err239);
 }
 errors++;
 }
-else {
-errors = _errs269;
-if(vErrors !== null){
-if(_errs269){
-vErrors.length = _errs269;
 }
-else {
-vErrors = null;
-}
-}
-}
-}
-if(data.max !== undefined){
-let data65 = data.max;
-const _errs276 = errors;
-let valid100 = false;
-const _errs277 = errors;
+if(data.count !== undefined){
+let data65 = data.count;
 if(!(((typeof data65 == "number") && (!(data65 % 1) && !isNaN(data65))) && (isFinite(data65)))){
-const err240 = {instancePath:instancePath+"/max",schemaPath:"#/definitions/size/anyOf/0/type",keyword:"type",params:{type: "integer"},message:"must be integer"};
+const err240 = {instancePath:instancePath+"/count",schemaPath:"#/definitions/count/type",keyword:"type",params:{type: "integer"},message:"must be integer"};
 if(vErrors === null){
 vErrors = [err240];
 }
@@ -4704,8 +4701,8 @@ vErrors.push(err240);
 errors++;
 }
 if((typeof data65 == "number") && (isFinite(data65))){
-if(data65 < 0 || isNaN(data65)){
-const err241 = {instancePath:instancePath+"/max",schemaPath:"#/definitions/size/anyOf/0/minimum",keyword:"minimum",params:{comparison: ">=", limit: 0},message:"must be >= 0"};
+if(data65 > 1000000 || isNaN(data65)){
+const err241 = {instancePath:instancePath+"/count",schemaPath:"#/definitions/count/maximum",keyword:"maximum",params:{comparison: "<=", limit: 1000000},message:"must be <= 1000000"};
 if(vErrors === null){
 vErrors = [err241];
 }
@@ -4714,14 +4711,8 @@ vErrors.push(err241);
 }
 errors++;
 }
-}
-var _valid17 = _errs277 === errors;
-valid100 = valid100 || _valid17;
-if(!valid100){
-const _errs279 = errors;
-if(typeof data65 === "string"){
-if(!pattern1.test(data65)){
-const err242 = {instancePath:instancePath+"/max",schemaPath:"#/definitions/size/anyOf/1/pattern",keyword:"pattern",params:{pattern: "^\\s*(0x[0-9a-fA-F]{1,16}|[0-9]{1,20})\\s*([KMGTPkmgtp]?)([iI]?[bB])?\\s*$"},message:"must match pattern \""+"^\\s*(0x[0-9a-fA-F]{1,16}|[0-9]{1,20})\\s*([KMGTPkmgtp]?)([iI]?[bB])?\\s*$"+"\""};
+if(data65 < 1 || isNaN(data65)){
+const err242 = {instancePath:instancePath+"/count",schemaPath:"#/definitions/count/minimum",keyword:"minimum",params:{comparison: ">=", limit: 1},message:"must be >= 1"};
 if(vErrors === null){
 vErrors = [err242];
 }
@@ -4731,8 +4722,14 @@ vErrors.push(err242);
 errors++;
 }
 }
-else {
-const err243 = {instancePath:instancePath+"/max",schemaPath:"#/definitions/size/anyOf/1/type",keyword:"type",params:{type: "string"},message:"must be string"};
+}
+if(data.min !== undefined){
+let data66 = data.min;
+const _errs278 = errors;
+let valid100 = false;
+const _errs279 = errors;
+if(!(((typeof data66 == "number") && (!(data66 % 1) && !isNaN(data66))) && (isFinite(data66)))){
+const err243 = {instancePath:instancePath+"/min",schemaPath:"#/definitions/size/anyOf/0/type",keyword:"type",params:{type: "integer"},message:"must be integer"};
 if(vErrors === null){
 vErrors = [err243];
 }
@@ -4741,11 +4738,9 @@ vErrors.push(err243);
 }
 errors++;
 }
-var _valid17 = _errs279 === errors;
-valid100 = valid100 || _valid17;
-}
-if(!valid100){
-const err244 = {instancePath:instancePath+"/max",schemaPath:"#/definitions/size/anyOf",keyword:"anyOf",params:{},message:"must match a schema in anyOf"};
+if((typeof data66 == "number") && (isFinite(data66))){
+if(data66 < 0 || isNaN(data66)){
+const err244 = {instancePath:instancePath+"/min",schemaPath:"#/definitions/size/anyOf/0/minimum",keyword:"minimum",params:{comparison: ">=", limit: 0},message:"must be >= 0"};
 if(vErrors === null){
 vErrors = [err244];
 }
@@ -4754,25 +4749,14 @@ vErrors.push(err244);
 }
 errors++;
 }
-else {
-errors = _errs276;
-if(vErrors !== null){
-if(_errs276){
-vErrors.length = _errs276;
 }
-else {
-vErrors = null;
-}
-}
-}
-}
-if(data.granularity !== undefined){
-let data66 = data.granularity;
-const _errs283 = errors;
-let valid102 = false;
-const _errs284 = errors;
-if(!(((typeof data66 == "number") && (!(data66 % 1) && !isNaN(data66))) && (isFinite(data66)))){
-const err245 = {instancePath:instancePath+"/granularity",schemaPath:"#/definitions/size/anyOf/0/type",keyword:"type",params:{type: "integer"},message:"must be integer"};
+var _valid17 = _errs279 === errors;
+valid100 = valid100 || _valid17;
+if(!valid100){
+const _errs281 = errors;
+if(typeof data66 === "string"){
+if(!pattern1.test(data66)){
+const err245 = {instancePath:instancePath+"/min",schemaPath:"#/definitions/size/anyOf/1/pattern",keyword:"pattern",params:{pattern: "^\\s*(0x[0-9a-fA-F]{1,16}|[0-9]{1,20})\\s*([KMGTPkmgtp]?)([iI]?[bB])?\\s*$"},message:"must match pattern \""+"^\\s*(0x[0-9a-fA-F]{1,16}|[0-9]{1,20})\\s*([KMGTPkmgtp]?)([iI]?[bB])?\\s*$"+"\""};
 if(vErrors === null){
 vErrors = [err245];
 }
@@ -4781,9 +4765,9 @@ vErrors.push(err245);
 }
 errors++;
 }
-if((typeof data66 == "number") && (isFinite(data66))){
-if(data66 < 0 || isNaN(data66)){
-const err246 = {instancePath:instancePath+"/granularity",schemaPath:"#/definitions/size/anyOf/0/minimum",keyword:"minimum",params:{comparison: ">=", limit: 0},message:"must be >= 0"};
+}
+else {
+const err246 = {instancePath:instancePath+"/min",schemaPath:"#/definitions/size/anyOf/1/type",keyword:"type",params:{type: "string"},message:"must be string"};
 if(vErrors === null){
 vErrors = [err246];
 }
@@ -4792,14 +4776,11 @@ vErrors.push(err246);
 }
 errors++;
 }
+var _valid17 = _errs281 === errors;
+valid100 = valid100 || _valid17;
 }
-var _valid18 = _errs284 === errors;
-valid102 = valid102 || _valid18;
-if(!valid102){
-const _errs286 = errors;
-if(typeof data66 === "string"){
-if(!pattern1.test(data66)){
-const err247 = {instancePath:instancePath+"/granularity",schemaPath:"#/definitions/size/anyOf/1/pattern",keyword:"pattern",params:{pattern: "^\\s*(0x[0-9a-fA-F]{1,16}|[0-9]{1,20})\\s*([KMGTPkmgtp]?)([iI]?[bB])?\\s*$"},message:"must match pattern \""+"^\\s*(0x[0-9a-fA-F]{1,16}|[0-9]{1,20})\\s*([KMGTPkmgtp]?)([iI]?[bB])?\\s*$"+"\""};
+if(!valid100){
+const err247 = {instancePath:instancePath+"/min",schemaPath:"#/definitions/size/anyOf",keyword:"anyOf",params:{},message:"must match a schema in anyOf"};
 if(vErrors === null){
 vErrors = [err247];
 }
@@ -4808,9 +4789,25 @@ vErrors.push(err247);
 }
 errors++;
 }
+else {
+errors = _errs278;
+if(vErrors !== null){
+if(_errs278){
+vErrors.length = _errs278;
 }
 else {
-const err248 = {instancePath:instancePath+"/granularity",schemaPath:"#/definitions/size/anyOf/1/type",keyword:"type",params:{type: "string"},message:"must be string"};
+vErrors = null;
+}
+}
+}
+}
+if(data.max !== undefined){
+let data67 = data.max;
+const _errs285 = errors;
+let valid102 = false;
+const _errs286 = errors;
+if(!(((typeof data67 == "number") && (!(data67 % 1) && !isNaN(data67))) && (isFinite(data67)))){
+const err248 = {instancePath:instancePath+"/max",schemaPath:"#/definitions/size/anyOf/0/type",keyword:"type",params:{type: "integer"},message:"must be integer"};
 if(vErrors === null){
 vErrors = [err248];
 }
@@ -4819,11 +4816,9 @@ vErrors.push(err248);
 }
 errors++;
 }
-var _valid18 = _errs286 === errors;
-valid102 = valid102 || _valid18;
-}
-if(!valid102){
-const err249 = {instancePath:instancePath+"/granularity",schemaPath:"#/definitions/size/anyOf",keyword:"anyOf",params:{},message:"must match a schema in anyOf"};
+if((typeof data67 == "number") && (isFinite(data67))){
+if(data67 < 0 || isNaN(data67)){
+const err249 = {instancePath:instancePath+"/max",schemaPath:"#/definitions/size/anyOf/0/minimum",keyword:"minimum",params:{comparison: ">=", limit: 0},message:"must be >= 0"};
 if(vErrors === null){
 vErrors = [err249];
 }
@@ -4832,21 +4827,14 @@ vErrors.push(err249);
 }
 errors++;
 }
-else {
-errors = _errs283;
-if(vErrors !== null){
-if(_errs283){
-vErrors.length = _errs283;
 }
-else {
-vErrors = null;
-}
-}
-}
-}
-}
-else {
-const err250 = {instancePath,schemaPath:"#/oneOf/15/type",keyword:"type",params:{type: "object"},message:"must be object"};
+var _valid18 = _errs286 === errors;
+valid102 = valid102 || _valid18;
+if(!valid102){
+const _errs288 = errors;
+if(typeof data67 === "string"){
+if(!pattern1.test(data67)){
+const err250 = {instancePath:instancePath+"/max",schemaPath:"#/definitions/size/anyOf/1/pattern",keyword:"pattern",params:{pattern: "^\\s*(0x[0-9a-fA-F]{1,16}|[0-9]{1,20})\\s*([KMGTPkmgtp]?)([iI]?[bB])?\\s*$"},message:"must match pattern \""+"^\\s*(0x[0-9a-fA-F]{1,16}|[0-9]{1,20})\\s*([KMGTPkmgtp]?)([iI]?[bB])?\\s*$"+"\""};
 if(vErrors === null){
 vErrors = [err250];
 }
@@ -4857,7 +4845,7 @@ errors++;
 }
 }
 else {
-const err251 = {instancePath,schemaPath:"#/discriminator",keyword:"discriminator",params:{error: "mapping", tag: "op", tagValue: tag0},message:"value of tag \"op\" must be in oneOf"};
+const err251 = {instancePath:instancePath+"/max",schemaPath:"#/definitions/size/anyOf/1/type",keyword:"type",params:{type: "string"},message:"must be string"};
 if(vErrors === null){
 vErrors = [err251];
 }
@@ -4866,9 +4854,11 @@ vErrors.push(err251);
 }
 errors++;
 }
+var _valid18 = _errs288 === errors;
+valid102 = valid102 || _valid18;
 }
-else {
-const err252 = {instancePath,schemaPath:"#/discriminator",keyword:"discriminator",params:{error: "tag", tag: "op", tagValue: tag0},message:"tag \"op\" must be string"};
+if(!valid102){
+const err252 = {instancePath:instancePath+"/max",schemaPath:"#/definitions/size/anyOf",keyword:"anyOf",params:{},message:"must match a schema in anyOf"};
 if(vErrors === null){
 vErrors = [err252];
 }
@@ -4877,14 +4867,137 @@ vErrors.push(err252);
 }
 errors++;
 }
+else {
+errors = _errs285;
+if(vErrors !== null){
+if(_errs285){
+vErrors.length = _errs285;
 }
 else {
-const err253 = {instancePath,schemaPath:"#/type",keyword:"type",params:{type: "object"},message:"must be object"};
+vErrors = null;
+}
+}
+}
+}
+if(data.granularity !== undefined){
+let data68 = data.granularity;
+const _errs292 = errors;
+let valid104 = false;
+const _errs293 = errors;
+if(!(((typeof data68 == "number") && (!(data68 % 1) && !isNaN(data68))) && (isFinite(data68)))){
+const err253 = {instancePath:instancePath+"/granularity",schemaPath:"#/definitions/size/anyOf/0/type",keyword:"type",params:{type: "integer"},message:"must be integer"};
 if(vErrors === null){
 vErrors = [err253];
 }
 else {
 vErrors.push(err253);
+}
+errors++;
+}
+if((typeof data68 == "number") && (isFinite(data68))){
+if(data68 < 0 || isNaN(data68)){
+const err254 = {instancePath:instancePath+"/granularity",schemaPath:"#/definitions/size/anyOf/0/minimum",keyword:"minimum",params:{comparison: ">=", limit: 0},message:"must be >= 0"};
+if(vErrors === null){
+vErrors = [err254];
+}
+else {
+vErrors.push(err254);
+}
+errors++;
+}
+}
+var _valid19 = _errs293 === errors;
+valid104 = valid104 || _valid19;
+if(!valid104){
+const _errs295 = errors;
+if(typeof data68 === "string"){
+if(!pattern1.test(data68)){
+const err255 = {instancePath:instancePath+"/granularity",schemaPath:"#/definitions/size/anyOf/1/pattern",keyword:"pattern",params:{pattern: "^\\s*(0x[0-9a-fA-F]{1,16}|[0-9]{1,20})\\s*([KMGTPkmgtp]?)([iI]?[bB])?\\s*$"},message:"must match pattern \""+"^\\s*(0x[0-9a-fA-F]{1,16}|[0-9]{1,20})\\s*([KMGTPkmgtp]?)([iI]?[bB])?\\s*$"+"\""};
+if(vErrors === null){
+vErrors = [err255];
+}
+else {
+vErrors.push(err255);
+}
+errors++;
+}
+}
+else {
+const err256 = {instancePath:instancePath+"/granularity",schemaPath:"#/definitions/size/anyOf/1/type",keyword:"type",params:{type: "string"},message:"must be string"};
+if(vErrors === null){
+vErrors = [err256];
+}
+else {
+vErrors.push(err256);
+}
+errors++;
+}
+var _valid19 = _errs295 === errors;
+valid104 = valid104 || _valid19;
+}
+if(!valid104){
+const err257 = {instancePath:instancePath+"/granularity",schemaPath:"#/definitions/size/anyOf",keyword:"anyOf",params:{},message:"must match a schema in anyOf"};
+if(vErrors === null){
+vErrors = [err257];
+}
+else {
+vErrors.push(err257);
+}
+errors++;
+}
+else {
+errors = _errs292;
+if(vErrors !== null){
+if(_errs292){
+vErrors.length = _errs292;
+}
+else {
+vErrors = null;
+}
+}
+}
+}
+}
+else {
+const err258 = {instancePath,schemaPath:"#/oneOf/15/type",keyword:"type",params:{type: "object"},message:"must be object"};
+if(vErrors === null){
+vErrors = [err258];
+}
+else {
+vErrors.push(err258);
+}
+errors++;
+}
+}
+else {
+const err259 = {instancePath,schemaPath:"#/discriminator",keyword:"discriminator",params:{error: "mapping", tag: "op", tagValue: tag0},message:"value of tag \"op\" must be in oneOf"};
+if(vErrors === null){
+vErrors = [err259];
+}
+else {
+vErrors.push(err259);
+}
+errors++;
+}
+}
+else {
+const err260 = {instancePath,schemaPath:"#/discriminator",keyword:"discriminator",params:{error: "tag", tag: "op", tagValue: tag0},message:"tag \"op\" must be string"};
+if(vErrors === null){
+vErrors = [err260];
+}
+else {
+vErrors.push(err260);
+}
+errors++;
+}
+}
+else {
+const err261 = {instancePath,schemaPath:"#/type",keyword:"type",params:{type: "object"},message:"must be object"};
+if(vErrors === null){
+vErrors = [err261];
+}
+else {
+vErrors.push(err261);
 }
 errors++;
 }

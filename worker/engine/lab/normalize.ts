@@ -8,7 +8,7 @@
  */
 import { parseSize, isPowerOfTwo, KiB, MiB, GiB, U64_MAX } from '../sizes.js';
 import {
-  ADD_MEMORY_ERRNOS, BOOT_MAP_NAMES, ONLINE_POLICIES, ONLINE_TYPES, PROFILE_NAMES, SCENARIO_LIMITS, STEP_OPS, STRATEGY_NAMES,
+  ADD_MEMORY_ERRNOS, BOOT_MAP_NAMES, HOST_FAULTS, HOST_RESPONSES, ONLINE_POLICIES, ONLINE_TYPES, PROFILE_NAMES, SCENARIO_LIMITS, STEP_OPS, STRATEGY_NAMES,
 } from './scenario.js';
 import type {
   BlockRange, BlocksText, BootSpec, DeviceDecl, DeviceKind, KdumpSpec, MachineSpec, Scenario, SizeText, Step,
@@ -310,7 +310,7 @@ const DEVICE_OPS: Partial<Record<Step['op'], readonly DeviceKind[]>> = {
   'xen-target': ['xen-balloon'],
   'dimm-add': ['acpi-dimm'],
   'dimm-remove': ['acpi-dimm'],
-  'fault-host': ['virtio-mem'],
+  'fault-host': ['virtio-mem', 'hv-balloon', 'xen-balloon'],
   soak: ['virtio-mem', 'xen-balloon'],
 };
 
@@ -417,8 +417,24 @@ function step(ctx: Ctx, v: unknown, path: string, env: StepEnv, depth: number): 
       return count !== undefined && error ? withLabel({ op, count, error }) : undefined;
     }
     case 'fault-host': {
-      const response = oneOf(ctx, v, 'response', path, ['busy', 'nack', 'error'] as const);
-      return response ? withLabel({ op, device: id, response }) : undefined;
+      const response = oneOf(ctx, v, 'response', path, HOST_RESPONSES);
+      if (!response) return undefined;
+      const supported = HOST_FAULTS[dev!.kind] ?? [];
+      if (!supported.includes(response)) {
+        return ctx.fail(at(path, 'response'), `the host fault "${response}" does not apply to ${dev!.kind} device "${id}" (a ${dev!.kind} host can: ${supported.join(', ')})`);
+      }
+      const s: Step = { op, device: id, response };
+      if (response === 'populate-fail') {
+        const count = int(ctx, v, 'count', path, 1, SCENARIO_LIMITS.repeatCount, 1);
+        if (count === undefined) return undefined;
+        s.count = count;
+      } else if (v.count !== undefined) return ctx.fail(at(path, 'count'), 'only a populate-fail fault takes a count');
+      if (response === 'maxmem') {
+        const n = size(ctx, v, 'size', path, { required: true });
+        if (n === undefined) return undefined;
+        s.size = String(n);
+      } else if (v.size !== undefined) return ctx.fail(at(path, 'size'), 'only a maxmem fault takes a size');
+      return withLabel(s);
     }
     case 'fault-keep-offline': {
       const b = blocks(ctx, v, path);

@@ -20,6 +20,7 @@
 import { Machine } from '../machine.js';
 import type { Device, DeviceSpec, HostRequest } from '../drivers/device.js';
 import { NIL } from '../kernel/resource.js';
+import { HvBalloon } from '../drivers/hv-balloon.js';
 import { iomemEntries, iomemStats, type IomemEntry } from '../kernel/iomem.js';
 import { E2BIG, EBUSY, EEXIST, EINVAL, ENOMEM, ENOSPC, errnoName } from '../errno.js';
 import { formatSize } from '../sizes.js';
@@ -32,7 +33,7 @@ import { kdumpSettings, kdumpVerdict } from './kdump.js';
 import type { KdumpVerdict } from './kdump.js';
 import type { KdumpSettings } from '../userspace/kexec.js';
 import { DEFAULT_STEP_TIMEOUT_MS } from './scenario.js';
-import type { AcpiDimmDecl, AddMemoryErrno, DeviceDecl, ProfileName, Scenario, Step, StepOp, StrategyName } from './scenario.js';
+import type { AcpiDimmDecl, AddMemoryErrno, DeviceDecl, FaultHostStep, ProfileName, Scenario, Step, StepOp, StrategyName } from './scenario.js';
 
 /** Above this many /proc/iomem lines the kdump verdict is computed at the last step only. */
 export const KDUMP_LINES_PER_STEP = 100_000;
@@ -138,6 +139,8 @@ export class Runner {
   private readonly hvNext = new Map<string, bigint>();
   private readonly keptOffline = new Set<number>();
   private readonly hostFaulted = new Set<string>();
+  /** Hyper-V host faults in force, by device. */
+  private readonly hvFault = new Map<string, 'hot-add-cancel' | 'hot-add-fail'>();
   private readonly ramNames = new Map<number, boolean>();
   private ramCache: { key: string; value: number } | null = null;
   private lastKdump: KdumpVerdict;
@@ -324,7 +327,7 @@ export class Runner {
         this.machine.faults.failAddMemory({ err: ERRNO[s.error], count: s.count });
         return { result: 'ok' };
       case 'fault-host':
-        return this.hostFault(s.device, s.response);
+        return this.hostFault(s);
       case 'fault-keep-offline':
         this.forBlocks(s.blocks, (b) => {
           this.machine.faults.setKeepOffline(b, true);
@@ -360,16 +363,28 @@ export class Runner {
     return this.converge();
   }
 
-  /** Host: a Hyper-V hot-add request; without `start`, right after this device's previous one. */
+  /**
+   * Host: a Hyper-V hot-add request; without `start`, right after this device's previous one.
+   * Under a `hot-add-cancel` fault the host withdraws it (nothing reaches the guest, the next one
+   * starts at the same place); under `hot-add-fail` the guest's first add_memory() for it fails.
+   */
   private hvHotAdd(id: string, size: bigint, start?: bigint): Outcome {
     const d = this.device(id);
     const decl = this.decls.get(id);
     if (!d || decl?.kind !== 'hv-balloon') return { result: `rejected: no hv-balloon device ${id}` };
     const at = start ?? this.hvNext.get(id) ?? BigInt(decl.hotAddBase);
+    const fault = this.hvFault.get(id);
+    if (fault === 'hot-add-cancel') return { result: `rejected: the host cancelled the hot-add of ${formatSize(size)} at 0x${at.toString(16)}` };
+    const failAt = fault === 'hot-add-fail' ? hvFirstChunk(d, at) : null;
+    const f = this.machine.faults;
+    const pending = f.pendingAddFailures();
+    if (failAt !== null) f.failAddMemory({ start: failAt, err: ENOMEM, count: 1 });
     const rc = d.request({ type: 'hot-add', startPfn: at / PAGE, pages: size / PAGE });
     this.hvNext.set(id, at + size);
-    if (rc < 0) return { result: `rejected: ${errnoName(rc)}` };
-    return this.converge();
+    const out = rc < 0 ? { result: `rejected: ${errnoName(rc)}` } : this.converge();
+    // The failure was meant for this request only: withdraw it if the guest never got that far.
+    if (failAt !== null && f.pendingAddFailures() > pending) f.takeAddMemoryFailure(failAt);
+    return out;
   }
 
   /** Host: the Xen balloon target (total guest memory in bytes). */
@@ -416,14 +431,46 @@ export class Runner {
     return { result: `partial: ${n} of ${total} writes failed (${why})${out.result === 'ok' ? '' : `; ${out.result}`}` };
   }
 
-  private hostFault(id: string, response: 'busy' | 'nack' | 'error'): Outcome {
+  /** A host fault, in the way the device's host protocol can go wrong (HOST_FAULTS in ./scenario.ts). */
+  private hostFault(s: FaultHostStep): Outcome {
+    const id = s.device;
     const d = this.device(id);
     if (!d) return { result: `rejected: no device ${id}` };
-    const req: HostRequest = { type: 'custom', name: 'host-response', args: { response } };
-    const rc = d.request(req);
-    if (rc < 0) return { result: `rejected: ${d.kind} ${id} cannot be made to answer ${response.toUpperCase()} (${errnoName(rc)})` };
+    let req: HostRequest | null = null;
+    switch (d.kind) {
+      case 'virtio-mem':
+        req = { type: 'custom', name: 'host-response', args: { response: s.response } };
+        break;
+      case 'hv-balloon':
+        if (s.response === 'hot-add-cancel' || s.response === 'hot-add-fail') this.hvFault.set(id, s.response);
+        else req = { type: 'custom', name: s.response };
+        break;
+      case 'xen-balloon':
+        if (s.response === 'populate-fail') req = { type: 'custom', name: 'populate-fail', args: { count: s.count ?? 1 } };
+        else if (s.response === 'maxmem') req = { type: 'custom', name: 'maxmem', args: { bytes: BigInt(s.size ?? '0') } };
+        else req = { type: 'custom', name: s.response };
+        break;
+      case 'acpi-dimm':
+        req = { type: 'custom', name: s.response };
+        break;
+    }
+    const rc = req ? d.request(req) : 0;
+    if (rc < 0) return { result: `rejected: ${d.kind} ${id} has no host fault ${s.response} (${errnoName(rc)})` };
     this.hostFaulted.add(id);
     return this.converge();
+  }
+
+  /** Puts the host of a faulted device back to normal. */
+  private clearHostFault(id: string): void {
+    const d = this.device(id);
+    this.hvFault.delete(id);
+    if (!d) return;
+    if (d.kind === 'virtio-mem') d.request({ type: 'custom', name: 'host-response', args: { response: 'ack' } });
+    if (d.kind === 'xen-balloon') {
+      const decl = this.decls.get(id);
+      d.request({ type: 'custom', name: 'populate-fail', args: { count: 0 } });
+      d.request({ type: 'custom', name: 'maxmem', args: { bytes: decl?.kind === 'xen-balloon' && decl.maxmem !== undefined ? BigInt(decl.maxmem) : null } });
+    }
   }
 
   private clearFaults(kind: 'all' | 'unmovable' | 'add-memory' | 'host' | 'keep-offline'): void {
@@ -435,9 +482,7 @@ export class Runner {
     }
     if (kind === 'all' || kind === 'add-memory') f.clearAddMemoryFailures();
     if (kind === 'all' || kind === 'host') {
-      for (const id of this.hostFaulted) {
-        this.device(id)?.request({ type: 'custom', name: 'host-response', args: { response: 'ack' } });
-      }
+      for (const id of this.hostFaulted) this.clearHostFault(id);
       this.hostFaulted.clear();
     }
   }
@@ -591,6 +636,20 @@ function xenCurrentTarget(d: Device): bigint {
   if (typeof pages === 'bigint') return pages * PAGE;
   if (typeof pages === 'number' && Number.isSafeInteger(pages)) return BigInt(pages) * PAGE;
   return st.requested;
+}
+
+/**
+ * Where hv_balloon's next add_memory() for a request at `at` starts: the region holding it adds
+ * from its ha_end; otherwise a new region starts at `at` rounded down to the chunk size.
+ */
+function hvFirstChunk(d: Device, at: bigint): bigint | null {
+  if (!(d instanceof HvBalloon)) return null;
+  const pfn = at / PAGE;
+  const has = d.hotAddRegions().find((h) => pfn >= h.startPfn && pfn < h.endPfn);
+  if (has) return has.haEndPfn * PAGE;
+  const chunk = d.state().details.chunkBytes;
+  const bytes = typeof chunk === 'bigint' ? chunk : BigInt(Number(chunk));
+  return bytes > 0n ? (at / bytes) * bytes : at;
 }
 
 /** Runner steps of a timeline, repeats and soaks expanded. */

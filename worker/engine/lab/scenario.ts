@@ -128,7 +128,22 @@ export interface BlockRange {
   stride: number;
 }
 
-export type HostResponse = 'busy' | 'nack' | 'error';
+/**
+ * What a `fault-host` makes the host do, per driver:
+ * - virtio-mem: answer the guest's plug/unplug requests with BUSY, NACK or ERROR;
+ * - hv-balloon: `hot-add-cancel` (the host withdraws its hot-add requests: none reaches the guest),
+ *   `hot-add-fail` (the guest's add_memory() of each requested range fails: 0 pages, "failed");
+ * - xen-balloon: `populate-fail` (the next `count` XENMEM_populate_physmap calls populate nothing),
+ *   `maxmem` (the domain's maximum becomes `size`).
+ */
+export type HostResponse = 'busy' | 'nack' | 'error' | 'hot-add-cancel' | 'hot-add-fail' | 'populate-fail' | 'maxmem';
+export const HOST_RESPONSES: readonly HostResponse[] = ['busy', 'nack', 'error', 'hot-add-cancel', 'hot-add-fail', 'populate-fail', 'maxmem'];
+/** The host faults each driver with a host protocol supports (ACPI DIMMs have none). */
+export const HOST_FAULTS: Readonly<Partial<Record<DeviceKind, readonly HostResponse[]>>> = {
+  'virtio-mem': ['busy', 'nack', 'error'],
+  'hv-balloon': ['hot-add-cancel', 'hot-add-fail'],
+  'xen-balloon': ['populate-fail', 'maxmem'],
+};
 export type FaultKind = 'all' | 'unmovable' | 'add-memory' | 'host' | 'keep-offline';
 /** Errors an injected add_memory failure may return. */
 export type AddMemoryErrno = 'ENOMEM' | 'EBUSY' | 'EEXIST' | 'EINVAL' | 'E2BIG' | 'ENOSPC';
@@ -155,8 +170,16 @@ export interface OfflineStep extends StepBase { op: 'offline'; blocks: BlocksTex
 export interface FaultUnmovableStep extends StepBase { op: 'fault-unmovable'; blocks: BlocksText; size?: SizeText }
 /** Fault: the next `count` add_memory calls fail with `error`. */
 export interface FaultAddMemoryStep extends StepBase { op: 'fault-add-memory'; count: number; error: AddMemoryErrno }
-/** Fault: from now until a `fault-clear` (host), the host answers the device's guest requests with BUSY / NACK / ERROR. */
-export interface FaultHostStep extends StepBase { op: 'fault-host'; device: string; response: HostResponse }
+/** Fault: from now until a `fault-clear` (host), the host misbehaves as `response` says (see HostResponse). */
+export interface FaultHostStep extends StepBase {
+  op: 'fault-host';
+  device: string;
+  response: HostResponse;
+  /** populate-fail: how many populate calls fail (default 1). */
+  count?: number;
+  /** maxmem: the new domain maximum. */
+  size?: SizeText;
+}
 /** Fault: the guest keeps these blocks offline when they are added (auto-onlining skips them); an explicit `online` step still onlines them. */
 export interface FaultKeepOfflineStep extends StepBase { op: 'fault-keep-offline'; blocks: BlocksText }
 /** Removes injected faults of one kind (or all). */

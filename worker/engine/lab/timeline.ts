@@ -99,7 +99,7 @@ export function describeStep(step: Exclude<Step, RepeatStep>, iteration?: number
     case 'fault-add-memory':
       return `fault: next ${step.count} add_memory fail -${step.error}`;
     case 'fault-host':
-      return `fault: host answers ${step.response.toUpperCase()} (${step.device})`;
+      return hostFaultText(step);
     case 'fault-keep-offline':
       return `fault: keep ${step.blocks.join(',')} offline`;
     case 'fault-clear':
@@ -122,3 +122,19 @@ export function leaves(timeline: readonly Step[], limit = Number.POSITIVE_INFINI
 }
 
 export type { SoakStep };
+
+/** The default label of a fault-host step. */
+function hostFaultText(step: Extract<Step, { op: 'fault-host' }>): string {
+  switch (step.response) {
+    case 'hot-add-cancel':
+      return `fault: host cancels its hot-add requests (${step.device})`;
+    case 'hot-add-fail':
+      return `fault: the guest's hot-add fails (${step.device})`;
+    case 'populate-fail':
+      return `fault: host refuses ${step.count ?? 1} populate call${(step.count ?? 1) === 1 ? '' : 's'} (${step.device})`;
+    case 'maxmem':
+      return `fault: host sets maxmem ${formatSize(BigInt(step.size ?? '0'))} (${step.device})`;
+    default:
+      return `fault: host answers ${step.response.toUpperCase()} (${step.device})`;
+  }
+}
