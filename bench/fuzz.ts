@@ -11,6 +11,7 @@
  * Prints one table; exits 1 on any crash, violation, model disagreement, limit miss or heap growth.
  *   3b. the same soak through the scenario runner: FUZZ_RUNNER_STEPS (1,000,000) seeded random
  *      virtio-mem resizes on the Machine, same heap rule;
+ * FUZZ_RUNNER_CLEAR_LOG=1 empties the machine log during the runner soak (to see what else grows).
  * FUZZ_SEED changes the seed; FUZZ_ONLY=parsers,ipc,worker,model,soak,runner,limits picks sections.
  */
 import path from 'node:path';
@@ -160,7 +161,9 @@ function runnerSoak(): void {
   console.log(`\n== soak through the runner: ${RUNNER_STEPS} seeded random virtio-mem resizes (0–2 GiB, 128 MiB steps) on one Machine`);
   const first = Math.min(100_000, Math.floor(RUNNER_STEPS / 10));
   const sampleAt = [first, Math.floor(RUNNER_STEPS / 2), RUNNER_STEPS];
-  const r = soakRunner(RUNNER_STEPS, sampleAt, SEED);
+  const clearLog = process.env['FUZZ_RUNNER_CLEAR_LOG'] === '1';
+  if (clearLog) console.log('  (diagnosis: the machine log is emptied whenever it passes 10,000 entries)');
+  const r = soakRunner(RUNNER_STEPS, sampleAt, SEED, 1000, clearLog);
   for (const x of r.samples) console.log(`  after ${String(x.ops).padStart(8)} steps: heap ${(x.heapBytes / 1048576).toFixed(2)} MiB, tree ${x.nodes} nodes, machine log ${x.logEntries} entries`);
   console.log(`  ${r.steps} steps in ${r.seconds.toFixed(1)} s (${Math.round(r.steps / Math.max(r.seconds, 1e-9))}/s)`);
   if (r.error || r.samples.length < 2) {

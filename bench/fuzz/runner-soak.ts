@@ -30,8 +30,9 @@ export function soakScenarioInput(count: number, seed: number): Record<string, u
 /**
  * Runs the soak scenario for `steps` steps, sampling at each of `sampleAt`. Step records are kept
  * for the first `keepMetrics` steps only (the runner's own bound), so they do not mask other growth.
+ * `clearLog` (diagnosis) empties the machine log whenever it passes 10,000 entries.
  */
-export function soakRunner(steps: number, sampleAt: readonly number[], seed: number, keepMetrics = 1000): RunnerSoakResult {
+export function soakRunner(steps: number, sampleAt: readonly number[], seed: number, keepMetrics = 1000, clearLog = false): RunnerSoakResult {
   const norm = normalizeScenario(soakScenarioInput(steps, seed));
   if (!norm.ok) return { steps: 0, samples: [], seconds: 0, error: norm.errors.map((e) => `${e.path}: ${e.message}`).join('; ') };
   const created = Runner.create(norm.scenario, { seed, now: () => performance.now(), keepMetrics });
@@ -48,6 +49,8 @@ export function soakRunner(steps: number, sampleAt: readonly number[], seed: num
       break;
     }
     out.steps = i;
+    // Diagnosis only: empties the machine log now and then, to show what else grows.
+    if (clearLog && r.machine.log.length > 10_000) r.machine.log.length = 0;
     if (want.has(i)) {
       out.samples.push({ ops: i, heapBytes: heapNow(), nodes: r.machine.tree.count(), storageBytes: r.machine.tree.heapBytes(), logEntries: r.machine.log.length });
     }
