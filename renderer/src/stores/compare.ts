@@ -219,6 +219,8 @@ export const useCompareStore = defineStore('compare', () => {
         },
         lanes: results,
       });
+      const built = report.value.lanes;
+      laneStates.value = laneStates.value.map((st, i) => ({ ...st, label: built[i]?.label ?? st.label }));
     } catch (e) {
       ui.notify('error', `compare: ${e instanceof Error ? e.message : String(e)}`);
       laneStates.value = laneStates.value.map((s) => (s.status === 'running' ? { ...s, status: 'error', error: 'not run' } : s));

@@ -48,6 +48,7 @@ describe('compare store: running lanes', () => {
     expect(JSON.parse((load!.args as { text: string }).text).devices[0].blockSize).toBe('4M');
     expect(s.report?.lanes[1]!.params).toEqual({ 'virtio-mem.blockSize': '4M' });
     expect(s.report?.lanes[1]!.label).toBe('6.12 / rfc-v1 (virtio-mem.blockSize=4M)');
+    expect(s.laneStates[1]!.label).toBe('6.12 / rfc-v1 (virtio-mem.blockSize=4M)');
   });
 
   it('refuses bad device parameters before starting anything', async () => {
