@@ -8,17 +8,15 @@ import type { DeviceSpecPayload, KdumpVerdict, OnlinePolicy } from './protocol.j
 import { Runner, plainState, type StepMetrics } from './engine/lab/runner.js';
 import { getPreset, presetInfo, presetInput } from './engine/lab/presets.js';
 import { formatIssue, normalizeScenario } from './engine/lab/normalize.js';
-import type { DeviceDecl, Scenario } from './engine/lab/scenario.js';
+import type { Scenario } from './engine/lab/scenario.js';
 import { kdumpSettings, kdumpVerdict } from './engine/lab/kdump.js';
 import { renderIomem, renderIomemLines } from './engine/kernel/iomem.js';
 import { lsmem, lsmemInput } from './engine/userspace/lsmem.js';
-import type { DeviceSpec, HostRequest } from './engine/drivers/device.js';
-import { errnoName, EINVAL } from './engine/errno.js';
-import { GiB, parseSize } from './engine/sizes.js';
+import type { DeviceSpec } from './engine/drivers/device.js';
+import { errnoName } from './engine/errno.js';
+import { parseSize } from './engine/sizes.js';
 import { loadScenarioText } from './lab-io/scenario-io.js';
 import { stringify } from 'yaml';
-
-const PAGE = 4096n;
 
 function toStep(m: StepMetrics): EngineStep {
   return {
@@ -66,12 +64,10 @@ function deviceSpec(p: DeviceSpecPayload): DeviceSpec | string {
 
 class RunnerRun implements EngineRun {
   private readonly kdumpCfg;
-  private readonly hvBase = new Map<string, bigint>();
 
   constructor(private readonly runner: Runner) {
     const m = runner.machine;
     this.kdumpCfg = kdumpSettings(runner.scenario.machine.kdump, m.tree, m.profile.resource.walkScope, m.blocks.blockSize);
-    for (const d of runner.scenario.devices as DeviceDecl[]) if (d.kind === 'hv-balloon') this.hvBase.set(d.id, BigInt(d.hotAddBase));
   }
 
   get profile() {
@@ -138,33 +134,8 @@ class RunnerRun implements EngineRun {
     return r.ok ? { ok: true } : { ok: false, error: r.error };
   }
   resizeDevice(id: string, size: bigint): number | null {
-    const d = this.runner.machine.device(id);
-    if (!d) return null;
-    const current = d.state().requested;
-    let req: HostRequest;
-    switch (d.kind) {
-      case 'virtio-mem':
-        req = { type: 'resize', size };
-        break;
-      case 'xen-balloon':
-        req = { type: 'target', bytes: size };
-        break;
-      case 'acpi-dimm':
-        // A DIMM cannot change size: 0 asks the guest to eject it.
-        if (size !== 0n) return EINVAL;
-        req = { type: 'eject' };
-        break;
-      case 'hv-balloon': {
-        if (size % PAGE !== 0n) return EINVAL;
-        if (size >= current) {
-          // Hot-add the difference right after what the host already offered (as the runner does).
-          const base = this.hvBase.get(id) ?? 4n * GiB;
-          req = { type: 'hot-add', startPfn: (base + current) / PAGE, pages: (size - current) / PAGE };
-        } else req = { type: 'balloon', pages: (current - size) / PAGE };
-        break;
-      }
-    }
-    return d.request(req);
+    // The runner plays the host for every device kind (and keeps where Hyper-V hot-adds next).
+    return this.runner.hostResize(id, size);
   }
   settle(): void {
     this.runner.machine.settle(60_000);

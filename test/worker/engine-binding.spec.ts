@@ -44,3 +44,56 @@ describe('engine binding: lsmem', () => {
     expect(r.lsmem(true)).toMatch(/0x0000000108000000-0x000000010fffffff\s+128M\s+offline/);
   });
 });
+
+describe('engine binding: resizing from the UI plays the host', () => {
+  const ramLines = (r: EngineRun) => r.iomemText(false).split('\n').filter((l) => /^\w+-\w+ : System RAM$/.test(l) && !l.startsWith('00'));
+  const details = (r: EngineRun) => r.devices()[0]!.details;
+
+  it('Hyper-V: shrink balloons pages out, growing again hands them back before any hot-add, and only the remainder is hot-added after what exists', () => {
+    const r = run(`${machine}strategy: none\ndevices: [{ kind: hv-balloon, id: hv0 }]\ntimeline: []\n`);
+    const steps: [bigint, Record<string, unknown>, string[]][] = [
+      [1n * GiB, { pagesBallooned: 0, hotAddRequestedPages: (1n * GiB) >> 12n }, Array.from({ length: 8 }, (_, i) => `${(0x100000000 + i * 0x8000000).toString(16)}-${(0x107ffffff + i * 0x8000000).toString(16)}`)],
+      [512n * MiB, { pagesBallooned: (512n * MiB) >> 12n, hotAddRequestedPages: (1n * GiB) >> 12n }, []],
+      [1n * GiB, { pagesBallooned: 0, hotAddRequestedPages: (1n * GiB) >> 12n }, []],
+      [768n * MiB, { pagesBallooned: (256n * MiB) >> 12n }, []],
+      [1280n * MiB, { pagesBallooned: 0, hotAddRequestedPages: (1280n * MiB) >> 12n }, ['140000000-147ffffff', '148000000-14fffffff']],
+    ];
+    let lines: string[] = [];
+    for (const [size, want, added] of steps) {
+      expect(r.resizeDevice('hv0', size)).toBe(0);
+      r.settle();
+      const d = r.devices()[0]!;
+      expect(d.requested).toBe(size);
+      expect(d.plugged).toBe(size);
+      for (const [k, v] of Object.entries(want)) expect(String(details(r)[k])).toBe(String(v));
+      lines = [...lines, ...added.map((a) => `${a} : System RAM`)];
+      expect(ramLines(r)).toEqual(lines);
+    }
+    expect(r.log(0).some((e) => e.level === 'error' || e.level === 'warn')).toBe(false);
+  });
+
+  it('Hyper-V: a hot-add continues after the timeline\'s own hot-adds', () => {
+    const r = run(`${machine}strategy: none\ndevices: [{ kind: hv-balloon, id: hv0 }]\ntimeline: [{ op: hv-hot-add, device: hv0, size: 128M, start: 8G }]\n`);
+    r.step();
+    expect(r.resizeDevice('hv0', 256n * MiB)).toBe(0);
+    r.settle();
+    expect(ramLines(r)).toEqual(['200000000-207ffffff : System RAM', '208000000-20fffffff : System RAM']);
+  });
+
+  it('Xen: the size is the target beyond boot memory (the target itself is the guest\'s total)', () => {
+    const r = run(`${machine}devices: [{ kind: xen-balloon, id: xen0 }]\ntimeline: []\n`);
+    for (const size of [512n * MiB, 256n * MiB, 0n, 1n * GiB]) {
+      expect(r.resizeDevice('xen0', size)).toBe(0);
+      r.settle();
+      const d = r.devices()[0]!;
+      expect([d.requested, d.plugged]).toEqual([size, size]);
+    }
+  });
+
+  it('refuses what no host can do: a DIMM resized to anything but 0, a misaligned Hyper-V size; an unknown device is null', () => {
+    const r = run(`${machine}devices: [{ kind: hv-balloon, id: hv0 }, { kind: acpi-dimm, id: d0, addr: 8G, size: 1G, present: true }]\ntimeline: []\n`);
+    expect(r.resizeDevice('d0', 512n * MiB)).toBe(-22);
+    expect(r.resizeDevice('hv0', 4097n)).toBe(-22);
+    expect(r.resizeDevice('nope', 0n)).toBeNull();
+  });
+});

@@ -22,8 +22,8 @@ import type { Device, DeviceSpec, HostRequest } from '../drivers/device.js';
 import { NIL } from '../kernel/resource.js';
 import { HvBalloon } from '../drivers/hv-balloon.js';
 import { iomemEntries, iomemStats, type IomemEntry } from '../kernel/iomem.js';
-import { E2BIG, EBUSY, EEXIST, EINVAL, ENOMEM, ENOSPC, errnoName } from '../errno.js';
-import { formatSize } from '../sizes.js';
+import { E2BIG, EAGAIN, EBUSY, EEXIST, EINVAL, ENODEV, ENOMEM, ENOSPC, errnoName } from '../errno.js';
+import { GiB, formatSize } from '../sizes.js';
 import { SeededRng } from './rng.js';
 import { bootMapIomem } from './boot-maps.js';
 import { formatIssue, normalizeScenario, parseBlocks } from './normalize.js';
@@ -118,6 +118,8 @@ export type RunnerCreateResult = { ok: true; runner: Runner } | { ok: false; err
 const ERRNO: Record<AddMemoryErrno, number> = { ENOMEM, EBUSY, EEXIST, EINVAL, E2BIG, ENOSPC };
 const DEFAULT_PROFILE: ProfileName = '6.12';
 const PAGE = 4096n;
+/** dm_mem_page_range carries a 24-bit page count. */
+const HV_MAX_PAGES = (1n << 24n) - 1n;
 
 export class Runner {
   readonly machine: Machine;
@@ -369,22 +371,75 @@ export class Runner {
    * starts at the same place); under `hot-add-fail` the guest's first add_memory() for it fails.
    */
   private hvHotAdd(id: string, size: bigint, start?: bigint): Outcome {
+    return this.hvHotAddRc(id, size, start).outcome;
+  }
+
+  private hvHotAddRc(id: string, size: bigint, start?: bigint): { outcome: Outcome; rc: number } {
     const d = this.device(id);
     const decl = this.decls.get(id);
-    if (!d || decl?.kind !== 'hv-balloon') return { result: `rejected: no hv-balloon device ${id}` };
-    const at = start ?? this.hvNext.get(id) ?? BigInt(decl.hotAddBase);
+    if (!d || d.kind !== 'hv-balloon') return { outcome: { result: `rejected: no hv-balloon device ${id}` }, rc: ENODEV };
+    const at = start ?? this.hvNext.get(id) ?? (decl?.kind === 'hv-balloon' ? BigInt(decl.hotAddBase) : 4n * GiB);
     const fault = this.hvFault.get(id);
-    if (fault === 'hot-add-cancel') return { result: `rejected: the host cancelled the hot-add of ${formatSize(size)} at 0x${at.toString(16)}` };
+    if (fault === 'hot-add-cancel') return { outcome: { result: `rejected: the host cancelled the hot-add of ${formatSize(size)} at 0x${at.toString(16)}` }, rc: EAGAIN };
     const failAt = fault === 'hot-add-fail' ? hvFirstChunk(d, at) : null;
     const f = this.machine.faults;
     const pending = f.pendingAddFailures();
     if (failAt !== null) f.failAddMemory({ start: failAt, err: ENOMEM, count: 1 });
     const rc = d.request({ type: 'hot-add', startPfn: at / PAGE, pages: size / PAGE });
     this.hvNext.set(id, at + size);
-    const out = rc < 0 ? { result: `rejected: ${errnoName(rc)}` } : this.converge();
+    const outcome = rc < 0 ? { result: `rejected: ${errnoName(rc)}` } : this.converge();
     // The failure was meant for this request only: withdraw it if the guest never got that far.
     if (failAt !== null && f.pendingAddFailures() > pending) f.takeAddMemoryFailure(failAt);
-    return out;
+    return { outcome, rc };
+  }
+
+  /**
+   * A host request from outside the timeline (the app's resize control): device `id` should now
+   * provide `size` bytes, counted as its `requested` figure. virtio-mem gets a new requested-size;
+   * an ACPI DIMM can only be ejected (size 0); the Xen host moves the target by the difference.
+   * The Hyper-V host, like Windows, balloons pages out to shrink, and to grow first hands back
+   * ballooned pages, hot-adding only the remainder after everything it hot-added before (in
+   * requests of at most 2^24 - 1 pages, the protocol's limit). 0, -errno, or null for no such device.
+   */
+  hostResize(id: string, size: bigint): number | null {
+    const d = this.device(id);
+    if (!d) return null;
+    if (typeof size !== 'bigint' || size < 0n) return EINVAL;
+    switch (d.kind) {
+      case 'virtio-mem':
+        return d.request({ type: 'resize', size });
+      case 'acpi-dimm':
+        // A DIMM cannot change size: 0 asks the guest to eject it.
+        return size === 0n ? d.request({ type: 'eject' }) : EINVAL;
+      case 'xen-balloon': {
+        // `requested` is the target beyond boot memory; the target itself is the guest's total.
+        const target = xenCurrentTarget(d) - d.state().requested + size;
+        return target < 0n ? EINVAL : d.request({ type: 'target', bytes: target });
+      }
+      case 'hv-balloon':
+        return this.hvResize(d, size);
+    }
+  }
+
+  private hvResize(d: Device, size: bigint): number {
+    if (size % PAGE !== 0n) return EINVAL;
+    const current = d.state().requested;
+    if (size < current) return d.request({ type: 'balloon', pages: (current - size) / PAGE });
+    let grow = (size - current) / PAGE;
+    const inBalloon = bigintDetail(d.state().details.pagesBallooned);
+    const back = grow < inBalloon ? grow : inBalloon;
+    if (back > 0n) {
+      const rc = d.request({ type: 'unballoon', pages: back });
+      if (rc < 0) return rc;
+      grow -= back;
+    }
+    while (grow > 0n) {
+      const pages = grow < HV_MAX_PAGES ? grow : HV_MAX_PAGES;
+      const { rc } = this.hvHotAddRc(d.id, pages * PAGE);
+      if (rc < 0) return rc;
+      grow -= pages;
+    }
+    return 0;
   }
 
   /** Host: the Xen balloon target (total guest memory in bytes). */
@@ -650,6 +705,14 @@ function hvFirstChunk(d: Device, at: bigint): bigint | null {
   const chunk = d.state().details.chunkBytes;
   const bytes = typeof chunk === 'bigint' ? chunk : BigInt(Number(chunk));
   return bytes > 0n ? (at / bytes) * bytes : at;
+}
+
+/** A bigint-valued device detail (0 when absent). */
+function bigintDetail(v: unknown): bigint {
+  if (typeof v === 'bigint') return v;
+  if (typeof v === 'number' && Number.isSafeInteger(v)) return BigInt(v);
+  if (typeof v === 'string' && /^\d+$/.test(v)) return BigInt(v);
+  return 0n;
 }
 
 /** Runner steps of a timeline, repeats and soaks expanded. */
