@@ -11,6 +11,23 @@ export const FAKE_SCENARIO_YAML = 'name: fake-scenario\nseed: 3\nmachine: { boot
 
 type Listener = (event: { data?: unknown; message?: string }) => void;
 
+/** The command arguments the fake reads (each handler uses only its own command's fields). */
+interface FakeArgs {
+  profile?: string;
+  strategy?: string;
+  count?: number;
+  limit: number;
+  since: number;
+  from: number;
+}
+
+/** A request as WorkerHost posts it (worker/protocol.ts). */
+interface FakeRequest {
+  id: number;
+  command: string;
+  args: FakeArgs;
+}
+
 export interface FakeWorkerOptions {
   totalSteps?: number;
   iomemLines?: number;
@@ -37,19 +54,19 @@ export function fakeWorker(o: FakeWorkerOptions = {}): WorkerLike {
     resources: { total: 30, topLevel: 20, systemRam: strategy === 'none' ? 3 + i : 3 }, iomem: { lines: 30, bytes: 999 },
     plugged: String((i + 1) * 134217728), blocks: { online: 16 + i, offline: 0 }, kdump: { ranges: 3, cap: 2050, ok: true },
   });
-  const handlers: Record<string, (a: any) => unknown> = {
+  const handlers: Record<string, (a: FakeArgs) => unknown> = {
     hello: () => ({ protocolVersion: 1, presets: [], profiles: [], strategies: [], engine: o.engine ?? true }),
     loadPreset: (a) => ((profile = a.profile ?? '6.12'), (strategy = a.strategy ?? 'mhp-merge'), (index = 0), snapshot()),
     loadScenario: (a) => ((profile = a.profile ?? '6.12'), (strategy = a.strategy ?? 'mhp-merge'), (index = 0), snapshot()),
     step: (a) => ((index = Math.min(total, index + (a.count ?? 1))), snapshot()),
     metrics: (a) => Array.from({ length: Math.max(0, Math.min(a.limit, index - a.since)) }, (_, k) => record(a.since + k)),
     summary: () => ({ resources: { total: 30, topLevel: 20, systemRam: 3 }, iomem: { lines: lines.length, bytes: 999 }, kdump: { ranges: 3, cap: 2050, ok: true, missedBytes: null, headroomBlocks: 2047 }, visits: { total: 123 }, wallMs: 5, steps: total, plugged: '0' }),
-    iomemWindow: (a) => ({ from: a.from, total: lines.length, lines: lines.slice(a.from, a.from + a.count), depths: [], lineNos: [], changed: [] }),
+    iomemWindow: (a) => ({ from: a.from, total: lines.length, lines: lines.slice(a.from, a.from + a.count!), depths: [], lineNos: [], changed: [] }),
     log: () => [{ seq: 0, t: 0, source: 'virtio_mem', level: 'info', message: 'hello' }],
     exportData: () => ({ filename: 'fake.yaml', mime: 'text/yaml', text: FAKE_SCENARIO_YAML }),
   };
   return {
-    postMessage(msg: any) {
+    postMessage(msg: FakeRequest) {
       o.calls?.push({ command: msg.command, args: msg.args });
       if (o.dieOn === msg.command) return emit('error', { message: 'boom' });
       const failure = o.fail?.[msg.command];

@@ -50,7 +50,7 @@ beforeAll(async () => {
   });
   page.on('pageerror', (e) => problems.push(`pageerror: ${e.message}`));
   await page.goto(url);
-  await page.waitForFunction(() => (document.querySelector('[data-testid="preset-select"]') as HTMLSelectElement | null)?.options.length! > 1);
+  await page.waitForFunction(() => ((document.querySelector('[data-testid="preset-select"]') as HTMLSelectElement | null)?.options.length ?? 0) > 1);
 });
 
 afterAll(async () => {

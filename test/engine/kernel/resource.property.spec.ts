@@ -116,7 +116,7 @@ function checkIndex(t: ResourceTree): void {
 describe('property: engine against the plain linked list (same tree, same visits per operation)', () => {
   it('random add / merge / remove sequences', () => {
     fc.assert(
-      fc.property(fc.array(fc.oneof(addOp, removeOp, walkOp), { minLength: 1, maxLength: 60 }), (ops) => {
+      fc.property(fc.array(fc.oneof(addOp, removeOp, walkOp), { minLength: 1, maxLength: 60 }), (ops: Op[]) => {
         const { t } = engineWorld();
         const l = listWorld();
         const names = NAMES.map((n) => t.internName(n));
@@ -167,7 +167,7 @@ describe('property: engine against the plain linked list (same tree, same visits
 describe('property: tree invariants and System RAM bytes after every step', () => {
   it('random add / merge (5.10 and RFC) / split / insert+remove_resource sequences', () => {
     fc.assert(
-      fc.property(fc.array(fc.oneof(addOp, removeOp, rfcOp, insOp), { minLength: 1, maxLength: 50 }), (ops) => {
+      fc.property(fc.array(fc.oneof(addOp, removeOp, rfcOp, insOp), { minLength: 1, maxLength: 50 }), (ops: Op[]) => {
         const { t, container } = engineWorld();
         const names = NAMES.map((n) => t.internName(n));
         const ref = new Set<string>();
