@@ -146,7 +146,11 @@ export function fakeElectronModule(): Record<string, unknown> {
     showMessageBox: async () => ({ response: 0 }),
   };
   const shell = { openExternal: async (url: string) => void st().openedExternal.push(url) };
-  const mod = { app, ipcMain, session, Menu, dialog, shell, BrowserWindow: FakeBrowserWindow };
+  // Not used by main today; present so a new import of them does not break the fuzz run.
+  const nativeTheme = { shouldUseDarkColors: true, themeSource: 'system', on: () => {} };
+  const protocol = { handle: () => {}, registerSchemesAsPrivileged: () => {} };
+  const clipboard = { writeText: () => {}, readText: () => '' };
+  const mod = { app, ipcMain, session, Menu, dialog, shell, nativeTheme, protocol, clipboard, BrowserWindow: FakeBrowserWindow };
   return { ...mod, default: mod };
 }
 

@@ -4,12 +4,13 @@
  * globalThis instead (importing the real `electron` package outside Electron tries to download it).
  */
 import { register } from 'node:module';
-
-const ELECTRON_NAMES = ['app', 'ipcMain', 'session', 'Menu', 'dialog', 'shell', 'BrowserWindow'];
+import { fakeElectronModule } from './electron-fake.js';
 
 /** Redirects `electron` and `web-worker` for imports made by `parentUrl` only. */
 export function registerFakeModules(parentUrl: string): void {
-  const electron = `const m = globalThis.__memhpFuzzFakes.electron; ${ELECTRON_NAMES.map((n) => `export const ${n} = m.${n};`).join(' ')} export default m;`;
+  // ESM named exports are static: list every name the fake provides.
+  const names = Object.keys(fakeElectronModule()).filter((n) => n !== 'default');
+  const electron = `const m = globalThis.__memhpFuzzFakes.electron; ${names.map((n) => `export const ${n} = m.${n};`).join(' ')} export default m;`;
   const webWorker = 'export default globalThis.__memhpFuzzFakes.webWorker;';
   const dataUrl = (src: string): string => `data:text/javascript,${encodeURIComponent(src)}`;
   const hook = `
