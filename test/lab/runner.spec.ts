@@ -185,9 +185,10 @@ describe('Runner: host requests and guest actions', () => {
     ]);
   });
 
-  it('wait lets simulated time pass; mark changes nothing', () => {
+  it('wait lets simulated time pass; mark changes nothing; steps start stepInterval (1 s) apart unless one took longer', () => {
     const { steps } = runAll(scenario([VM], [{ op: 'wait', duration: '90s' }, { op: 'mark' }, { op: 'wait', duration: 250 }]));
-    expect(steps.map((m) => m.simTimeMs)).toEqual([90_000, 90_000, 90_250]);
+    // step 1 starts 1 s after boot and waits 90 s; mark starts at once (the wait took longer than 1 s); the last wait 1 s after it.
+    expect(steps.map((m) => m.simTimeMs)).toEqual([91_000, 91_000, 92_250]);
   });
 });
 
@@ -202,7 +203,7 @@ describe('Runner: fault steps', () => {
     ]));
     expect(steps[2]!.result).toBe('timeout: vm0 plugged 128M of 0');
     expect(steps[2]!.plugged).toBe(String(128n << 20n));
-    expect(steps[2]!.simTimeMs).toBe(60_000);
+    expect(steps[2]!.simTimeMs).toBe(3_000 + 60_000);
     expect(steps[4]!.plugged).toBe('0');
     expect(steps[4]!.resources.systemRam).toBe(2);
   });
@@ -210,7 +211,7 @@ describe('Runner: fault steps', () => {
   it('fault-add-memory: the next add_memory fails; virtio-mem retries after its 50 s timer', () => {
     const { steps, runner } = runAll(scenario([VM], [{ op: 'fault-add-memory', count: 1, error: 'ENOMEM' }, { op: 'resize', device: 'vm0', size: '256M' }]));
     expect(steps[1]!.result).toBe('ok');
-    expect(steps[1]!.simTimeMs).toBe(50_000);
+    expect(steps[1]!.simTimeMs).toBe(2_000 + 50_000);
     expect(runner.events().some((e) => /adding memory failed: -12/.test(e.message))).toBe(true);
   });
 
@@ -233,7 +234,7 @@ describe('Runner: fault steps', () => {
     expect(steps[1]!.result).toBe('timeout: vm0 plugged 0 of 256M');
     expect(steps[1]!.devices[0]!.details.lastError).toBe('-ETXTBSY');
     // Answering ACK again wakes the driver at once: no need to wait for its retry timer.
-    expect(steps[2]).toMatchObject({ result: 'ok', simTimeMs: 60_000 });
+    expect(steps[2]).toMatchObject({ result: 'ok', simTimeMs: 2_000 + 60_000 });
     expect(steps[3]!.plugged).toBe(String(256n << 20n));
   });
 
@@ -285,7 +286,7 @@ describe('Runner: fault steps', () => {
       { op: 'fault-clear' },
       { op: 'resize', device: 'vm0', size: '256M' },
     ]));
-    expect(steps[4]).toMatchObject({ result: 'ok', simTimeMs: 0, blocks: { online: 18, offline: 0 } });
+    expect(steps[4]).toMatchObject({ result: 'ok', simTimeMs: 5_000, blocks: { online: 18, offline: 0 } });
   });
 });
 

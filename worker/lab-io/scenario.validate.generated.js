@@ -4,17 +4,17 @@
 "use strict";
 export const validate = validate10;
 export default validate10;
-const schema11 = {"$schema":"http://json-schema.org/draft-07/schema#","$id":"https://memhp-lab.invalid/schema/scenario.schema.json","title":"memhp-lab scenario","description":"A memory hot(un)plug lab run: the machine, its devices, a seed and a timeline of host requests, guest actions, faults and waits.","type":"object","required":["name","machine","timeline"],"additionalProperties":false,"properties":{"$schema":{"type":"string","description":"This schema, for editors."},"name":{"type":"string","minLength":1,"maxLength":128,"description":"Scenario name."},"description":{"type":"string","maxLength":4096,"description":"What the scenario shows."},"seed":{"type":"integer","minimum":0,"maximum":4294967295,"default":0,"description":"Seeds the random choices of soak steps; the same seed reproduces the run."},"profile":{"enum":["5.9","rfc-v1","5.10","6.1","6.12"],"description":"Kernel profile; picks the default strategy and version details."},"strategy":{"enum":["none","rfc-v1","mhp-merge"],"description":"How added memory becomes resources: none (≤5.9), rfc-v1 (merge_child_mem_resources), mhp-merge (5.10+ MHP_MERGE_RESOURCE). Default: the profile's."},"stepTimeout":{"$ref":"#/definitions/duration","description":"Simulated time a host request may take to converge before the next step starts (default 60s, like the oracle recorder)."},"machine":{"type":"object","title":"Machine","additionalProperties":false,"required":["boot"],"properties":{"boot":{"title":"Boot memory map","description":"The boot /proc/iomem: a built-in map name, { map, maxmem, slots }, { iomem: <text> } or { file: <path of a dump, relative to the scenario> }.","if":{"type":"string"},"then":{"enum":["q35-2g","q35-2g-6.1"]},"else":{"type":"object","if":{"required":["iomem"]},"then":{"type":"object","title":"Inline dump","additionalProperties":false,"required":["iomem"],"properties":{"iomem":{"type":"string","description":"Root-view /proc/iomem text."},"source":{"type":"string","maxLength":1024,"description":"Where the dump came from (shown in messages)."}}},"else":{"if":{"required":["file"]},"then":{"type":"object","title":"Imported dump","additionalProperties":false,"required":["file"],"properties":{"file":{"type":"string","minLength":1,"maxLength":1024,"description":"Path of a /proc/iomem dump, relative to the scenario file."}}},"else":{"type":"object","title":"Built-in boot map","additionalProperties":false,"required":["map"],"properties":{"map":{"enum":["q35-2g","q35-2g-6.1"],"description":"q35-2g: the oracle guest on 6.12 (before virtio_mem loads); q35-2g-6.1: the same on 6.1."},"maxmem":{"$ref":"#/definitions/size","description":"QEMU maxmem; places the device-memory area and 64-bit PCI window. Default 66G (as recorded)."},"slots":{"type":"integer","minimum":0,"maximum":256,"description":"QEMU memory slots. Default 4."}}}}}},"blockSize":{"$ref":"#/definitions/size","description":"Memory block size: a power of two from 128M to 2G. Default 128M."},"physBits":{"type":"integer","minimum":32,"maximum":52,"default":46,"description":"Physical address bits: iomem_resource ends at 2^physBits - 1 (46, or 52 with 5-level paging)."},"onlinePolicy":{"enum":["offline","online","online_kernel","online_movable"],"default":"online","description":"memhp_default_state / auto_online_blocks."},"bootBlocks":{"type":"string","description":"A recorded \"--- memory-blocks\" section for the boot blocks."},"kdump":{"type":"object","title":"kdump view","additionalProperties":false,"properties":{"kexecTools":{"type":"string","pattern":"^[0-9]+\\.[0-9]+\\.[0-9]+$","description":"kexec-tools release, e.g. \"2.0.20\" (default; the release current when the seed series was posted)."},"loadPath":{"enum":["kexec_load","kexec_file_load"],"description":"kexec_load: kexec-tools parses /proc/iomem (fixed cap); kexec_file_load: the kernel builds the ranges. Default kexec_load."},"crashKernel":{"$ref":"#/definitions/size","description":"crashkernel= size, reserved in boot RAM below 4 GiB when the boot map shows no \"Crash kernel\" line. Default 256M; 0 = none."}}}}},"devices":{"type":"array","maxItems":64,"items":{"$ref":"#/definitions/device"},"default":[],"description":"The devices that add memory (at most 64)."},"timeline":{"type":"array","maxItems":10000,"items":{"$ref":"#/definitions/step"},"description":"The steps, run in order; repeat and soak expand to many runner steps."}},"definitions":{"size":{"title":"Size in bytes","description":"A byte count: a number, or text such as \"128M\", \"1G\", \"0x8000000\" (binary suffixes K, M, G, T, P; \"MiB\"/\"MB\" accepted). Write sizes above 2^53 as text.","anyOf":[{"type":"integer","minimum":0},{"type":"string","pattern":"^\\s*(0x[0-9a-fA-F]{1,16}|[0-9]{1,20})\\s*([KMGTPkmgtp]?)([iI]?[bB])?\\s*$"}],"examples":["128M","4G","0x100000000",134217728]},"delta":{"title":"Signed size","description":"A change in bytes: \"+128M\", \"-1G\", or a (possibly negative) number.","anyOf":[{"type":"integer"},{"type":"string","pattern":"^\\s*[+-]?\\s*(0x[0-9a-fA-F]{1,16}|[0-9]{1,20})\\s*([KMGTPkmgtp]?)([iI]?[bB])?\\s*$"}],"examples":["+128M","-4G"]},"duration":{"title":"Duration","description":"Simulated time: milliseconds as a number, or \"300ms\", \"5s\", \"2m\", \"1h\".","anyOf":[{"type":"number","minimum":0},{"type":"string","pattern":"^\\s*[0-9]+(\\.[0-9]+)?\\s*(ms|s|m|h)?\\s*$"}],"examples":["5s","300ms",60000]},"blocks":{"title":"Memory blocks","description":"Memory block numbers (memoryN): 33, \"33-40\", \"33-95/2\" (every 2nd), or a list of those.","anyOf":[{"type":"integer","minimum":0},{"type":"string","pattern":"^\\s*[0-9]{1,15}\\s*(-\\s*[0-9]{1,15}\\s*(/\\s*[0-9]{1,15}\\s*)?)?$"},{"type":"array","minItems":1,"maxItems":10000,"items":{"anyOf":[{"type":"integer","minimum":0},{"type":"string","pattern":"^\\s*[0-9]{1,15}\\s*(-\\s*[0-9]{1,15}\\s*(/\\s*[0-9]{1,15}\\s*)?)?$"}]}}],"examples":[32,"33-95/2",[32,"40-47"]]},"deviceId":{"title":"Device id","description":"The id of a device declared under devices.","type":"string","pattern":"^[A-Za-z0-9_][A-Za-z0-9_.-]{0,63}$"},"label":{"title":"Label","description":"Shown in progress lines, metrics and charts.","type":"string","maxLength":200},"node":{"title":"NUMA node","type":"integer","minimum":0,"maximum":63,"default":0},"count":{"title":"Count","description":"How many times (1 … 1,000,000).","type":"integer","minimum":1,"maximum":1000000},"device":{"title":"Device","type":"object","required":["kind"],"discriminator":{"propertyName":"kind"},"oneOf":[{"type":"object","title":"virtio-mem device","description":"A virtio-mem device (QEMU virtio-mem-pci): its driver adds memory blocks as \"System RAM (virtio_mem)\" under a \"virtioN\" resource.","properties":{"kind":{"const":"virtio-mem","description":"virtio-mem device"},"id":{"$ref":"#/definitions/deviceId","description":"Unique id, referred to by timeline steps."},"node":{"$ref":"#/definitions/node"},"addr":{"$ref":"#/definitions/size","description":"Start of the device region (QEMU memaddr). Default 4G."},"regionSize":{"$ref":"#/definitions/size","description":"Size of the device region (the memdev size)."},"blockSize":{"$ref":"#/definitions/size","description":"Device block size (QEMU block-size), a power of two ≥ 4 KiB. Default 2M."},"requestedSize":{"$ref":"#/definitions/size","description":"requested-size at boot. Default 0."}},"required":["kind","id","regionSize"],"additionalProperties":false},{"type":"object","title":"ACPI DIMM","description":"A pc-dimm: plain top-level \"System RAM\", never merged.","properties":{"kind":{"const":"acpi-dimm","description":"ACPI DIMM"},"id":{"$ref":"#/definitions/deviceId","description":"Unique id, referred to by timeline steps."},"node":{"$ref":"#/definitions/node"},"addr":{"$ref":"#/definitions/size","description":"Guest physical address QEMU gives the DIMM."},"size":{"$ref":"#/definitions/size","description":"DIMM size."},"present":{"type":"boolean","default":false,"description":"Plugged at boot (otherwise by a dimm-add step)."}},"required":["kind","id","addr","size"],"additionalProperties":false},{"type":"object","title":"Hyper-V balloon","description":"hv_balloon: hot-adds top-level \"System RAM\" one chunk at a time.","properties":{"kind":{"const":"hv-balloon","description":"Hyper-V balloon"},"id":{"$ref":"#/definitions/deviceId","description":"Unique id, referred to by timeline steps."},"node":{"$ref":"#/definitions/node"},"hotAddBase":{"$ref":"#/definitions/size","description":"Address of the first hot-add request that gives no start. Default 4G."},"protocol":{"enum":["win10","win8","win7","none"],"default":"win10","description":"Newest Dynamic Memory protocol the host accepts (WIN10 = 2.0, WIN8 = 1.0, WIN7 = 0.3); the guest steps down from WIN10 until one is accepted. none: the host refuses every version, the probe fails and every host request is refused."},"capabilitiesAccepted":{"type":"boolean","default":true,"description":"The host accepts the guest's DM_CAPABILITIES_REPORT. false: \"Capabilities not accepted by host\", the probe fails."},"allowHibernation":{"type":"boolean","default":false,"description":"hv_balloon with hibernation allowed: hot-add is disabled and balloon requests are ignored (\"Ignore hot-add request!\")."},"maxDynamicMemory":{"$ref":"#/definitions/size","description":"Maximum dynamic memory the host announces in its DM_INFO_MESSAGE (logged at probe). Default: none sent."},"guestUsed":{"$ref":"#/definitions/size","description":"Memory the guest's workload uses: balloon-up requests never take it. Default 0."}},"required":["kind","id"],"additionalProperties":false},{"type":"object","title":"Xen balloon","description":"The Xen balloon: a target raise beyond the populated memory adds one \"System RAM\" resource, placed first-fit.","properties":{"kind":{"const":"xen-balloon","description":"Xen balloon"},"id":{"$ref":"#/definitions/deviceId","description":"Unique id, referred to by timeline steps."},"node":{"$ref":"#/definitions/node"},"maxmem":{"$ref":"#/definitions/size","description":"The domain's maximum memory (xl mem-max): the hypervisor populates no page beyond it, so the balloon thread retries with back-off and gives up. Default: no limit."},"memoryHotplug":{"type":"boolean","default":true,"description":"CONFIG_XEN_BALLOON_MEMORY_HOTPLUG. false: a target above the guest's memory is clamped instead of hot-adding \"System RAM\"."},"guestUsed":{"$ref":"#/definitions/size","description":"Memory the guest's workload uses: a lower target never balloons it out. Default 0."}},"required":["kind","id"],"additionalProperties":false}]},"step":{"title":"Timeline step","type":"object","required":["op"],"discriminator":{"propertyName":"op"},"oneOf":[{"type":"object","title":"virtio-mem resize","description":"Host: set the requested-size of a virtio-mem device (size) or change it (by).","properties":{"op":{"const":"resize","description":"virtio-mem resize"},"label":{"$ref":"#/definitions/label"},"device":{"$ref":"#/definitions/deviceId"},"size":{"$ref":"#/definitions/size"},"by":{"$ref":"#/definitions/delta"}},"required":["op","device"],"additionalProperties":false},{"type":"object","title":"Hyper-V hot-add","description":"Host: a DM_MEM_HOT_ADD_REQUEST of size bytes at start (default: right after the previous request).","properties":{"op":{"const":"hv-hot-add","description":"Hyper-V hot-add"},"label":{"$ref":"#/definitions/label"},"device":{"$ref":"#/definitions/deviceId"},"size":{"$ref":"#/definitions/size"},"start":{"$ref":"#/definitions/size"}},"required":["op","device","size"],"additionalProperties":false},{"type":"object","title":"Xen target","description":"Host: set the Xen balloon target (total guest memory) or change it by a delta.","properties":{"op":{"const":"xen-target","description":"Xen target"},"label":{"$ref":"#/definitions/label"},"device":{"$ref":"#/definitions/deviceId"},"target":{"$ref":"#/definitions/size"},"by":{"$ref":"#/definitions/delta"}},"required":["op","device"],"additionalProperties":false},{"type":"object","title":"DIMM add","description":"Host: plug an ACPI DIMM declared in devices.","properties":{"op":{"const":"dimm-add","description":"DIMM add"},"label":{"$ref":"#/definitions/label"},"device":{"$ref":"#/definitions/deviceId"}},"required":["op","device"],"additionalProperties":false},{"type":"object","title":"DIMM remove","description":"Host: eject an ACPI DIMM.","properties":{"op":{"const":"dimm-remove","description":"DIMM remove"},"label":{"$ref":"#/definitions/label"},"device":{"$ref":"#/definitions/deviceId"}},"required":["op","device"],"additionalProperties":false},{"type":"object","title":"Online blocks","description":"Guest: echo <type> > /sys/devices/system/memory/memoryN/state.","properties":{"op":{"const":"online","description":"Online blocks"},"label":{"$ref":"#/definitions/label"},"blocks":{"$ref":"#/definitions/blocks"},"type":{"enum":["online","online_kernel","online_movable"],"default":"online","description":"What the guest writes: online (the kernel picks the zone), online_kernel or online_movable."}},"required":["op","blocks"],"additionalProperties":false},{"type":"object","title":"Offline blocks","description":"Guest: echo offline > /sys/devices/system/memory/memoryN/state.","properties":{"op":{"const":"offline","description":"Offline blocks"},"label":{"$ref":"#/definitions/label"},"blocks":{"$ref":"#/definitions/blocks"}},"required":["op","blocks"],"additionalProperties":false},{"type":"object","title":"Fault: unmovable pages","description":"Pin size bytes (default the whole block) of each block with unmovable pages: unplug and offlining fail with -EBUSY.","properties":{"op":{"const":"fault-unmovable","description":"Fault: unmovable pages"},"label":{"$ref":"#/definitions/label"},"blocks":{"$ref":"#/definitions/blocks"},"size":{"$ref":"#/definitions/size"}},"required":["op","blocks"],"additionalProperties":false},{"type":"object","title":"Fault: add_memory fails","description":"The next count add_memory calls fail with error.","properties":{"op":{"const":"fault-add-memory","description":"Fault: add_memory fails"},"label":{"$ref":"#/definitions/label"},"count":{"$ref":"#/definitions/count","default":1},"error":{"enum":["ENOMEM","EBUSY","EEXIST","EINVAL","E2BIG","ENOSPC"],"default":"ENOMEM","description":"The errno add_memory returns."}},"required":["op"],"additionalProperties":false},{"type":"object","title":"Fault: the host misbehaves","description":"From now until fault-clear (host), the device's host protocol goes wrong as `response` says. Each driver with a host protocol has its own faults: virtio-mem busy / nack / error; hv-balloon hot-add-cancel / hot-add-fail; xen-balloon populate-fail / maxmem. ACPI DIMMs have none. A fault the device's driver does not have is refused, naming both.","properties":{"op":{"const":"fault-host","description":"Fault: the host misbehaves"},"label":{"$ref":"#/definitions/label"},"device":{"$ref":"#/definitions/deviceId"},"response":{"enum":["busy","nack","error","hot-add-cancel","hot-add-fail","populate-fail","maxmem"],"description":"virtio-mem: the host answers plug/unplug requests with BUSY (the driver retries with back-off), NACK (refused; -EAGAIN) or ERROR (the driver marks the device broken). hv-balloon: hot-add-cancel (the host withdraws its hot-add requests; none reaches the guest), hot-add-fail (the guest's add_memory() for each request fails: 0 pages, \"Memory hot add failed\"). xen-balloon: populate-fail (the next `count` XENMEM_populate_physmap calls populate nothing; the balloon thread backs off 2, 4, 8 s and gives up after 4 tries), maxmem (the domain's maximum becomes `size`)."},"count":{"type":"integer","minimum":1,"maximum":1000000,"default":1,"description":"populate-fail only: how many populate calls the hypervisor refuses."},"size":{"$ref":"#/definitions/size","description":"maxmem only: the new domain maximum (xl mem-max)."}},"required":["op","device","response"],"additionalProperties":false},{"type":"object","title":"Fault: guest keeps blocks offline","description":"The guest leaves these blocks offline when they are added (auto-onlining skips them); an explicit online step still onlines them.","properties":{"op":{"const":"fault-keep-offline","description":"Fault: guest keeps blocks offline"},"label":{"$ref":"#/definitions/label"},"blocks":{"$ref":"#/definitions/blocks"}},"required":["op","blocks"],"additionalProperties":false},{"type":"object","title":"Clear faults","description":"Remove injected faults of one kind, or all.","properties":{"op":{"const":"fault-clear","description":"Clear faults"},"label":{"$ref":"#/definitions/label"},"fault":{"enum":["all","unmovable","add-memory","host","keep-offline"],"default":"all","description":"Which kind of injected fault to remove."}},"required":["op"],"additionalProperties":false},{"type":"object","title":"Wait","description":"Let simulated time pass (drivers' timers fire).","properties":{"op":{"const":"wait","description":"Wait"},"label":{"$ref":"#/definitions/label"},"duration":{"$ref":"#/definitions/duration"}},"required":["op","duration"],"additionalProperties":false},{"type":"object","title":"Mark","description":"Record the state; changes nothing.","properties":{"op":{"const":"mark","description":"Mark"},"label":{"$ref":"#/definitions/label"}},"required":["op"],"additionalProperties":false},{"type":"object","title":"Repeat","description":"Run steps count times (for soak runs).","properties":{"op":{"const":"repeat","description":"Repeat"},"label":{"$ref":"#/definitions/label"},"count":{"$ref":"#/definitions/count"},"steps":{"type":"array","minItems":1,"maxItems":10000,"items":{"$ref":"#/definitions/step"},"description":"The steps to repeat."}},"required":["op","count","steps"],"additionalProperties":false},{"type":"object","title":"Soak","description":"count random host requests drawn with the seeded RNG: a size in [min, max], a multiple of granularity (virtio-mem requested-size or Xen target).","properties":{"op":{"const":"soak","description":"Soak"},"label":{"$ref":"#/definitions/label"},"device":{"$ref":"#/definitions/deviceId"},"count":{"$ref":"#/definitions/count"},"min":{"$ref":"#/definitions/size"},"max":{"$ref":"#/definitions/size"},"granularity":{"$ref":"#/definitions/size","description":"Default 128M."}},"required":["op","device","count","min","max"],"additionalProperties":false}]}}};
+const schema11 = {"$schema":"http://json-schema.org/draft-07/schema#","$id":"https://memhp-lab.invalid/schema/scenario.schema.json","title":"memhp-lab scenario","description":"A memory hot(un)plug lab run: the machine, its devices, a seed and a timeline of host requests, guest actions, faults and waits.","type":"object","required":["name","machine","timeline"],"additionalProperties":false,"properties":{"$schema":{"type":"string","description":"This schema, for editors."},"name":{"type":"string","minLength":1,"maxLength":128,"description":"Scenario name."},"description":{"type":"string","maxLength":4096,"description":"What the scenario shows."},"seed":{"type":"integer","minimum":0,"maximum":4294967295,"default":0,"description":"Seeds the random choices of soak steps; the same seed reproduces the run."},"profile":{"enum":["5.9","rfc-v1","5.10","6.1","6.12"],"description":"Kernel profile; picks the default strategy and version details."},"strategy":{"enum":["none","rfc-v1","mhp-merge"],"description":"How added memory becomes resources: none (≤5.9), rfc-v1 (merge_child_mem_resources), mhp-merge (5.10+ MHP_MERGE_RESOURCE). Default: the profile's."},"stepTimeout":{"$ref":"#/definitions/duration","description":"Simulated time a host request may take to converge before the next step starts (default 60s, like the oracle recorder)."},"stepInterval":{"$ref":"#/definitions/duration","description":"Simulated time from the start of one timeline step to the start of the next (the first starts this long after boot); a step that takes longer (drivers waiting, a timeout) delays the next one. Drivers' timers fire meanwhile. Default 1s, like the oracle recorder's shortest step; 0 runs steps back to back."},"machine":{"type":"object","title":"Machine","additionalProperties":false,"required":["boot"],"properties":{"boot":{"title":"Boot memory map","description":"The boot /proc/iomem: a built-in map name, { map, maxmem, slots }, { iomem: <text> } or { file: <path of a dump, relative to the scenario> }.","if":{"type":"string"},"then":{"enum":["q35-2g","q35-2g-6.1"]},"else":{"type":"object","if":{"required":["iomem"]},"then":{"type":"object","title":"Inline dump","additionalProperties":false,"required":["iomem"],"properties":{"iomem":{"type":"string","description":"Root-view /proc/iomem text."},"source":{"type":"string","maxLength":1024,"description":"Where the dump came from (shown in messages)."}}},"else":{"if":{"required":["file"]},"then":{"type":"object","title":"Imported dump","additionalProperties":false,"required":["file"],"properties":{"file":{"type":"string","minLength":1,"maxLength":1024,"description":"Path of a /proc/iomem dump, relative to the scenario file."}}},"else":{"type":"object","title":"Built-in boot map","additionalProperties":false,"required":["map"],"properties":{"map":{"enum":["q35-2g","q35-2g-6.1"],"description":"q35-2g: the oracle guest on 6.12 (before virtio_mem loads); q35-2g-6.1: the same on 6.1."},"maxmem":{"$ref":"#/definitions/size","description":"QEMU maxmem; places the device-memory area and 64-bit PCI window. Default 66G (as recorded)."},"slots":{"type":"integer","minimum":0,"maximum":256,"description":"QEMU memory slots. Default 4."}}}}}},"blockSize":{"$ref":"#/definitions/size","description":"Memory block size: a power of two from 128M to 2G. Default 128M."},"physBits":{"type":"integer","minimum":32,"maximum":52,"default":46,"description":"Physical address bits: iomem_resource ends at 2^physBits - 1 (46, or 52 with 5-level paging)."},"onlinePolicy":{"enum":["offline","online","online_kernel","online_movable"],"default":"online","description":"memhp_default_state / auto_online_blocks."},"bootBlocks":{"type":"string","description":"A recorded \"--- memory-blocks\" section for the boot blocks."},"kdump":{"type":"object","title":"kdump view","additionalProperties":false,"properties":{"kexecTools":{"type":"string","pattern":"^[0-9]+\\.[0-9]+\\.[0-9]+$","description":"kexec-tools release, e.g. \"2.0.20\" (default; the release current when the seed series was posted)."},"loadPath":{"enum":["kexec_load","kexec_file_load"],"description":"kexec_load: kexec-tools parses /proc/iomem (fixed cap); kexec_file_load: the kernel builds the ranges. Default kexec_load."},"crashKernel":{"$ref":"#/definitions/size","description":"crashkernel= size, reserved in boot RAM below 4 GiB when the boot map shows no \"Crash kernel\" line. Default 256M; 0 = none."}}}}},"devices":{"type":"array","maxItems":64,"items":{"$ref":"#/definitions/device"},"default":[],"description":"The devices that add memory (at most 64)."},"timeline":{"type":"array","maxItems":10000,"items":{"$ref":"#/definitions/step"},"description":"The steps, run in order; repeat and soak expand to many runner steps."}},"definitions":{"size":{"title":"Size in bytes","description":"A byte count: a number, or text such as \"128M\", \"1G\", \"0x8000000\" (binary suffixes K, M, G, T, P; \"MiB\"/\"MB\" accepted). Write sizes above 2^53 as text.","anyOf":[{"type":"integer","minimum":0},{"type":"string","pattern":"^\\s*(0x[0-9a-fA-F]{1,16}|[0-9]{1,20})\\s*([KMGTPkmgtp]?)([iI]?[bB])?\\s*$"}],"examples":["128M","4G","0x100000000",134217728]},"delta":{"title":"Signed size","description":"A change in bytes: \"+128M\", \"-1G\", or a (possibly negative) number.","anyOf":[{"type":"integer"},{"type":"string","pattern":"^\\s*[+-]?\\s*(0x[0-9a-fA-F]{1,16}|[0-9]{1,20})\\s*([KMGTPkmgtp]?)([iI]?[bB])?\\s*$"}],"examples":["+128M","-4G"]},"duration":{"title":"Duration","description":"Simulated time: milliseconds as a number, or \"300ms\", \"5s\", \"2m\", \"1h\".","anyOf":[{"type":"number","minimum":0},{"type":"string","pattern":"^\\s*[0-9]+(\\.[0-9]+)?\\s*(ms|s|m|h)?\\s*$"}],"examples":["5s","300ms",60000]},"blocks":{"title":"Memory blocks","description":"Memory block numbers (memoryN): 33, \"33-40\", \"33-95/2\" (every 2nd), or a list of those.","anyOf":[{"type":"integer","minimum":0},{"type":"string","pattern":"^\\s*[0-9]{1,15}\\s*(-\\s*[0-9]{1,15}\\s*(/\\s*[0-9]{1,15}\\s*)?)?$"},{"type":"array","minItems":1,"maxItems":10000,"items":{"anyOf":[{"type":"integer","minimum":0},{"type":"string","pattern":"^\\s*[0-9]{1,15}\\s*(-\\s*[0-9]{1,15}\\s*(/\\s*[0-9]{1,15}\\s*)?)?$"}]}}],"examples":[32,"33-95/2",[32,"40-47"]]},"deviceId":{"title":"Device id","description":"The id of a device declared under devices.","type":"string","pattern":"^[A-Za-z0-9_][A-Za-z0-9_.-]{0,63}$"},"label":{"title":"Label","description":"Shown in progress lines, metrics and charts.","type":"string","maxLength":200},"node":{"title":"NUMA node","type":"integer","minimum":0,"maximum":63,"default":0},"count":{"title":"Count","description":"How many times (1 … 1,000,000).","type":"integer","minimum":1,"maximum":1000000},"device":{"title":"Device","type":"object","required":["kind"],"discriminator":{"propertyName":"kind"},"oneOf":[{"type":"object","title":"virtio-mem device","description":"A virtio-mem device (QEMU virtio-mem-pci): its driver adds memory blocks as \"System RAM (virtio_mem)\" under a \"virtioN\" resource.","properties":{"kind":{"const":"virtio-mem","description":"virtio-mem device"},"id":{"$ref":"#/definitions/deviceId","description":"Unique id, referred to by timeline steps."},"node":{"$ref":"#/definitions/node"},"addr":{"$ref":"#/definitions/size","description":"Start of the device region (QEMU memaddr). Default 4G."},"regionSize":{"$ref":"#/definitions/size","description":"Size of the device region (the memdev size)."},"blockSize":{"$ref":"#/definitions/size","description":"Device block size (QEMU block-size), a power of two ≥ 4 KiB. Default 2M."},"requestedSize":{"$ref":"#/definitions/size","description":"requested-size at boot. Default 0."}},"required":["kind","id","regionSize"],"additionalProperties":false},{"type":"object","title":"ACPI DIMM","description":"A pc-dimm: plain top-level \"System RAM\", never merged.","properties":{"kind":{"const":"acpi-dimm","description":"ACPI DIMM"},"id":{"$ref":"#/definitions/deviceId","description":"Unique id, referred to by timeline steps."},"node":{"$ref":"#/definitions/node"},"addr":{"$ref":"#/definitions/size","description":"Guest physical address QEMU gives the DIMM."},"size":{"$ref":"#/definitions/size","description":"DIMM size."},"present":{"type":"boolean","default":false,"description":"Plugged at boot (otherwise by a dimm-add step)."}},"required":["kind","id","addr","size"],"additionalProperties":false},{"type":"object","title":"Hyper-V balloon","description":"hv_balloon: hot-adds top-level \"System RAM\" one chunk at a time.","properties":{"kind":{"const":"hv-balloon","description":"Hyper-V balloon"},"id":{"$ref":"#/definitions/deviceId","description":"Unique id, referred to by timeline steps."},"node":{"$ref":"#/definitions/node"},"hotAddBase":{"$ref":"#/definitions/size","description":"Address of the first hot-add request that gives no start. Default 4G."},"protocol":{"enum":["win10","win8","win7","none"],"default":"win10","description":"Newest Dynamic Memory protocol the host accepts (WIN10 = 2.0, WIN8 = 1.0, WIN7 = 0.3); the guest steps down from WIN10 until one is accepted. none: the host refuses every version, the probe fails and every host request is refused."},"capabilitiesAccepted":{"type":"boolean","default":true,"description":"The host accepts the guest's DM_CAPABILITIES_REPORT. false: \"Capabilities not accepted by host\", the probe fails."},"allowHibernation":{"type":"boolean","default":false,"description":"hv_balloon with hibernation allowed: hot-add is disabled and balloon requests are ignored (\"Ignore hot-add request!\")."},"maxDynamicMemory":{"$ref":"#/definitions/size","description":"Maximum dynamic memory the host announces in its DM_INFO_MESSAGE (logged at probe). Default: none sent."},"guestUsed":{"$ref":"#/definitions/size","description":"Memory the guest's workload uses: balloon-up requests never take it. Default 0."}},"required":["kind","id"],"additionalProperties":false},{"type":"object","title":"Xen balloon","description":"The Xen balloon: a target raise beyond the populated memory adds one \"System RAM\" resource, placed first-fit.","properties":{"kind":{"const":"xen-balloon","description":"Xen balloon"},"id":{"$ref":"#/definitions/deviceId","description":"Unique id, referred to by timeline steps."},"node":{"$ref":"#/definitions/node"},"maxmem":{"$ref":"#/definitions/size","description":"The domain's maximum memory (xl mem-max): the hypervisor populates no page beyond it, so the balloon thread retries with back-off and gives up. Default: no limit."},"memoryHotplug":{"type":"boolean","default":true,"description":"CONFIG_XEN_BALLOON_MEMORY_HOTPLUG. false: a target above the guest's memory is clamped instead of hot-adding \"System RAM\"."},"guestUsed":{"$ref":"#/definitions/size","description":"Memory the guest's workload uses: a lower target never balloons it out. Default 0."}},"required":["kind","id"],"additionalProperties":false}]},"step":{"title":"Timeline step","type":"object","required":["op"],"discriminator":{"propertyName":"op"},"oneOf":[{"type":"object","title":"virtio-mem resize","description":"Host: set the requested-size of a virtio-mem device (size) or change it (by).","properties":{"op":{"const":"resize","description":"virtio-mem resize"},"label":{"$ref":"#/definitions/label"},"device":{"$ref":"#/definitions/deviceId"},"size":{"$ref":"#/definitions/size"},"by":{"$ref":"#/definitions/delta"}},"required":["op","device"],"additionalProperties":false},{"type":"object","title":"Hyper-V hot-add","description":"Host: a DM_MEM_HOT_ADD_REQUEST of size bytes at start (default: right after the previous request).","properties":{"op":{"const":"hv-hot-add","description":"Hyper-V hot-add"},"label":{"$ref":"#/definitions/label"},"device":{"$ref":"#/definitions/deviceId"},"size":{"$ref":"#/definitions/size"},"start":{"$ref":"#/definitions/size"}},"required":["op","device","size"],"additionalProperties":false},{"type":"object","title":"Xen target","description":"Host: set the Xen balloon target (total guest memory) or change it by a delta.","properties":{"op":{"const":"xen-target","description":"Xen target"},"label":{"$ref":"#/definitions/label"},"device":{"$ref":"#/definitions/deviceId"},"target":{"$ref":"#/definitions/size"},"by":{"$ref":"#/definitions/delta"}},"required":["op","device"],"additionalProperties":false},{"type":"object","title":"DIMM add","description":"Host: plug an ACPI DIMM declared in devices.","properties":{"op":{"const":"dimm-add","description":"DIMM add"},"label":{"$ref":"#/definitions/label"},"device":{"$ref":"#/definitions/deviceId"}},"required":["op","device"],"additionalProperties":false},{"type":"object","title":"DIMM remove","description":"Host: eject an ACPI DIMM.","properties":{"op":{"const":"dimm-remove","description":"DIMM remove"},"label":{"$ref":"#/definitions/label"},"device":{"$ref":"#/definitions/deviceId"}},"required":["op","device"],"additionalProperties":false},{"type":"object","title":"Online blocks","description":"Guest: echo <type> > /sys/devices/system/memory/memoryN/state.","properties":{"op":{"const":"online","description":"Online blocks"},"label":{"$ref":"#/definitions/label"},"blocks":{"$ref":"#/definitions/blocks"},"type":{"enum":["online","online_kernel","online_movable"],"default":"online","description":"What the guest writes: online (the kernel picks the zone), online_kernel or online_movable."}},"required":["op","blocks"],"additionalProperties":false},{"type":"object","title":"Offline blocks","description":"Guest: echo offline > /sys/devices/system/memory/memoryN/state.","properties":{"op":{"const":"offline","description":"Offline blocks"},"label":{"$ref":"#/definitions/label"},"blocks":{"$ref":"#/definitions/blocks"}},"required":["op","blocks"],"additionalProperties":false},{"type":"object","title":"Fault: unmovable pages","description":"Pin size bytes (default the whole block) of each block with unmovable pages: unplug and offlining fail with -EBUSY.","properties":{"op":{"const":"fault-unmovable","description":"Fault: unmovable pages"},"label":{"$ref":"#/definitions/label"},"blocks":{"$ref":"#/definitions/blocks"},"size":{"$ref":"#/definitions/size"}},"required":["op","blocks"],"additionalProperties":false},{"type":"object","title":"Fault: add_memory fails","description":"The next count add_memory calls fail with error.","properties":{"op":{"const":"fault-add-memory","description":"Fault: add_memory fails"},"label":{"$ref":"#/definitions/label"},"count":{"$ref":"#/definitions/count","default":1},"error":{"enum":["ENOMEM","EBUSY","EEXIST","EINVAL","E2BIG","ENOSPC"],"default":"ENOMEM","description":"The errno add_memory returns."}},"required":["op"],"additionalProperties":false},{"type":"object","title":"Fault: the host misbehaves","description":"From now until fault-clear (host), the device's host protocol goes wrong as `response` says. Each driver with a host protocol has its own faults: virtio-mem busy / nack / error; hv-balloon hot-add-cancel / hot-add-fail; xen-balloon populate-fail / maxmem. ACPI DIMMs have none. A fault the device's driver does not have is refused, naming both.","properties":{"op":{"const":"fault-host","description":"Fault: the host misbehaves"},"label":{"$ref":"#/definitions/label"},"device":{"$ref":"#/definitions/deviceId"},"response":{"enum":["busy","nack","error","hot-add-cancel","hot-add-fail","populate-fail","maxmem"],"description":"virtio-mem: the host answers plug/unplug requests with BUSY (the driver retries with back-off), NACK (refused; -EAGAIN) or ERROR (the driver marks the device broken). hv-balloon: hot-add-cancel (the host withdraws its hot-add requests; none reaches the guest), hot-add-fail (the guest's add_memory() for each request fails: 0 pages, \"Memory hot add failed\"). xen-balloon: populate-fail (the next `count` XENMEM_populate_physmap calls populate nothing; the balloon thread backs off 2, 4, 8 s and gives up after 4 tries), maxmem (the domain's maximum becomes `size`)."},"count":{"type":"integer","minimum":1,"maximum":1000000,"default":1,"description":"populate-fail only: how many populate calls the hypervisor refuses."},"size":{"$ref":"#/definitions/size","description":"maxmem only: the new domain maximum (xl mem-max)."}},"required":["op","device","response"],"additionalProperties":false},{"type":"object","title":"Fault: guest keeps blocks offline","description":"The guest leaves these blocks offline when they are added (auto-onlining skips them); an explicit online step still onlines them.","properties":{"op":{"const":"fault-keep-offline","description":"Fault: guest keeps blocks offline"},"label":{"$ref":"#/definitions/label"},"blocks":{"$ref":"#/definitions/blocks"}},"required":["op","blocks"],"additionalProperties":false},{"type":"object","title":"Clear faults","description":"Remove injected faults of one kind, or all.","properties":{"op":{"const":"fault-clear","description":"Clear faults"},"label":{"$ref":"#/definitions/label"},"fault":{"enum":["all","unmovable","add-memory","host","keep-offline"],"default":"all","description":"Which kind of injected fault to remove."}},"required":["op"],"additionalProperties":false},{"type":"object","title":"Wait","description":"Let simulated time pass (drivers' timers fire).","properties":{"op":{"const":"wait","description":"Wait"},"label":{"$ref":"#/definitions/label"},"duration":{"$ref":"#/definitions/duration"}},"required":["op","duration"],"additionalProperties":false},{"type":"object","title":"Mark","description":"Record the state; changes nothing.","properties":{"op":{"const":"mark","description":"Mark"},"label":{"$ref":"#/definitions/label"}},"required":["op"],"additionalProperties":false},{"type":"object","title":"Repeat","description":"Run steps count times (for soak runs).","properties":{"op":{"const":"repeat","description":"Repeat"},"label":{"$ref":"#/definitions/label"},"count":{"$ref":"#/definitions/count"},"steps":{"type":"array","minItems":1,"maxItems":10000,"items":{"$ref":"#/definitions/step"},"description":"The steps to repeat."}},"required":["op","count","steps"],"additionalProperties":false},{"type":"object","title":"Soak","description":"count random host requests drawn with the seeded RNG: a size in [min, max], a multiple of granularity (virtio-mem requested-size or Xen target).","properties":{"op":{"const":"soak","description":"Soak"},"label":{"$ref":"#/definitions/label"},"device":{"$ref":"#/definitions/deviceId"},"count":{"$ref":"#/definitions/count"},"min":{"$ref":"#/definitions/size"},"max":{"$ref":"#/definitions/size"},"granularity":{"$ref":"#/definitions/size","description":"Default 128M."}},"required":["op","device","count","min","max"],"additionalProperties":false}]}}};
 const schema12 = {"title":"Duration","description":"Simulated time: milliseconds as a number, or \"300ms\", \"5s\", \"2m\", \"1h\".","anyOf":[{"type":"number","minimum":0},{"type":"string","pattern":"^\\s*[0-9]+(\\.[0-9]+)?\\s*(ms|s|m|h)?\\s*$"}],"examples":["5s","300ms",60000]};
-const schema13 = {"title":"Size in bytes","description":"A byte count: a number, or text such as \"128M\", \"1G\", \"0x8000000\" (binary suffixes K, M, G, T, P; \"MiB\"/\"MB\" accepted). Write sizes above 2^53 as text.","anyOf":[{"type":"integer","minimum":0},{"type":"string","pattern":"^\\s*(0x[0-9a-fA-F]{1,16}|[0-9]{1,20})\\s*([KMGTPkmgtp]?)([iI]?[bB])?\\s*$"}],"examples":["128M","4G","0x100000000",134217728]};
+const schema14 = {"title":"Size in bytes","description":"A byte count: a number, or text such as \"128M\", \"1G\", \"0x8000000\" (binary suffixes K, M, G, T, P; \"MiB\"/\"MB\" accepted). Write sizes above 2^53 as text.","anyOf":[{"type":"integer","minimum":0},{"type":"string","pattern":"^\\s*(0x[0-9a-fA-F]{1,16}|[0-9]{1,20})\\s*([KMGTPkmgtp]?)([iI]?[bB])?\\s*$"}],"examples":["128M","4G","0x100000000",134217728]};
 const func2 = Object.prototype.hasOwnProperty;
 const pattern0 = new RegExp("^\\s*[0-9]+(\\.[0-9]+)?\\s*(ms|s|m|h)?\\s*$", "u");
-const pattern1 = new RegExp("^\\s*(0x[0-9a-fA-F]{1,16}|[0-9]{1,20})\\s*([KMGTPkmgtp]?)([iI]?[bB])?\\s*$", "u");
-const pattern3 = new RegExp("^[0-9]+\\.[0-9]+\\.[0-9]+$", "u");
-const schema16 = {"title":"Device","type":"object","required":["kind"],"discriminator":{"propertyName":"kind"},"oneOf":[{"type":"object","title":"virtio-mem device","description":"A virtio-mem device (QEMU virtio-mem-pci): its driver adds memory blocks as \"System RAM (virtio_mem)\" under a \"virtioN\" resource.","properties":{"kind":{"const":"virtio-mem","description":"virtio-mem device"},"id":{"$ref":"#/definitions/deviceId","description":"Unique id, referred to by timeline steps."},"node":{"$ref":"#/definitions/node"},"addr":{"$ref":"#/definitions/size","description":"Start of the device region (QEMU memaddr). Default 4G."},"regionSize":{"$ref":"#/definitions/size","description":"Size of the device region (the memdev size)."},"blockSize":{"$ref":"#/definitions/size","description":"Device block size (QEMU block-size), a power of two ≥ 4 KiB. Default 2M."},"requestedSize":{"$ref":"#/definitions/size","description":"requested-size at boot. Default 0."}},"required":["kind","id","regionSize"],"additionalProperties":false},{"type":"object","title":"ACPI DIMM","description":"A pc-dimm: plain top-level \"System RAM\", never merged.","properties":{"kind":{"const":"acpi-dimm","description":"ACPI DIMM"},"id":{"$ref":"#/definitions/deviceId","description":"Unique id, referred to by timeline steps."},"node":{"$ref":"#/definitions/node"},"addr":{"$ref":"#/definitions/size","description":"Guest physical address QEMU gives the DIMM."},"size":{"$ref":"#/definitions/size","description":"DIMM size."},"present":{"type":"boolean","default":false,"description":"Plugged at boot (otherwise by a dimm-add step)."}},"required":["kind","id","addr","size"],"additionalProperties":false},{"type":"object","title":"Hyper-V balloon","description":"hv_balloon: hot-adds top-level \"System RAM\" one chunk at a time.","properties":{"kind":{"const":"hv-balloon","description":"Hyper-V balloon"},"id":{"$ref":"#/definitions/deviceId","description":"Unique id, referred to by timeline steps."},"node":{"$ref":"#/definitions/node"},"hotAddBase":{"$ref":"#/definitions/size","description":"Address of the first hot-add request that gives no start. Default 4G."},"protocol":{"enum":["win10","win8","win7","none"],"default":"win10","description":"Newest Dynamic Memory protocol the host accepts (WIN10 = 2.0, WIN8 = 1.0, WIN7 = 0.3); the guest steps down from WIN10 until one is accepted. none: the host refuses every version, the probe fails and every host request is refused."},"capabilitiesAccepted":{"type":"boolean","default":true,"description":"The host accepts the guest's DM_CAPABILITIES_REPORT. false: \"Capabilities not accepted by host\", the probe fails."},"allowHibernation":{"type":"boolean","default":false,"description":"hv_balloon with hibernation allowed: hot-add is disabled and balloon requests are ignored (\"Ignore hot-add request!\")."},"maxDynamicMemory":{"$ref":"#/definitions/size","description":"Maximum dynamic memory the host announces in its DM_INFO_MESSAGE (logged at probe). Default: none sent."},"guestUsed":{"$ref":"#/definitions/size","description":"Memory the guest's workload uses: balloon-up requests never take it. Default 0."}},"required":["kind","id"],"additionalProperties":false},{"type":"object","title":"Xen balloon","description":"The Xen balloon: a target raise beyond the populated memory adds one \"System RAM\" resource, placed first-fit.","properties":{"kind":{"const":"xen-balloon","description":"Xen balloon"},"id":{"$ref":"#/definitions/deviceId","description":"Unique id, referred to by timeline steps."},"node":{"$ref":"#/definitions/node"},"maxmem":{"$ref":"#/definitions/size","description":"The domain's maximum memory (xl mem-max): the hypervisor populates no page beyond it, so the balloon thread retries with back-off and gives up. Default: no limit."},"memoryHotplug":{"type":"boolean","default":true,"description":"CONFIG_XEN_BALLOON_MEMORY_HOTPLUG. false: a target above the guest's memory is clamped instead of hot-adding \"System RAM\"."},"guestUsed":{"$ref":"#/definitions/size","description":"Memory the guest's workload uses: a lower target never balloons it out. Default 0."}},"required":["kind","id"],"additionalProperties":false}]};
-const schema17 = {"title":"Device id","description":"The id of a device declared under devices.","type":"string","pattern":"^[A-Za-z0-9_][A-Za-z0-9_.-]{0,63}$"};
-const schema18 = {"title":"NUMA node","type":"integer","minimum":0,"maximum":63,"default":0};
-const pattern5 = new RegExp("^[A-Za-z0-9_][A-Za-z0-9_.-]{0,63}$", "u");
+const pattern2 = new RegExp("^\\s*(0x[0-9a-fA-F]{1,16}|[0-9]{1,20})\\s*([KMGTPkmgtp]?)([iI]?[bB])?\\s*$", "u");
+const pattern4 = new RegExp("^[0-9]+\\.[0-9]+\\.[0-9]+$", "u");
+const schema17 = {"title":"Device","type":"object","required":["kind"],"discriminator":{"propertyName":"kind"},"oneOf":[{"type":"object","title":"virtio-mem device","description":"A virtio-mem device (QEMU virtio-mem-pci): its driver adds memory blocks as \"System RAM (virtio_mem)\" under a \"virtioN\" resource.","properties":{"kind":{"const":"virtio-mem","description":"virtio-mem device"},"id":{"$ref":"#/definitions/deviceId","description":"Unique id, referred to by timeline steps."},"node":{"$ref":"#/definitions/node"},"addr":{"$ref":"#/definitions/size","description":"Start of the device region (QEMU memaddr). Default 4G."},"regionSize":{"$ref":"#/definitions/size","description":"Size of the device region (the memdev size)."},"blockSize":{"$ref":"#/definitions/size","description":"Device block size (QEMU block-size), a power of two ≥ 4 KiB. Default 2M."},"requestedSize":{"$ref":"#/definitions/size","description":"requested-size at boot. Default 0."}},"required":["kind","id","regionSize"],"additionalProperties":false},{"type":"object","title":"ACPI DIMM","description":"A pc-dimm: plain top-level \"System RAM\", never merged.","properties":{"kind":{"const":"acpi-dimm","description":"ACPI DIMM"},"id":{"$ref":"#/definitions/deviceId","description":"Unique id, referred to by timeline steps."},"node":{"$ref":"#/definitions/node"},"addr":{"$ref":"#/definitions/size","description":"Guest physical address QEMU gives the DIMM."},"size":{"$ref":"#/definitions/size","description":"DIMM size."},"present":{"type":"boolean","default":false,"description":"Plugged at boot (otherwise by a dimm-add step)."}},"required":["kind","id","addr","size"],"additionalProperties":false},{"type":"object","title":"Hyper-V balloon","description":"hv_balloon: hot-adds top-level \"System RAM\" one chunk at a time.","properties":{"kind":{"const":"hv-balloon","description":"Hyper-V balloon"},"id":{"$ref":"#/definitions/deviceId","description":"Unique id, referred to by timeline steps."},"node":{"$ref":"#/definitions/node"},"hotAddBase":{"$ref":"#/definitions/size","description":"Address of the first hot-add request that gives no start. Default 4G."},"protocol":{"enum":["win10","win8","win7","none"],"default":"win10","description":"Newest Dynamic Memory protocol the host accepts (WIN10 = 2.0, WIN8 = 1.0, WIN7 = 0.3); the guest steps down from WIN10 until one is accepted. none: the host refuses every version, the probe fails and every host request is refused."},"capabilitiesAccepted":{"type":"boolean","default":true,"description":"The host accepts the guest's DM_CAPABILITIES_REPORT. false: \"Capabilities not accepted by host\", the probe fails."},"allowHibernation":{"type":"boolean","default":false,"description":"hv_balloon with hibernation allowed: hot-add is disabled and balloon requests are ignored (\"Ignore hot-add request!\")."},"maxDynamicMemory":{"$ref":"#/definitions/size","description":"Maximum dynamic memory the host announces in its DM_INFO_MESSAGE (logged at probe). Default: none sent."},"guestUsed":{"$ref":"#/definitions/size","description":"Memory the guest's workload uses: balloon-up requests never take it. Default 0."}},"required":["kind","id"],"additionalProperties":false},{"type":"object","title":"Xen balloon","description":"The Xen balloon: a target raise beyond the populated memory adds one \"System RAM\" resource, placed first-fit.","properties":{"kind":{"const":"xen-balloon","description":"Xen balloon"},"id":{"$ref":"#/definitions/deviceId","description":"Unique id, referred to by timeline steps."},"node":{"$ref":"#/definitions/node"},"maxmem":{"$ref":"#/definitions/size","description":"The domain's maximum memory (xl mem-max): the hypervisor populates no page beyond it, so the balloon thread retries with back-off and gives up. Default: no limit."},"memoryHotplug":{"type":"boolean","default":true,"description":"CONFIG_XEN_BALLOON_MEMORY_HOTPLUG. false: a target above the guest's memory is clamped instead of hot-adding \"System RAM\"."},"guestUsed":{"$ref":"#/definitions/size","description":"Memory the guest's workload uses: a lower target never balloons it out. Default 0."}},"required":["kind","id"],"additionalProperties":false}]};
+const schema18 = {"title":"Device id","description":"The id of a device declared under devices.","type":"string","pattern":"^[A-Za-z0-9_][A-Za-z0-9_.-]{0,63}$"};
+const schema19 = {"title":"NUMA node","type":"integer","minimum":0,"maximum":63,"default":0};
+const pattern6 = new RegExp("^[A-Za-z0-9_][A-Za-z0-9_.-]{0,63}$", "u");
 
 function validate11(data, {instancePath="", parentData, parentDataProperty, rootData=data}={}){
 let vErrors = null;
@@ -91,7 +91,7 @@ errors++;
 if(data.id !== undefined){
 let data1 = data.id;
 if(typeof data1 === "string"){
-if(!pattern5.test(data1)){
+if(!pattern6.test(data1)){
 const err6 = {instancePath:instancePath+"/id",schemaPath:"#/definitions/deviceId/pattern",keyword:"pattern",params:{pattern: "^[A-Za-z0-9_][A-Za-z0-9_.-]{0,63}$"},message:"must match pattern \""+"^[A-Za-z0-9_][A-Za-z0-9_.-]{0,63}$"+"\""};
 if(vErrors === null){
 vErrors = [err6];
@@ -180,7 +180,7 @@ valid6 = valid6 || _valid0;
 if(!valid6){
 const _errs17 = errors;
 if(typeof data3 === "string"){
-if(!pattern1.test(data3)){
+if(!pattern2.test(data3)){
 const err13 = {instancePath:instancePath+"/addr",schemaPath:"#/definitions/size/anyOf/1/pattern",keyword:"pattern",params:{pattern: "^\\s*(0x[0-9a-fA-F]{1,16}|[0-9]{1,20})\\s*([KMGTPkmgtp]?)([iI]?[bB])?\\s*$"},message:"must match pattern \""+"^\\s*(0x[0-9a-fA-F]{1,16}|[0-9]{1,20})\\s*([KMGTPkmgtp]?)([iI]?[bB])?\\s*$"+"\""};
 if(vErrors === null){
 vErrors = [err13];
@@ -258,7 +258,7 @@ valid8 = valid8 || _valid1;
 if(!valid8){
 const _errs24 = errors;
 if(typeof data4 === "string"){
-if(!pattern1.test(data4)){
+if(!pattern2.test(data4)){
 const err18 = {instancePath:instancePath+"/regionSize",schemaPath:"#/definitions/size/anyOf/1/pattern",keyword:"pattern",params:{pattern: "^\\s*(0x[0-9a-fA-F]{1,16}|[0-9]{1,20})\\s*([KMGTPkmgtp]?)([iI]?[bB])?\\s*$"},message:"must match pattern \""+"^\\s*(0x[0-9a-fA-F]{1,16}|[0-9]{1,20})\\s*([KMGTPkmgtp]?)([iI]?[bB])?\\s*$"+"\""};
 if(vErrors === null){
 vErrors = [err18];
@@ -336,7 +336,7 @@ valid10 = valid10 || _valid2;
 if(!valid10){
 const _errs31 = errors;
 if(typeof data5 === "string"){
-if(!pattern1.test(data5)){
+if(!pattern2.test(data5)){
 const err23 = {instancePath:instancePath+"/blockSize",schemaPath:"#/definitions/size/anyOf/1/pattern",keyword:"pattern",params:{pattern: "^\\s*(0x[0-9a-fA-F]{1,16}|[0-9]{1,20})\\s*([KMGTPkmgtp]?)([iI]?[bB])?\\s*$"},message:"must match pattern \""+"^\\s*(0x[0-9a-fA-F]{1,16}|[0-9]{1,20})\\s*([KMGTPkmgtp]?)([iI]?[bB])?\\s*$"+"\""};
 if(vErrors === null){
 vErrors = [err23];
@@ -414,7 +414,7 @@ valid12 = valid12 || _valid3;
 if(!valid12){
 const _errs38 = errors;
 if(typeof data6 === "string"){
-if(!pattern1.test(data6)){
+if(!pattern2.test(data6)){
 const err28 = {instancePath:instancePath+"/requestedSize",schemaPath:"#/definitions/size/anyOf/1/pattern",keyword:"pattern",params:{pattern: "^\\s*(0x[0-9a-fA-F]{1,16}|[0-9]{1,20})\\s*([KMGTPkmgtp]?)([iI]?[bB])?\\s*$"},message:"must match pattern \""+"^\\s*(0x[0-9a-fA-F]{1,16}|[0-9]{1,20})\\s*([KMGTPkmgtp]?)([iI]?[bB])?\\s*$"+"\""};
 if(vErrors === null){
 vErrors = [err28];
@@ -541,7 +541,7 @@ errors++;
 if(data.id !== undefined){
 let data8 = data.id;
 if(typeof data8 === "string"){
-if(!pattern5.test(data8)){
+if(!pattern6.test(data8)){
 const err38 = {instancePath:instancePath+"/id",schemaPath:"#/definitions/deviceId/pattern",keyword:"pattern",params:{pattern: "^[A-Za-z0-9_][A-Za-z0-9_.-]{0,63}$"},message:"must match pattern \""+"^[A-Za-z0-9_][A-Za-z0-9_.-]{0,63}$"+"\""};
 if(vErrors === null){
 vErrors = [err38];
@@ -630,7 +630,7 @@ valid18 = valid18 || _valid4;
 if(!valid18){
 const _errs55 = errors;
 if(typeof data10 === "string"){
-if(!pattern1.test(data10)){
+if(!pattern2.test(data10)){
 const err45 = {instancePath:instancePath+"/addr",schemaPath:"#/definitions/size/anyOf/1/pattern",keyword:"pattern",params:{pattern: "^\\s*(0x[0-9a-fA-F]{1,16}|[0-9]{1,20})\\s*([KMGTPkmgtp]?)([iI]?[bB])?\\s*$"},message:"must match pattern \""+"^\\s*(0x[0-9a-fA-F]{1,16}|[0-9]{1,20})\\s*([KMGTPkmgtp]?)([iI]?[bB])?\\s*$"+"\""};
 if(vErrors === null){
 vErrors = [err45];
@@ -708,7 +708,7 @@ valid20 = valid20 || _valid5;
 if(!valid20){
 const _errs62 = errors;
 if(typeof data11 === "string"){
-if(!pattern1.test(data11)){
+if(!pattern2.test(data11)){
 const err50 = {instancePath:instancePath+"/size",schemaPath:"#/definitions/size/anyOf/1/pattern",keyword:"pattern",params:{pattern: "^\\s*(0x[0-9a-fA-F]{1,16}|[0-9]{1,20})\\s*([KMGTPkmgtp]?)([iI]?[bB])?\\s*$"},message:"must match pattern \""+"^\\s*(0x[0-9a-fA-F]{1,16}|[0-9]{1,20})\\s*([KMGTPkmgtp]?)([iI]?[bB])?\\s*$"+"\""};
 if(vErrors === null){
 vErrors = [err50];
@@ -801,7 +801,7 @@ vErrors.push(err56);
 errors++;
 }
 for(const key2 in data){
-if(!(func2.call(schema16.oneOf[2].properties, key2))){
+if(!(func2.call(schema17.oneOf[2].properties, key2))){
 const err57 = {instancePath,schemaPath:"#/oneOf/2/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key2},message:"must NOT have additional properties"};
 if(vErrors === null){
 vErrors = [err57];
@@ -827,7 +827,7 @@ errors++;
 if(data.id !== undefined){
 let data14 = data.id;
 if(typeof data14 === "string"){
-if(!pattern5.test(data14)){
+if(!pattern6.test(data14)){
 const err59 = {instancePath:instancePath+"/id",schemaPath:"#/definitions/deviceId/pattern",keyword:"pattern",params:{pattern: "^[A-Za-z0-9_][A-Za-z0-9_.-]{0,63}$"},message:"must match pattern \""+"^[A-Za-z0-9_][A-Za-z0-9_.-]{0,63}$"+"\""};
 if(vErrors === null){
 vErrors = [err59];
@@ -916,7 +916,7 @@ valid26 = valid26 || _valid6;
 if(!valid26){
 const _errs81 = errors;
 if(typeof data16 === "string"){
-if(!pattern1.test(data16)){
+if(!pattern2.test(data16)){
 const err66 = {instancePath:instancePath+"/hotAddBase",schemaPath:"#/definitions/size/anyOf/1/pattern",keyword:"pattern",params:{pattern: "^\\s*(0x[0-9a-fA-F]{1,16}|[0-9]{1,20})\\s*([KMGTPkmgtp]?)([iI]?[bB])?\\s*$"},message:"must match pattern \""+"^\\s*(0x[0-9a-fA-F]{1,16}|[0-9]{1,20})\\s*([KMGTPkmgtp]?)([iI]?[bB])?\\s*$"+"\""};
 if(vErrors === null){
 vErrors = [err66];
@@ -965,7 +965,7 @@ vErrors = null;
 if(data.protocol !== undefined){
 let data17 = data.protocol;
 if(!((((data17 === "win10") || (data17 === "win8")) || (data17 === "win7")) || (data17 === "none"))){
-const err69 = {instancePath:instancePath+"/protocol",schemaPath:"#/oneOf/2/properties/protocol/enum",keyword:"enum",params:{allowedValues: schema16.oneOf[2].properties.protocol.enum},message:"must be equal to one of the allowed values"};
+const err69 = {instancePath:instancePath+"/protocol",schemaPath:"#/oneOf/2/properties/protocol/enum",keyword:"enum",params:{allowedValues: schema17.oneOf[2].properties.protocol.enum},message:"must be equal to one of the allowed values"};
 if(vErrors === null){
 vErrors = [err69];
 }
@@ -1031,7 +1031,7 @@ valid28 = valid28 || _valid7;
 if(!valid28){
 const _errs93 = errors;
 if(typeof data20 === "string"){
-if(!pattern1.test(data20)){
+if(!pattern2.test(data20)){
 const err74 = {instancePath:instancePath+"/maxDynamicMemory",schemaPath:"#/definitions/size/anyOf/1/pattern",keyword:"pattern",params:{pattern: "^\\s*(0x[0-9a-fA-F]{1,16}|[0-9]{1,20})\\s*([KMGTPkmgtp]?)([iI]?[bB])?\\s*$"},message:"must match pattern \""+"^\\s*(0x[0-9a-fA-F]{1,16}|[0-9]{1,20})\\s*([KMGTPkmgtp]?)([iI]?[bB])?\\s*$"+"\""};
 if(vErrors === null){
 vErrors = [err74];
@@ -1109,7 +1109,7 @@ valid30 = valid30 || _valid8;
 if(!valid30){
 const _errs100 = errors;
 if(typeof data21 === "string"){
-if(!pattern1.test(data21)){
+if(!pattern2.test(data21)){
 const err79 = {instancePath:instancePath+"/guestUsed",schemaPath:"#/definitions/size/anyOf/1/pattern",keyword:"pattern",params:{pattern: "^\\s*(0x[0-9a-fA-F]{1,16}|[0-9]{1,20})\\s*([KMGTPkmgtp]?)([iI]?[bB])?\\s*$"},message:"must match pattern \""+"^\\s*(0x[0-9a-fA-F]{1,16}|[0-9]{1,20})\\s*([KMGTPkmgtp]?)([iI]?[bB])?\\s*$"+"\""};
 if(vErrors === null){
 vErrors = [err79];
@@ -1216,7 +1216,7 @@ errors++;
 if(data.id !== undefined){
 let data23 = data.id;
 if(typeof data23 === "string"){
-if(!pattern5.test(data23)){
+if(!pattern6.test(data23)){
 const err87 = {instancePath:instancePath+"/id",schemaPath:"#/definitions/deviceId/pattern",keyword:"pattern",params:{pattern: "^[A-Za-z0-9_][A-Za-z0-9_.-]{0,63}$"},message:"must match pattern \""+"^[A-Za-z0-9_][A-Za-z0-9_.-]{0,63}$"+"\""};
 if(vErrors === null){
 vErrors = [err87];
@@ -1305,7 +1305,7 @@ valid36 = valid36 || _valid9;
 if(!valid36){
 const _errs117 = errors;
 if(typeof data25 === "string"){
-if(!pattern1.test(data25)){
+if(!pattern2.test(data25)){
 const err94 = {instancePath:instancePath+"/maxmem",schemaPath:"#/definitions/size/anyOf/1/pattern",keyword:"pattern",params:{pattern: "^\\s*(0x[0-9a-fA-F]{1,16}|[0-9]{1,20})\\s*([KMGTPkmgtp]?)([iI]?[bB])?\\s*$"},message:"must match pattern \""+"^\\s*(0x[0-9a-fA-F]{1,16}|[0-9]{1,20})\\s*([KMGTPkmgtp]?)([iI]?[bB])?\\s*$"+"\""};
 if(vErrors === null){
 vErrors = [err94];
@@ -1395,7 +1395,7 @@ valid38 = valid38 || _valid10;
 if(!valid38){
 const _errs126 = errors;
 if(typeof data27 === "string"){
-if(!pattern1.test(data27)){
+if(!pattern2.test(data27)){
 const err100 = {instancePath:instancePath+"/guestUsed",schemaPath:"#/definitions/size/anyOf/1/pattern",keyword:"pattern",params:{pattern: "^\\s*(0x[0-9a-fA-F]{1,16}|[0-9]{1,20})\\s*([KMGTPkmgtp]?)([iI]?[bB])?\\s*$"},message:"must match pattern \""+"^\\s*(0x[0-9a-fA-F]{1,16}|[0-9]{1,20})\\s*([KMGTPkmgtp]?)([iI]?[bB])?\\s*$"+"\""};
 if(vErrors === null){
 vErrors = [err100];
@@ -1489,13 +1489,13 @@ validate11.errors = vErrors;
 return errors === 0;
 }
 
-const schema36 = {"title":"Timeline step","type":"object","required":["op"],"discriminator":{"propertyName":"op"},"oneOf":[{"type":"object","title":"virtio-mem resize","description":"Host: set the requested-size of a virtio-mem device (size) or change it (by).","properties":{"op":{"const":"resize","description":"virtio-mem resize"},"label":{"$ref":"#/definitions/label"},"device":{"$ref":"#/definitions/deviceId"},"size":{"$ref":"#/definitions/size"},"by":{"$ref":"#/definitions/delta"}},"required":["op","device"],"additionalProperties":false},{"type":"object","title":"Hyper-V hot-add","description":"Host: a DM_MEM_HOT_ADD_REQUEST of size bytes at start (default: right after the previous request).","properties":{"op":{"const":"hv-hot-add","description":"Hyper-V hot-add"},"label":{"$ref":"#/definitions/label"},"device":{"$ref":"#/definitions/deviceId"},"size":{"$ref":"#/definitions/size"},"start":{"$ref":"#/definitions/size"}},"required":["op","device","size"],"additionalProperties":false},{"type":"object","title":"Xen target","description":"Host: set the Xen balloon target (total guest memory) or change it by a delta.","properties":{"op":{"const":"xen-target","description":"Xen target"},"label":{"$ref":"#/definitions/label"},"device":{"$ref":"#/definitions/deviceId"},"target":{"$ref":"#/definitions/size"},"by":{"$ref":"#/definitions/delta"}},"required":["op","device"],"additionalProperties":false},{"type":"object","title":"DIMM add","description":"Host: plug an ACPI DIMM declared in devices.","properties":{"op":{"const":"dimm-add","description":"DIMM add"},"label":{"$ref":"#/definitions/label"},"device":{"$ref":"#/definitions/deviceId"}},"required":["op","device"],"additionalProperties":false},{"type":"object","title":"DIMM remove","description":"Host: eject an ACPI DIMM.","properties":{"op":{"const":"dimm-remove","description":"DIMM remove"},"label":{"$ref":"#/definitions/label"},"device":{"$ref":"#/definitions/deviceId"}},"required":["op","device"],"additionalProperties":false},{"type":"object","title":"Online blocks","description":"Guest: echo <type> > /sys/devices/system/memory/memoryN/state.","properties":{"op":{"const":"online","description":"Online blocks"},"label":{"$ref":"#/definitions/label"},"blocks":{"$ref":"#/definitions/blocks"},"type":{"enum":["online","online_kernel","online_movable"],"default":"online","description":"What the guest writes: online (the kernel picks the zone), online_kernel or online_movable."}},"required":["op","blocks"],"additionalProperties":false},{"type":"object","title":"Offline blocks","description":"Guest: echo offline > /sys/devices/system/memory/memoryN/state.","properties":{"op":{"const":"offline","description":"Offline blocks"},"label":{"$ref":"#/definitions/label"},"blocks":{"$ref":"#/definitions/blocks"}},"required":["op","blocks"],"additionalProperties":false},{"type":"object","title":"Fault: unmovable pages","description":"Pin size bytes (default the whole block) of each block with unmovable pages: unplug and offlining fail with -EBUSY.","properties":{"op":{"const":"fault-unmovable","description":"Fault: unmovable pages"},"label":{"$ref":"#/definitions/label"},"blocks":{"$ref":"#/definitions/blocks"},"size":{"$ref":"#/definitions/size"}},"required":["op","blocks"],"additionalProperties":false},{"type":"object","title":"Fault: add_memory fails","description":"The next count add_memory calls fail with error.","properties":{"op":{"const":"fault-add-memory","description":"Fault: add_memory fails"},"label":{"$ref":"#/definitions/label"},"count":{"$ref":"#/definitions/count","default":1},"error":{"enum":["ENOMEM","EBUSY","EEXIST","EINVAL","E2BIG","ENOSPC"],"default":"ENOMEM","description":"The errno add_memory returns."}},"required":["op"],"additionalProperties":false},{"type":"object","title":"Fault: the host misbehaves","description":"From now until fault-clear (host), the device's host protocol goes wrong as `response` says. Each driver with a host protocol has its own faults: virtio-mem busy / nack / error; hv-balloon hot-add-cancel / hot-add-fail; xen-balloon populate-fail / maxmem. ACPI DIMMs have none. A fault the device's driver does not have is refused, naming both.","properties":{"op":{"const":"fault-host","description":"Fault: the host misbehaves"},"label":{"$ref":"#/definitions/label"},"device":{"$ref":"#/definitions/deviceId"},"response":{"enum":["busy","nack","error","hot-add-cancel","hot-add-fail","populate-fail","maxmem"],"description":"virtio-mem: the host answers plug/unplug requests with BUSY (the driver retries with back-off), NACK (refused; -EAGAIN) or ERROR (the driver marks the device broken). hv-balloon: hot-add-cancel (the host withdraws its hot-add requests; none reaches the guest), hot-add-fail (the guest's add_memory() for each request fails: 0 pages, \"Memory hot add failed\"). xen-balloon: populate-fail (the next `count` XENMEM_populate_physmap calls populate nothing; the balloon thread backs off 2, 4, 8 s and gives up after 4 tries), maxmem (the domain's maximum becomes `size`)."},"count":{"type":"integer","minimum":1,"maximum":1000000,"default":1,"description":"populate-fail only: how many populate calls the hypervisor refuses."},"size":{"$ref":"#/definitions/size","description":"maxmem only: the new domain maximum (xl mem-max)."}},"required":["op","device","response"],"additionalProperties":false},{"type":"object","title":"Fault: guest keeps blocks offline","description":"The guest leaves these blocks offline when they are added (auto-onlining skips them); an explicit online step still onlines them.","properties":{"op":{"const":"fault-keep-offline","description":"Fault: guest keeps blocks offline"},"label":{"$ref":"#/definitions/label"},"blocks":{"$ref":"#/definitions/blocks"}},"required":["op","blocks"],"additionalProperties":false},{"type":"object","title":"Clear faults","description":"Remove injected faults of one kind, or all.","properties":{"op":{"const":"fault-clear","description":"Clear faults"},"label":{"$ref":"#/definitions/label"},"fault":{"enum":["all","unmovable","add-memory","host","keep-offline"],"default":"all","description":"Which kind of injected fault to remove."}},"required":["op"],"additionalProperties":false},{"type":"object","title":"Wait","description":"Let simulated time pass (drivers' timers fire).","properties":{"op":{"const":"wait","description":"Wait"},"label":{"$ref":"#/definitions/label"},"duration":{"$ref":"#/definitions/duration"}},"required":["op","duration"],"additionalProperties":false},{"type":"object","title":"Mark","description":"Record the state; changes nothing.","properties":{"op":{"const":"mark","description":"Mark"},"label":{"$ref":"#/definitions/label"}},"required":["op"],"additionalProperties":false},{"type":"object","title":"Repeat","description":"Run steps count times (for soak runs).","properties":{"op":{"const":"repeat","description":"Repeat"},"label":{"$ref":"#/definitions/label"},"count":{"$ref":"#/definitions/count"},"steps":{"type":"array","minItems":1,"maxItems":10000,"items":{"$ref":"#/definitions/step"},"description":"The steps to repeat."}},"required":["op","count","steps"],"additionalProperties":false},{"type":"object","title":"Soak","description":"count random host requests drawn with the seeded RNG: a size in [min, max], a multiple of granularity (virtio-mem requested-size or Xen target).","properties":{"op":{"const":"soak","description":"Soak"},"label":{"$ref":"#/definitions/label"},"device":{"$ref":"#/definitions/deviceId"},"count":{"$ref":"#/definitions/count"},"min":{"$ref":"#/definitions/size"},"max":{"$ref":"#/definitions/size"},"granularity":{"$ref":"#/definitions/size","description":"Default 128M."}},"required":["op","device","count","min","max"],"additionalProperties":false}]};
-const schema37 = {"title":"Label","description":"Shown in progress lines, metrics and charts.","type":"string","maxLength":200};
-const schema40 = {"title":"Signed size","description":"A change in bytes: \"+128M\", \"-1G\", or a (possibly negative) number.","anyOf":[{"type":"integer"},{"type":"string","pattern":"^\\s*[+-]?\\s*(0x[0-9a-fA-F]{1,16}|[0-9]{1,20})\\s*([KMGTPkmgtp]?)([iI]?[bB])?\\s*$"}],"examples":["+128M","-4G"]};
-const schema54 = {"title":"Memory blocks","description":"Memory block numbers (memoryN): 33, \"33-40\", \"33-95/2\" (every 2nd), or a list of those.","anyOf":[{"type":"integer","minimum":0},{"type":"string","pattern":"^\\s*[0-9]{1,15}\\s*(-\\s*[0-9]{1,15}\\s*(/\\s*[0-9]{1,15}\\s*)?)?$"},{"type":"array","minItems":1,"maxItems":10000,"items":{"anyOf":[{"type":"integer","minimum":0},{"type":"string","pattern":"^\\s*[0-9]{1,15}\\s*(-\\s*[0-9]{1,15}\\s*(/\\s*[0-9]{1,15}\\s*)?)?$"}]}}],"examples":[32,"33-95/2",[32,"40-47"]]};
-const schema61 = {"title":"Count","description":"How many times (1 … 1,000,000).","type":"integer","minimum":1,"maximum":1000000};
-const pattern22 = new RegExp("^\\s*[+-]?\\s*(0x[0-9a-fA-F]{1,16}|[0-9]{1,20})\\s*([KMGTPkmgtp]?)([iI]?[bB])?\\s*$", "u");
-const pattern31 = new RegExp("^\\s*[0-9]{1,15}\\s*(-\\s*[0-9]{1,15}\\s*(/\\s*[0-9]{1,15}\\s*)?)?$", "u");
+const schema37 = {"title":"Timeline step","type":"object","required":["op"],"discriminator":{"propertyName":"op"},"oneOf":[{"type":"object","title":"virtio-mem resize","description":"Host: set the requested-size of a virtio-mem device (size) or change it (by).","properties":{"op":{"const":"resize","description":"virtio-mem resize"},"label":{"$ref":"#/definitions/label"},"device":{"$ref":"#/definitions/deviceId"},"size":{"$ref":"#/definitions/size"},"by":{"$ref":"#/definitions/delta"}},"required":["op","device"],"additionalProperties":false},{"type":"object","title":"Hyper-V hot-add","description":"Host: a DM_MEM_HOT_ADD_REQUEST of size bytes at start (default: right after the previous request).","properties":{"op":{"const":"hv-hot-add","description":"Hyper-V hot-add"},"label":{"$ref":"#/definitions/label"},"device":{"$ref":"#/definitions/deviceId"},"size":{"$ref":"#/definitions/size"},"start":{"$ref":"#/definitions/size"}},"required":["op","device","size"],"additionalProperties":false},{"type":"object","title":"Xen target","description":"Host: set the Xen balloon target (total guest memory) or change it by a delta.","properties":{"op":{"const":"xen-target","description":"Xen target"},"label":{"$ref":"#/definitions/label"},"device":{"$ref":"#/definitions/deviceId"},"target":{"$ref":"#/definitions/size"},"by":{"$ref":"#/definitions/delta"}},"required":["op","device"],"additionalProperties":false},{"type":"object","title":"DIMM add","description":"Host: plug an ACPI DIMM declared in devices.","properties":{"op":{"const":"dimm-add","description":"DIMM add"},"label":{"$ref":"#/definitions/label"},"device":{"$ref":"#/definitions/deviceId"}},"required":["op","device"],"additionalProperties":false},{"type":"object","title":"DIMM remove","description":"Host: eject an ACPI DIMM.","properties":{"op":{"const":"dimm-remove","description":"DIMM remove"},"label":{"$ref":"#/definitions/label"},"device":{"$ref":"#/definitions/deviceId"}},"required":["op","device"],"additionalProperties":false},{"type":"object","title":"Online blocks","description":"Guest: echo <type> > /sys/devices/system/memory/memoryN/state.","properties":{"op":{"const":"online","description":"Online blocks"},"label":{"$ref":"#/definitions/label"},"blocks":{"$ref":"#/definitions/blocks"},"type":{"enum":["online","online_kernel","online_movable"],"default":"online","description":"What the guest writes: online (the kernel picks the zone), online_kernel or online_movable."}},"required":["op","blocks"],"additionalProperties":false},{"type":"object","title":"Offline blocks","description":"Guest: echo offline > /sys/devices/system/memory/memoryN/state.","properties":{"op":{"const":"offline","description":"Offline blocks"},"label":{"$ref":"#/definitions/label"},"blocks":{"$ref":"#/definitions/blocks"}},"required":["op","blocks"],"additionalProperties":false},{"type":"object","title":"Fault: unmovable pages","description":"Pin size bytes (default the whole block) of each block with unmovable pages: unplug and offlining fail with -EBUSY.","properties":{"op":{"const":"fault-unmovable","description":"Fault: unmovable pages"},"label":{"$ref":"#/definitions/label"},"blocks":{"$ref":"#/definitions/blocks"},"size":{"$ref":"#/definitions/size"}},"required":["op","blocks"],"additionalProperties":false},{"type":"object","title":"Fault: add_memory fails","description":"The next count add_memory calls fail with error.","properties":{"op":{"const":"fault-add-memory","description":"Fault: add_memory fails"},"label":{"$ref":"#/definitions/label"},"count":{"$ref":"#/definitions/count","default":1},"error":{"enum":["ENOMEM","EBUSY","EEXIST","EINVAL","E2BIG","ENOSPC"],"default":"ENOMEM","description":"The errno add_memory returns."}},"required":["op"],"additionalProperties":false},{"type":"object","title":"Fault: the host misbehaves","description":"From now until fault-clear (host), the device's host protocol goes wrong as `response` says. Each driver with a host protocol has its own faults: virtio-mem busy / nack / error; hv-balloon hot-add-cancel / hot-add-fail; xen-balloon populate-fail / maxmem. ACPI DIMMs have none. A fault the device's driver does not have is refused, naming both.","properties":{"op":{"const":"fault-host","description":"Fault: the host misbehaves"},"label":{"$ref":"#/definitions/label"},"device":{"$ref":"#/definitions/deviceId"},"response":{"enum":["busy","nack","error","hot-add-cancel","hot-add-fail","populate-fail","maxmem"],"description":"virtio-mem: the host answers plug/unplug requests with BUSY (the driver retries with back-off), NACK (refused; -EAGAIN) or ERROR (the driver marks the device broken). hv-balloon: hot-add-cancel (the host withdraws its hot-add requests; none reaches the guest), hot-add-fail (the guest's add_memory() for each request fails: 0 pages, \"Memory hot add failed\"). xen-balloon: populate-fail (the next `count` XENMEM_populate_physmap calls populate nothing; the balloon thread backs off 2, 4, 8 s and gives up after 4 tries), maxmem (the domain's maximum becomes `size`)."},"count":{"type":"integer","minimum":1,"maximum":1000000,"default":1,"description":"populate-fail only: how many populate calls the hypervisor refuses."},"size":{"$ref":"#/definitions/size","description":"maxmem only: the new domain maximum (xl mem-max)."}},"required":["op","device","response"],"additionalProperties":false},{"type":"object","title":"Fault: guest keeps blocks offline","description":"The guest leaves these blocks offline when they are added (auto-onlining skips them); an explicit online step still onlines them.","properties":{"op":{"const":"fault-keep-offline","description":"Fault: guest keeps blocks offline"},"label":{"$ref":"#/definitions/label"},"blocks":{"$ref":"#/definitions/blocks"}},"required":["op","blocks"],"additionalProperties":false},{"type":"object","title":"Clear faults","description":"Remove injected faults of one kind, or all.","properties":{"op":{"const":"fault-clear","description":"Clear faults"},"label":{"$ref":"#/definitions/label"},"fault":{"enum":["all","unmovable","add-memory","host","keep-offline"],"default":"all","description":"Which kind of injected fault to remove."}},"required":["op"],"additionalProperties":false},{"type":"object","title":"Wait","description":"Let simulated time pass (drivers' timers fire).","properties":{"op":{"const":"wait","description":"Wait"},"label":{"$ref":"#/definitions/label"},"duration":{"$ref":"#/definitions/duration"}},"required":["op","duration"],"additionalProperties":false},{"type":"object","title":"Mark","description":"Record the state; changes nothing.","properties":{"op":{"const":"mark","description":"Mark"},"label":{"$ref":"#/definitions/label"}},"required":["op"],"additionalProperties":false},{"type":"object","title":"Repeat","description":"Run steps count times (for soak runs).","properties":{"op":{"const":"repeat","description":"Repeat"},"label":{"$ref":"#/definitions/label"},"count":{"$ref":"#/definitions/count"},"steps":{"type":"array","minItems":1,"maxItems":10000,"items":{"$ref":"#/definitions/step"},"description":"The steps to repeat."}},"required":["op","count","steps"],"additionalProperties":false},{"type":"object","title":"Soak","description":"count random host requests drawn with the seeded RNG: a size in [min, max], a multiple of granularity (virtio-mem requested-size or Xen target).","properties":{"op":{"const":"soak","description":"Soak"},"label":{"$ref":"#/definitions/label"},"device":{"$ref":"#/definitions/deviceId"},"count":{"$ref":"#/definitions/count"},"min":{"$ref":"#/definitions/size"},"max":{"$ref":"#/definitions/size"},"granularity":{"$ref":"#/definitions/size","description":"Default 128M."}},"required":["op","device","count","min","max"],"additionalProperties":false}]};
+const schema38 = {"title":"Label","description":"Shown in progress lines, metrics and charts.","type":"string","maxLength":200};
+const schema41 = {"title":"Signed size","description":"A change in bytes: \"+128M\", \"-1G\", or a (possibly negative) number.","anyOf":[{"type":"integer"},{"type":"string","pattern":"^\\s*[+-]?\\s*(0x[0-9a-fA-F]{1,16}|[0-9]{1,20})\\s*([KMGTPkmgtp]?)([iI]?[bB])?\\s*$"}],"examples":["+128M","-4G"]};
+const schema55 = {"title":"Memory blocks","description":"Memory block numbers (memoryN): 33, \"33-40\", \"33-95/2\" (every 2nd), or a list of those.","anyOf":[{"type":"integer","minimum":0},{"type":"string","pattern":"^\\s*[0-9]{1,15}\\s*(-\\s*[0-9]{1,15}\\s*(/\\s*[0-9]{1,15}\\s*)?)?$"},{"type":"array","minItems":1,"maxItems":10000,"items":{"anyOf":[{"type":"integer","minimum":0},{"type":"string","pattern":"^\\s*[0-9]{1,15}\\s*(-\\s*[0-9]{1,15}\\s*(/\\s*[0-9]{1,15}\\s*)?)?$"}]}}],"examples":[32,"33-95/2",[32,"40-47"]]};
+const schema62 = {"title":"Count","description":"How many times (1 … 1,000,000).","type":"integer","minimum":1,"maximum":1000000};
+const pattern23 = new RegExp("^\\s*[+-]?\\s*(0x[0-9a-fA-F]{1,16}|[0-9]{1,20})\\s*([KMGTPkmgtp]?)([iI]?[bB])?\\s*$", "u");
+const pattern32 = new RegExp("^\\s*[0-9]{1,15}\\s*(-\\s*[0-9]{1,15}\\s*(/\\s*[0-9]{1,15}\\s*)?)?$", "u");
 const wrapper0 = {validate: validate13};
 
 function validate13(data, {instancePath="", parentData, parentDataProperty, rootData=data}={}){
@@ -1588,7 +1588,7 @@ errors++;
 if(data.device !== undefined){
 let data2 = data.device;
 if(typeof data2 === "string"){
-if(!pattern5.test(data2)){
+if(!pattern6.test(data2)){
 const err7 = {instancePath:instancePath+"/device",schemaPath:"#/definitions/deviceId/pattern",keyword:"pattern",params:{pattern: "^[A-Za-z0-9_][A-Za-z0-9_.-]{0,63}$"},message:"must match pattern \""+"^[A-Za-z0-9_][A-Za-z0-9_.-]{0,63}$"+"\""};
 if(vErrors === null){
 vErrors = [err7];
@@ -1642,7 +1642,7 @@ valid6 = valid6 || _valid0;
 if(!valid6){
 const _errs17 = errors;
 if(typeof data3 === "string"){
-if(!pattern1.test(data3)){
+if(!pattern2.test(data3)){
 const err11 = {instancePath:instancePath+"/size",schemaPath:"#/definitions/size/anyOf/1/pattern",keyword:"pattern",params:{pattern: "^\\s*(0x[0-9a-fA-F]{1,16}|[0-9]{1,20})\\s*([KMGTPkmgtp]?)([iI]?[bB])?\\s*$"},message:"must match pattern \""+"^\\s*(0x[0-9a-fA-F]{1,16}|[0-9]{1,20})\\s*([KMGTPkmgtp]?)([iI]?[bB])?\\s*$"+"\""};
 if(vErrors === null){
 vErrors = [err11];
@@ -1708,7 +1708,7 @@ valid8 = valid8 || _valid1;
 if(!valid8){
 const _errs24 = errors;
 if(typeof data4 === "string"){
-if(!pattern22.test(data4)){
+if(!pattern23.test(data4)){
 const err15 = {instancePath:instancePath+"/by",schemaPath:"#/definitions/delta/anyOf/1/pattern",keyword:"pattern",params:{pattern: "^\\s*[+-]?\\s*(0x[0-9a-fA-F]{1,16}|[0-9]{1,20})\\s*([KMGTPkmgtp]?)([iI]?[bB])?\\s*$"},message:"must match pattern \""+"^\\s*[+-]?\\s*(0x[0-9a-fA-F]{1,16}|[0-9]{1,20})\\s*([KMGTPkmgtp]?)([iI]?[bB])?\\s*$"+"\""};
 if(vErrors === null){
 vErrors = [err15];
@@ -1850,7 +1850,7 @@ errors++;
 if(data.device !== undefined){
 let data7 = data.device;
 if(typeof data7 === "string"){
-if(!pattern5.test(data7)){
+if(!pattern6.test(data7)){
 const err26 = {instancePath:instancePath+"/device",schemaPath:"#/definitions/deviceId/pattern",keyword:"pattern",params:{pattern: "^[A-Za-z0-9_][A-Za-z0-9_.-]{0,63}$"},message:"must match pattern \""+"^[A-Za-z0-9_][A-Za-z0-9_.-]{0,63}$"+"\""};
 if(vErrors === null){
 vErrors = [err26];
@@ -1904,7 +1904,7 @@ valid14 = valid14 || _valid2;
 if(!valid14){
 const _errs41 = errors;
 if(typeof data8 === "string"){
-if(!pattern1.test(data8)){
+if(!pattern2.test(data8)){
 const err30 = {instancePath:instancePath+"/size",schemaPath:"#/definitions/size/anyOf/1/pattern",keyword:"pattern",params:{pattern: "^\\s*(0x[0-9a-fA-F]{1,16}|[0-9]{1,20})\\s*([KMGTPkmgtp]?)([iI]?[bB])?\\s*$"},message:"must match pattern \""+"^\\s*(0x[0-9a-fA-F]{1,16}|[0-9]{1,20})\\s*([KMGTPkmgtp]?)([iI]?[bB])?\\s*$"+"\""};
 if(vErrors === null){
 vErrors = [err30];
@@ -1982,7 +1982,7 @@ valid16 = valid16 || _valid3;
 if(!valid16){
 const _errs48 = errors;
 if(typeof data9 === "string"){
-if(!pattern1.test(data9)){
+if(!pattern2.test(data9)){
 const err35 = {instancePath:instancePath+"/start",schemaPath:"#/definitions/size/anyOf/1/pattern",keyword:"pattern",params:{pattern: "^\\s*(0x[0-9a-fA-F]{1,16}|[0-9]{1,20})\\s*([KMGTPkmgtp]?)([iI]?[bB])?\\s*$"},message:"must match pattern \""+"^\\s*(0x[0-9a-fA-F]{1,16}|[0-9]{1,20})\\s*([KMGTPkmgtp]?)([iI]?[bB])?\\s*$"+"\""};
 if(vErrors === null){
 vErrors = [err35];
@@ -2114,7 +2114,7 @@ errors++;
 if(data.device !== undefined){
 let data12 = data.device;
 if(typeof data12 === "string"){
-if(!pattern5.test(data12)){
+if(!pattern6.test(data12)){
 const err45 = {instancePath:instancePath+"/device",schemaPath:"#/definitions/deviceId/pattern",keyword:"pattern",params:{pattern: "^[A-Za-z0-9_][A-Za-z0-9_.-]{0,63}$"},message:"must match pattern \""+"^[A-Za-z0-9_][A-Za-z0-9_.-]{0,63}$"+"\""};
 if(vErrors === null){
 vErrors = [err45];
@@ -2168,7 +2168,7 @@ valid22 = valid22 || _valid4;
 if(!valid22){
 const _errs65 = errors;
 if(typeof data13 === "string"){
-if(!pattern1.test(data13)){
+if(!pattern2.test(data13)){
 const err49 = {instancePath:instancePath+"/target",schemaPath:"#/definitions/size/anyOf/1/pattern",keyword:"pattern",params:{pattern: "^\\s*(0x[0-9a-fA-F]{1,16}|[0-9]{1,20})\\s*([KMGTPkmgtp]?)([iI]?[bB])?\\s*$"},message:"must match pattern \""+"^\\s*(0x[0-9a-fA-F]{1,16}|[0-9]{1,20})\\s*([KMGTPkmgtp]?)([iI]?[bB])?\\s*$"+"\""};
 if(vErrors === null){
 vErrors = [err49];
@@ -2234,7 +2234,7 @@ valid24 = valid24 || _valid5;
 if(!valid24){
 const _errs72 = errors;
 if(typeof data14 === "string"){
-if(!pattern22.test(data14)){
+if(!pattern23.test(data14)){
 const err53 = {instancePath:instancePath+"/by",schemaPath:"#/definitions/delta/anyOf/1/pattern",keyword:"pattern",params:{pattern: "^\\s*[+-]?\\s*(0x[0-9a-fA-F]{1,16}|[0-9]{1,20})\\s*([KMGTPkmgtp]?)([iI]?[bB])?\\s*$"},message:"must match pattern \""+"^\\s*[+-]?\\s*(0x[0-9a-fA-F]{1,16}|[0-9]{1,20})\\s*([KMGTPkmgtp]?)([iI]?[bB])?\\s*$"+"\""};
 if(vErrors === null){
 vErrors = [err53];
@@ -2366,7 +2366,7 @@ errors++;
 if(data.device !== undefined){
 let data17 = data.device;
 if(typeof data17 === "string"){
-if(!pattern5.test(data17)){
+if(!pattern6.test(data17)){
 const err63 = {instancePath:instancePath+"/device",schemaPath:"#/definitions/deviceId/pattern",keyword:"pattern",params:{pattern: "^[A-Za-z0-9_][A-Za-z0-9_.-]{0,63}$"},message:"must match pattern \""+"^[A-Za-z0-9_][A-Za-z0-9_.-]{0,63}$"+"\""};
 if(vErrors === null){
 vErrors = [err63];
@@ -2474,7 +2474,7 @@ errors++;
 if(data.device !== undefined){
 let data20 = data.device;
 if(typeof data20 === "string"){
-if(!pattern5.test(data20)){
+if(!pattern6.test(data20)){
 const err72 = {instancePath:instancePath+"/device",schemaPath:"#/definitions/deviceId/pattern",keyword:"pattern",params:{pattern: "^[A-Za-z0-9_][A-Za-z0-9_.-]{0,63}$"},message:"must match pattern \""+"^[A-Za-z0-9_][A-Za-z0-9_.-]{0,63}$"+"\""};
 if(vErrors === null){
 vErrors = [err72];
@@ -2611,7 +2611,7 @@ valid37 = valid37 || _valid6;
 if(!valid37){
 const _errs106 = errors;
 if(typeof data23 === "string"){
-if(!pattern31.test(data23)){
+if(!pattern32.test(data23)){
 const err83 = {instancePath:instancePath+"/blocks",schemaPath:"#/definitions/blocks/anyOf/1/pattern",keyword:"pattern",params:{pattern: "^\\s*[0-9]{1,15}\\s*(-\\s*[0-9]{1,15}\\s*(/\\s*[0-9]{1,15}\\s*)?)?$"},message:"must match pattern \""+"^\\s*[0-9]{1,15}\\s*(-\\s*[0-9]{1,15}\\s*(/\\s*[0-9]{1,15}\\s*)?)?$"+"\""};
 if(vErrors === null){
 vErrors = [err83];
@@ -2690,7 +2690,7 @@ valid40 = valid40 || _valid7;
 if(!valid40){
 const _errs114 = errors;
 if(typeof data24 === "string"){
-if(!pattern31.test(data24)){
+if(!pattern32.test(data24)){
 const err89 = {instancePath:instancePath+"/blocks/" + i0,schemaPath:"#/definitions/blocks/anyOf/2/items/anyOf/1/pattern",keyword:"pattern",params:{pattern: "^\\s*[0-9]{1,15}\\s*(-\\s*[0-9]{1,15}\\s*(/\\s*[0-9]{1,15}\\s*)?)?$"},message:"must match pattern \""+"^\\s*[0-9]{1,15}\\s*(-\\s*[0-9]{1,15}\\s*(/\\s*[0-9]{1,15}\\s*)?)?$"+"\""};
 if(vErrors === null){
 vErrors = [err89];
@@ -2776,7 +2776,7 @@ vErrors = null;
 if(data.type !== undefined){
 let data25 = data.type;
 if(!(((data25 === "online") || (data25 === "online_kernel")) || (data25 === "online_movable"))){
-const err94 = {instancePath:instancePath+"/type",schemaPath:"#/oneOf/5/properties/type/enum",keyword:"enum",params:{allowedValues: schema36.oneOf[5].properties.type.enum},message:"must be equal to one of the allowed values"};
+const err94 = {instancePath:instancePath+"/type",schemaPath:"#/oneOf/5/properties/type/enum",keyword:"enum",params:{allowedValues: schema37.oneOf[5].properties.type.enum},message:"must be equal to one of the allowed values"};
 if(vErrors === null){
 vErrors = [err94];
 }
@@ -2901,7 +2901,7 @@ valid45 = valid45 || _valid8;
 if(!valid45){
 const _errs129 = errors;
 if(typeof data28 === "string"){
-if(!pattern31.test(data28)){
+if(!pattern32.test(data28)){
 const err104 = {instancePath:instancePath+"/blocks",schemaPath:"#/definitions/blocks/anyOf/1/pattern",keyword:"pattern",params:{pattern: "^\\s*[0-9]{1,15}\\s*(-\\s*[0-9]{1,15}\\s*(/\\s*[0-9]{1,15}\\s*)?)?$"},message:"must match pattern \""+"^\\s*[0-9]{1,15}\\s*(-\\s*[0-9]{1,15}\\s*(/\\s*[0-9]{1,15}\\s*)?)?$"+"\""};
 if(vErrors === null){
 vErrors = [err104];
@@ -2980,7 +2980,7 @@ valid48 = valid48 || _valid9;
 if(!valid48){
 const _errs137 = errors;
 if(typeof data29 === "string"){
-if(!pattern31.test(data29)){
+if(!pattern32.test(data29)){
 const err110 = {instancePath:instancePath+"/blocks/" + i1,schemaPath:"#/definitions/blocks/anyOf/2/items/anyOf/1/pattern",keyword:"pattern",params:{pattern: "^\\s*[0-9]{1,15}\\s*(-\\s*[0-9]{1,15}\\s*(/\\s*[0-9]{1,15}\\s*)?)?$"},message:"must match pattern \""+"^\\s*[0-9]{1,15}\\s*(-\\s*[0-9]{1,15}\\s*(/\\s*[0-9]{1,15}\\s*)?)?$"+"\""};
 if(vErrors === null){
 vErrors = [err110];
@@ -3178,7 +3178,7 @@ valid53 = valid53 || _valid10;
 if(!valid53){
 const _errs151 = errors;
 if(typeof data32 === "string"){
-if(!pattern31.test(data32)){
+if(!pattern32.test(data32)){
 const err124 = {instancePath:instancePath+"/blocks",schemaPath:"#/definitions/blocks/anyOf/1/pattern",keyword:"pattern",params:{pattern: "^\\s*[0-9]{1,15}\\s*(-\\s*[0-9]{1,15}\\s*(/\\s*[0-9]{1,15}\\s*)?)?$"},message:"must match pattern \""+"^\\s*[0-9]{1,15}\\s*(-\\s*[0-9]{1,15}\\s*(/\\s*[0-9]{1,15}\\s*)?)?$"+"\""};
 if(vErrors === null){
 vErrors = [err124];
@@ -3257,7 +3257,7 @@ valid56 = valid56 || _valid11;
 if(!valid56){
 const _errs159 = errors;
 if(typeof data33 === "string"){
-if(!pattern31.test(data33)){
+if(!pattern32.test(data33)){
 const err130 = {instancePath:instancePath+"/blocks/" + i2,schemaPath:"#/definitions/blocks/anyOf/2/items/anyOf/1/pattern",keyword:"pattern",params:{pattern: "^\\s*[0-9]{1,15}\\s*(-\\s*[0-9]{1,15}\\s*(/\\s*[0-9]{1,15}\\s*)?)?$"},message:"must match pattern \""+"^\\s*[0-9]{1,15}\\s*(-\\s*[0-9]{1,15}\\s*(/\\s*[0-9]{1,15}\\s*)?)?$"+"\""};
 if(vErrors === null){
 vErrors = [err130];
@@ -3372,7 +3372,7 @@ valid58 = valid58 || _valid12;
 if(!valid58){
 const _errs166 = errors;
 if(typeof data34 === "string"){
-if(!pattern1.test(data34)){
+if(!pattern2.test(data34)){
 const err137 = {instancePath:instancePath+"/size",schemaPath:"#/definitions/size/anyOf/1/pattern",keyword:"pattern",params:{pattern: "^\\s*(0x[0-9a-fA-F]{1,16}|[0-9]{1,20})\\s*([KMGTPkmgtp]?)([iI]?[bB])?\\s*$"},message:"must match pattern \""+"^\\s*(0x[0-9a-fA-F]{1,16}|[0-9]{1,20})\\s*([KMGTPkmgtp]?)([iI]?[bB])?\\s*$"+"\""};
 if(vErrors === null){
 vErrors = [err137];
@@ -3529,7 +3529,7 @@ errors++;
 if(data.error !== undefined){
 let data38 = data.error;
 if(!((((((data38 === "ENOMEM") || (data38 === "EBUSY")) || (data38 === "EEXIST")) || (data38 === "EINVAL")) || (data38 === "E2BIG")) || (data38 === "ENOSPC"))){
-const err149 = {instancePath:instancePath+"/error",schemaPath:"#/oneOf/8/properties/error/enum",keyword:"enum",params:{allowedValues: schema36.oneOf[8].properties.error.enum},message:"must be equal to one of the allowed values"};
+const err149 = {instancePath:instancePath+"/error",schemaPath:"#/oneOf/8/properties/error/enum",keyword:"enum",params:{allowedValues: schema37.oneOf[8].properties.error.enum},message:"must be equal to one of the allowed values"};
 if(vErrors === null){
 vErrors = [err149];
 }
@@ -3635,7 +3635,7 @@ errors++;
 if(data.device !== undefined){
 let data41 = data.device;
 if(typeof data41 === "string"){
-if(!pattern5.test(data41)){
+if(!pattern6.test(data41)){
 const err158 = {instancePath:instancePath+"/device",schemaPath:"#/definitions/deviceId/pattern",keyword:"pattern",params:{pattern: "^[A-Za-z0-9_][A-Za-z0-9_.-]{0,63}$"},message:"must match pattern \""+"^[A-Za-z0-9_][A-Za-z0-9_.-]{0,63}$"+"\""};
 if(vErrors === null){
 vErrors = [err158];
@@ -3660,7 +3660,7 @@ errors++;
 if(data.response !== undefined){
 let data42 = data.response;
 if(!(((((((data42 === "busy") || (data42 === "nack")) || (data42 === "error")) || (data42 === "hot-add-cancel")) || (data42 === "hot-add-fail")) || (data42 === "populate-fail")) || (data42 === "maxmem"))){
-const err160 = {instancePath:instancePath+"/response",schemaPath:"#/oneOf/9/properties/response/enum",keyword:"enum",params:{allowedValues: schema36.oneOf[9].properties.response.enum},message:"must be equal to one of the allowed values"};
+const err160 = {instancePath:instancePath+"/response",schemaPath:"#/oneOf/9/properties/response/enum",keyword:"enum",params:{allowedValues: schema37.oneOf[9].properties.response.enum},message:"must be equal to one of the allowed values"};
 if(vErrors === null){
 vErrors = [err160];
 }
@@ -3737,7 +3737,7 @@ valid68 = valid68 || _valid13;
 if(!valid68){
 const _errs197 = errors;
 if(typeof data44 === "string"){
-if(!pattern1.test(data44)){
+if(!pattern2.test(data44)){
 const err166 = {instancePath:instancePath+"/size",schemaPath:"#/definitions/size/anyOf/1/pattern",keyword:"pattern",params:{pattern: "^\\s*(0x[0-9a-fA-F]{1,16}|[0-9]{1,20})\\s*([KMGTPkmgtp]?)([iI]?[bB])?\\s*$"},message:"must match pattern \""+"^\\s*(0x[0-9a-fA-F]{1,16}|[0-9]{1,20})\\s*([KMGTPkmgtp]?)([iI]?[bB])?\\s*$"+"\""};
 if(vErrors === null){
 vErrors = [err166];
@@ -3898,7 +3898,7 @@ valid73 = valid73 || _valid14;
 if(!valid73){
 const _errs211 = errors;
 if(typeof data47 === "string"){
-if(!pattern31.test(data47)){
+if(!pattern32.test(data47)){
 const err178 = {instancePath:instancePath+"/blocks",schemaPath:"#/definitions/blocks/anyOf/1/pattern",keyword:"pattern",params:{pattern: "^\\s*[0-9]{1,15}\\s*(-\\s*[0-9]{1,15}\\s*(/\\s*[0-9]{1,15}\\s*)?)?$"},message:"must match pattern \""+"^\\s*[0-9]{1,15}\\s*(-\\s*[0-9]{1,15}\\s*(/\\s*[0-9]{1,15}\\s*)?)?$"+"\""};
 if(vErrors === null){
 vErrors = [err178];
@@ -3977,7 +3977,7 @@ valid76 = valid76 || _valid15;
 if(!valid76){
 const _errs219 = errors;
 if(typeof data48 === "string"){
-if(!pattern31.test(data48)){
+if(!pattern32.test(data48)){
 const err184 = {instancePath:instancePath+"/blocks/" + i3,schemaPath:"#/definitions/blocks/anyOf/2/items/anyOf/1/pattern",keyword:"pattern",params:{pattern: "^\\s*[0-9]{1,15}\\s*(-\\s*[0-9]{1,15}\\s*(/\\s*[0-9]{1,15}\\s*)?)?$"},message:"must match pattern \""+"^\\s*[0-9]{1,15}\\s*(-\\s*[0-9]{1,15}\\s*(/\\s*[0-9]{1,15}\\s*)?)?$"+"\""};
 if(vErrors === null){
 vErrors = [err184];
@@ -4136,7 +4136,7 @@ errors++;
 if(data.fault !== undefined){
 let data51 = data.fault;
 if(!(((((data51 === "all") || (data51 === "unmovable")) || (data51 === "add-memory")) || (data51 === "host")) || (data51 === "keep-offline"))){
-const err195 = {instancePath:instancePath+"/fault",schemaPath:"#/oneOf/11/properties/fault/enum",keyword:"enum",params:{allowedValues: schema36.oneOf[11].properties.fault.enum},message:"must be equal to one of the allowed values"};
+const err195 = {instancePath:instancePath+"/fault",schemaPath:"#/oneOf/11/properties/fault/enum",keyword:"enum",params:{allowedValues: schema37.oneOf[11].properties.fault.enum},message:"must be equal to one of the allowed values"};
 if(vErrors === null){
 vErrors = [err195];
 }
@@ -4666,7 +4666,7 @@ errors++;
 if(data.device !== undefined){
 let data64 = data.device;
 if(typeof data64 === "string"){
-if(!pattern5.test(data64)){
+if(!pattern6.test(data64)){
 const err238 = {instancePath:instancePath+"/device",schemaPath:"#/definitions/deviceId/pattern",keyword:"pattern",params:{pattern: "^[A-Za-z0-9_][A-Za-z0-9_.-]{0,63}$"},message:"must match pattern \""+"^[A-Za-z0-9_][A-Za-z0-9_.-]{0,63}$"+"\""};
 if(vErrors === null){
 vErrors = [err238];
@@ -4755,7 +4755,7 @@ valid100 = valid100 || _valid17;
 if(!valid100){
 const _errs281 = errors;
 if(typeof data66 === "string"){
-if(!pattern1.test(data66)){
+if(!pattern2.test(data66)){
 const err245 = {instancePath:instancePath+"/min",schemaPath:"#/definitions/size/anyOf/1/pattern",keyword:"pattern",params:{pattern: "^\\s*(0x[0-9a-fA-F]{1,16}|[0-9]{1,20})\\s*([KMGTPkmgtp]?)([iI]?[bB])?\\s*$"},message:"must match pattern \""+"^\\s*(0x[0-9a-fA-F]{1,16}|[0-9]{1,20})\\s*([KMGTPkmgtp]?)([iI]?[bB])?\\s*$"+"\""};
 if(vErrors === null){
 vErrors = [err245];
@@ -4833,7 +4833,7 @@ valid102 = valid102 || _valid18;
 if(!valid102){
 const _errs288 = errors;
 if(typeof data67 === "string"){
-if(!pattern1.test(data67)){
+if(!pattern2.test(data67)){
 const err250 = {instancePath:instancePath+"/max",schemaPath:"#/definitions/size/anyOf/1/pattern",keyword:"pattern",params:{pattern: "^\\s*(0x[0-9a-fA-F]{1,16}|[0-9]{1,20})\\s*([KMGTPkmgtp]?)([iI]?[bB])?\\s*$"},message:"must match pattern \""+"^\\s*(0x[0-9a-fA-F]{1,16}|[0-9]{1,20})\\s*([KMGTPkmgtp]?)([iI]?[bB])?\\s*$"+"\""};
 if(vErrors === null){
 vErrors = [err250];
@@ -4911,7 +4911,7 @@ valid104 = valid104 || _valid19;
 if(!valid104){
 const _errs295 = errors;
 if(typeof data68 === "string"){
-if(!pattern1.test(data68)){
+if(!pattern2.test(data68)){
 const err255 = {instancePath:instancePath+"/granularity",schemaPath:"#/definitions/size/anyOf/1/pattern",keyword:"pattern",params:{pattern: "^\\s*(0x[0-9a-fA-F]{1,16}|[0-9]{1,20})\\s*([KMGTPkmgtp]?)([iI]?[bB])?\\s*$"},message:"must match pattern \""+"^\\s*(0x[0-9a-fA-F]{1,16}|[0-9]{1,20})\\s*([KMGTPkmgtp]?)([iI]?[bB])?\\s*$"+"\""};
 if(vErrors === null){
 vErrors = [err255];
@@ -5264,11 +5264,14 @@ vErrors = null;
 }
 }
 }
-if(data.machine !== undefined){
-let data7 = data.machine;
-if(data7 && typeof data7 == "object" && !Array.isArray(data7)){
-if(data7.boot === undefined){
-const err20 = {instancePath:instancePath+"/machine",schemaPath:"#/properties/machine/required",keyword:"required",params:{missingProperty: "boot"},message:"must have required property '"+"boot"+"'"};
+if(data.stepInterval !== undefined){
+let data7 = data.stepInterval;
+const _errs21 = errors;
+let valid4 = false;
+const _errs22 = errors;
+if((typeof data7 == "number") && (isFinite(data7))){
+if(data7 < 0 || isNaN(data7)){
+const err20 = {instancePath:instancePath+"/stepInterval",schemaPath:"#/definitions/duration/anyOf/0/minimum",keyword:"minimum",params:{comparison: ">=", limit: 0},message:"must be >= 0"};
 if(vErrors === null){
 vErrors = [err20];
 }
@@ -5277,9 +5280,9 @@ vErrors.push(err20);
 }
 errors++;
 }
-for(const key1 in data7){
-if(!((((((key1 === "boot") || (key1 === "blockSize")) || (key1 === "physBits")) || (key1 === "onlinePolicy")) || (key1 === "bootBlocks")) || (key1 === "kdump"))){
-const err21 = {instancePath:instancePath+"/machine",schemaPath:"#/properties/machine/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key1},message:"must NOT have additional properties"};
+}
+else {
+const err21 = {instancePath:instancePath+"/stepInterval",schemaPath:"#/definitions/duration/anyOf/0/type",keyword:"type",params:{type: "number"},message:"must be number"};
 if(vErrors === null){
 vErrors = [err21];
 }
@@ -5288,14 +5291,13 @@ vErrors.push(err21);
 }
 errors++;
 }
-}
-if(data7.boot !== undefined){
-let data8 = data7.boot;
-const _errs23 = errors;
-let valid4 = true;
+var _valid1 = _errs22 === errors;
+valid4 = valid4 || _valid1;
+if(!valid4){
 const _errs24 = errors;
-if(typeof data8 !== "string"){
-const err22 = {};
+if(typeof data7 === "string"){
+if(!pattern0.test(data7)){
+const err22 = {instancePath:instancePath+"/stepInterval",schemaPath:"#/definitions/duration/anyOf/1/pattern",keyword:"pattern",params:{pattern: "^\\s*[0-9]+(\\.[0-9]+)?\\s*(ms|s|m|h)?\\s*$"},message:"must match pattern \""+"^\\s*[0-9]+(\\.[0-9]+)?\\s*(ms|s|m|h)?\\s*$"+"\""};
 if(vErrors === null){
 vErrors = [err22];
 }
@@ -5304,21 +5306,9 @@ vErrors.push(err22);
 }
 errors++;
 }
-var _valid1 = _errs24 === errors;
-errors = _errs23;
-if(vErrors !== null){
-if(_errs23){
-vErrors.length = _errs23;
 }
 else {
-vErrors = null;
-}
-}
-let ifClause0;
-if(_valid1){
-const _errs26 = errors;
-if(!((data8 === "q35-2g") || (data8 === "q35-2g-6.1"))){
-const err23 = {instancePath:instancePath+"/machine/boot",schemaPath:"#/properties/machine/properties/boot/then/enum",keyword:"enum",params:{allowedValues: schema11.properties.machine.properties.boot.then.enum},message:"must be equal to one of the allowed values"};
+const err23 = {instancePath:instancePath+"/stepInterval",schemaPath:"#/definitions/duration/anyOf/1/type",keyword:"type",params:{type: "string"},message:"must be string"};
 if(vErrors === null){
 vErrors = [err23];
 }
@@ -5327,14 +5317,11 @@ vErrors.push(err23);
 }
 errors++;
 }
-var _valid1 = _errs26 === errors;
-valid4 = _valid1;
-ifClause0 = "then";
+var _valid1 = _errs24 === errors;
+valid4 = valid4 || _valid1;
 }
-else {
-const _errs27 = errors;
-if(!(data8 && typeof data8 == "object" && !Array.isArray(data8))){
-const err24 = {instancePath:instancePath+"/machine/boot",schemaPath:"#/properties/machine/properties/boot/else/type",keyword:"type",params:{type: "object"},message:"must be object"};
+if(!valid4){
+const err24 = {instancePath:instancePath+"/stepInterval",schemaPath:"#/definitions/duration/anyOf",keyword:"anyOf",params:{},message:"must match a schema in anyOf"};
 if(vErrors === null){
 vErrors = [err24];
 }
@@ -5343,13 +5330,23 @@ vErrors.push(err24);
 }
 errors++;
 }
-const _errs29 = errors;
-let valid5 = true;
-const _errs30 = errors;
+else {
+errors = _errs21;
+if(vErrors !== null){
+if(_errs21){
+vErrors.length = _errs21;
+}
+else {
+vErrors = null;
+}
+}
+}
+}
+if(data.machine !== undefined){
+let data8 = data.machine;
 if(data8 && typeof data8 == "object" && !Array.isArray(data8)){
-let missing0;
-if((data8.iomem === undefined) && (missing0 = "iomem")){
-const err25 = {};
+if(data8.boot === undefined){
+const err25 = {instancePath:instancePath+"/machine",schemaPath:"#/properties/machine/required",keyword:"required",params:{missingProperty: "boot"},message:"must have required property '"+"boot"+"'"};
 if(vErrors === null){
 vErrors = [err25];
 }
@@ -5358,23 +5355,9 @@ vErrors.push(err25);
 }
 errors++;
 }
-}
-var _valid2 = _errs30 === errors;
-errors = _errs29;
-if(vErrors !== null){
-if(_errs29){
-vErrors.length = _errs29;
-}
-else {
-vErrors = null;
-}
-}
-let ifClause1;
-if(_valid2){
-const _errs31 = errors;
-if(data8 && typeof data8 == "object" && !Array.isArray(data8)){
-if(data8.iomem === undefined){
-const err26 = {instancePath:instancePath+"/machine/boot",schemaPath:"#/properties/machine/properties/boot/else/then/required",keyword:"required",params:{missingProperty: "iomem"},message:"must have required property '"+"iomem"+"'"};
+for(const key1 in data8){
+if(!((((((key1 === "boot") || (key1 === "blockSize")) || (key1 === "physBits")) || (key1 === "onlinePolicy")) || (key1 === "bootBlocks")) || (key1 === "kdump"))){
+const err26 = {instancePath:instancePath+"/machine",schemaPath:"#/properties/machine/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key1},message:"must NOT have additional properties"};
 if(vErrors === null){
 vErrors = [err26];
 }
@@ -5383,9 +5366,14 @@ vErrors.push(err26);
 }
 errors++;
 }
-for(const key2 in data8){
-if(!((key2 === "iomem") || (key2 === "source"))){
-const err27 = {instancePath:instancePath+"/machine/boot",schemaPath:"#/properties/machine/properties/boot/else/then/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key2},message:"must NOT have additional properties"};
+}
+if(data8.boot !== undefined){
+let data9 = data8.boot;
+const _errs30 = errors;
+let valid6 = true;
+const _errs31 = errors;
+if(typeof data9 !== "string"){
+const err27 = {};
 if(vErrors === null){
 vErrors = [err27];
 }
@@ -5394,10 +5382,21 @@ vErrors.push(err27);
 }
 errors++;
 }
+var _valid2 = _errs31 === errors;
+errors = _errs30;
+if(vErrors !== null){
+if(_errs30){
+vErrors.length = _errs30;
 }
-if(data8.iomem !== undefined){
-if(typeof data8.iomem !== "string"){
-const err28 = {instancePath:instancePath+"/machine/boot/iomem",schemaPath:"#/properties/machine/properties/boot/else/then/properties/iomem/type",keyword:"type",params:{type: "string"},message:"must be string"};
+else {
+vErrors = null;
+}
+}
+let ifClause0;
+if(_valid2){
+const _errs33 = errors;
+if(!((data9 === "q35-2g") || (data9 === "q35-2g-6.1"))){
+const err28 = {instancePath:instancePath+"/machine/boot",schemaPath:"#/properties/machine/properties/boot/then/enum",keyword:"enum",params:{allowedValues: schema11.properties.machine.properties.boot.then.enum},message:"must be equal to one of the allowed values"};
 if(vErrors === null){
 vErrors = [err28];
 }
@@ -5406,12 +5405,14 @@ vErrors.push(err28);
 }
 errors++;
 }
+var _valid2 = _errs33 === errors;
+valid6 = _valid2;
+ifClause0 = "then";
 }
-if(data8.source !== undefined){
-let data10 = data8.source;
-if(typeof data10 === "string"){
-if(data10.length > 1024){
-const err29 = {instancePath:instancePath+"/machine/boot/source",schemaPath:"#/properties/machine/properties/boot/else/then/properties/source/maxLength",keyword:"maxLength",params:{limit: 1024},message:"must NOT have more than 1024 characters"};
+else {
+const _errs34 = errors;
+if(!(data9 && typeof data9 == "object" && !Array.isArray(data9))){
+const err29 = {instancePath:instancePath+"/machine/boot",schemaPath:"#/properties/machine/properties/boot/else/type",keyword:"type",params:{type: "object"},message:"must be object"};
 if(vErrors === null){
 vErrors = [err29];
 }
@@ -5420,9 +5421,13 @@ vErrors.push(err29);
 }
 errors++;
 }
-}
-else {
-const err30 = {instancePath:instancePath+"/machine/boot/source",schemaPath:"#/properties/machine/properties/boot/else/then/properties/source/type",keyword:"type",params:{type: "string"},message:"must be string"};
+const _errs36 = errors;
+let valid7 = true;
+const _errs37 = errors;
+if(data9 && typeof data9 == "object" && !Array.isArray(data9)){
+let missing0;
+if((data9.iomem === undefined) && (missing0 = "iomem")){
+const err30 = {};
 if(vErrors === null){
 vErrors = [err30];
 }
@@ -5432,9 +5437,22 @@ vErrors.push(err30);
 errors++;
 }
 }
+var _valid3 = _errs37 === errors;
+errors = _errs36;
+if(vErrors !== null){
+if(_errs36){
+vErrors.length = _errs36;
 }
 else {
-const err31 = {instancePath:instancePath+"/machine/boot",schemaPath:"#/properties/machine/properties/boot/else/then/type",keyword:"type",params:{type: "object"},message:"must be object"};
+vErrors = null;
+}
+}
+let ifClause1;
+if(_valid3){
+const _errs38 = errors;
+if(data9 && typeof data9 == "object" && !Array.isArray(data9)){
+if(data9.iomem === undefined){
+const err31 = {instancePath:instancePath+"/machine/boot",schemaPath:"#/properties/machine/properties/boot/else/then/required",keyword:"required",params:{missingProperty: "iomem"},message:"must have required property '"+"iomem"+"'"};
 if(vErrors === null){
 vErrors = [err31];
 }
@@ -5443,19 +5461,9 @@ vErrors.push(err31);
 }
 errors++;
 }
-var _valid2 = _errs31 === errors;
-valid5 = _valid2;
-ifClause1 = "then";
-}
-else {
-const _errs38 = errors;
-const _errs39 = errors;
-let valid7 = true;
-const _errs40 = errors;
-if(data8 && typeof data8 == "object" && !Array.isArray(data8)){
-let missing1;
-if((data8.file === undefined) && (missing1 = "file")){
-const err32 = {};
+for(const key2 in data9){
+if(!((key2 === "iomem") || (key2 === "source"))){
+const err32 = {instancePath:instancePath+"/machine/boot",schemaPath:"#/properties/machine/properties/boot/else/then/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key2},message:"must NOT have additional properties"};
 if(vErrors === null){
 vErrors = [err32];
 }
@@ -5465,22 +5473,9 @@ vErrors.push(err32);
 errors++;
 }
 }
-var _valid3 = _errs40 === errors;
-errors = _errs39;
-if(vErrors !== null){
-if(_errs39){
-vErrors.length = _errs39;
-}
-else {
-vErrors = null;
-}
-}
-let ifClause2;
-if(_valid3){
-const _errs41 = errors;
-if(data8 && typeof data8 == "object" && !Array.isArray(data8)){
-if(data8.file === undefined){
-const err33 = {instancePath:instancePath+"/machine/boot",schemaPath:"#/properties/machine/properties/boot/else/else/then/required",keyword:"required",params:{missingProperty: "file"},message:"must have required property '"+"file"+"'"};
+if(data9.iomem !== undefined){
+if(typeof data9.iomem !== "string"){
+const err33 = {instancePath:instancePath+"/machine/boot/iomem",schemaPath:"#/properties/machine/properties/boot/else/then/properties/iomem/type",keyword:"type",params:{type: "string"},message:"must be string"};
 if(vErrors === null){
 vErrors = [err33];
 }
@@ -5489,9 +5484,12 @@ vErrors.push(err33);
 }
 errors++;
 }
-for(const key3 in data8){
-if(!(key3 === "file")){
-const err34 = {instancePath:instancePath+"/machine/boot",schemaPath:"#/properties/machine/properties/boot/else/else/then/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key3},message:"must NOT have additional properties"};
+}
+if(data9.source !== undefined){
+let data11 = data9.source;
+if(typeof data11 === "string"){
+if(data11.length > 1024){
+const err34 = {instancePath:instancePath+"/machine/boot/source",schemaPath:"#/properties/machine/properties/boot/else/then/properties/source/maxLength",keyword:"maxLength",params:{limit: 1024},message:"must NOT have more than 1024 characters"};
 if(vErrors === null){
 vErrors = [err34];
 }
@@ -5501,11 +5499,8 @@ vErrors.push(err34);
 errors++;
 }
 }
-if(data8.file !== undefined){
-let data11 = data8.file;
-if(typeof data11 === "string"){
-if(data11.length > 1024){
-const err35 = {instancePath:instancePath+"/machine/boot/file",schemaPath:"#/properties/machine/properties/boot/else/else/then/properties/file/maxLength",keyword:"maxLength",params:{limit: 1024},message:"must NOT have more than 1024 characters"};
+else {
+const err35 = {instancePath:instancePath+"/machine/boot/source",schemaPath:"#/properties/machine/properties/boot/else/then/properties/source/type",keyword:"type",params:{type: "string"},message:"must be string"};
 if(vErrors === null){
 vErrors = [err35];
 }
@@ -5514,8 +5509,10 @@ vErrors.push(err35);
 }
 errors++;
 }
-if(data11.length < 1){
-const err36 = {instancePath:instancePath+"/machine/boot/file",schemaPath:"#/properties/machine/properties/boot/else/else/then/properties/file/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters"};
+}
+}
+else {
+const err36 = {instancePath:instancePath+"/machine/boot",schemaPath:"#/properties/machine/properties/boot/else/then/type",keyword:"type",params:{type: "object"},message:"must be object"};
 if(vErrors === null){
 vErrors = [err36];
 }
@@ -5524,9 +5521,19 @@ vErrors.push(err36);
 }
 errors++;
 }
+var _valid3 = _errs38 === errors;
+valid7 = _valid3;
+ifClause1 = "then";
 }
 else {
-const err37 = {instancePath:instancePath+"/machine/boot/file",schemaPath:"#/properties/machine/properties/boot/else/else/then/properties/file/type",keyword:"type",params:{type: "string"},message:"must be string"};
+const _errs45 = errors;
+const _errs46 = errors;
+let valid9 = true;
+const _errs47 = errors;
+if(data9 && typeof data9 == "object" && !Array.isArray(data9)){
+let missing1;
+if((data9.file === undefined) && (missing1 = "file")){
+const err37 = {};
 if(vErrors === null){
 vErrors = [err37];
 }
@@ -5536,9 +5543,22 @@ vErrors.push(err37);
 errors++;
 }
 }
+var _valid4 = _errs47 === errors;
+errors = _errs46;
+if(vErrors !== null){
+if(_errs46){
+vErrors.length = _errs46;
 }
 else {
-const err38 = {instancePath:instancePath+"/machine/boot",schemaPath:"#/properties/machine/properties/boot/else/else/then/type",keyword:"type",params:{type: "object"},message:"must be object"};
+vErrors = null;
+}
+}
+let ifClause2;
+if(_valid4){
+const _errs48 = errors;
+if(data9 && typeof data9 == "object" && !Array.isArray(data9)){
+if(data9.file === undefined){
+const err38 = {instancePath:instancePath+"/machine/boot",schemaPath:"#/properties/machine/properties/boot/else/else/then/required",keyword:"required",params:{missingProperty: "file"},message:"must have required property '"+"file"+"'"};
 if(vErrors === null){
 vErrors = [err38];
 }
@@ -5547,15 +5567,9 @@ vErrors.push(err38);
 }
 errors++;
 }
-var _valid3 = _errs41 === errors;
-valid7 = _valid3;
-ifClause2 = "then";
-}
-else {
-const _errs46 = errors;
-if(data8 && typeof data8 == "object" && !Array.isArray(data8)){
-if(data8.map === undefined){
-const err39 = {instancePath:instancePath+"/machine/boot",schemaPath:"#/properties/machine/properties/boot/else/else/else/required",keyword:"required",params:{missingProperty: "map"},message:"must have required property '"+"map"+"'"};
+for(const key3 in data9){
+if(!(key3 === "file")){
+const err39 = {instancePath:instancePath+"/machine/boot",schemaPath:"#/properties/machine/properties/boot/else/else/then/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key3},message:"must NOT have additional properties"};
 if(vErrors === null){
 vErrors = [err39];
 }
@@ -5564,9 +5578,12 @@ vErrors.push(err39);
 }
 errors++;
 }
-for(const key4 in data8){
-if(!(((key4 === "map") || (key4 === "maxmem")) || (key4 === "slots"))){
-const err40 = {instancePath:instancePath+"/machine/boot",schemaPath:"#/properties/machine/properties/boot/else/else/else/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key4},message:"must NOT have additional properties"};
+}
+if(data9.file !== undefined){
+let data12 = data9.file;
+if(typeof data12 === "string"){
+if(data12.length > 1024){
+const err40 = {instancePath:instancePath+"/machine/boot/file",schemaPath:"#/properties/machine/properties/boot/else/else/then/properties/file/maxLength",keyword:"maxLength",params:{limit: 1024},message:"must NOT have more than 1024 characters"};
 if(vErrors === null){
 vErrors = [err40];
 }
@@ -5575,11 +5592,8 @@ vErrors.push(err40);
 }
 errors++;
 }
-}
-if(data8.map !== undefined){
-let data12 = data8.map;
-if(!((data12 === "q35-2g") || (data12 === "q35-2g-6.1"))){
-const err41 = {instancePath:instancePath+"/machine/boot/map",schemaPath:"#/properties/machine/properties/boot/else/else/else/properties/map/enum",keyword:"enum",params:{allowedValues: schema11.properties.machine.properties.boot.else.else.else.properties.map.enum},message:"must be equal to one of the allowed values"};
+if(data12.length < 1){
+const err41 = {instancePath:instancePath+"/machine/boot/file",schemaPath:"#/properties/machine/properties/boot/else/else/then/properties/file/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters"};
 if(vErrors === null){
 vErrors = [err41];
 }
@@ -5589,13 +5603,8 @@ vErrors.push(err41);
 errors++;
 }
 }
-if(data8.maxmem !== undefined){
-let data13 = data8.maxmem;
-const _errs52 = errors;
-let valid11 = false;
-const _errs53 = errors;
-if(!(((typeof data13 == "number") && (!(data13 % 1) && !isNaN(data13))) && (isFinite(data13)))){
-const err42 = {instancePath:instancePath+"/machine/boot/maxmem",schemaPath:"#/definitions/size/anyOf/0/type",keyword:"type",params:{type: "integer"},message:"must be integer"};
+else {
+const err42 = {instancePath:instancePath+"/machine/boot/file",schemaPath:"#/properties/machine/properties/boot/else/else/then/properties/file/type",keyword:"type",params:{type: "string"},message:"must be string"};
 if(vErrors === null){
 vErrors = [err42];
 }
@@ -5604,9 +5613,10 @@ vErrors.push(err42);
 }
 errors++;
 }
-if((typeof data13 == "number") && (isFinite(data13))){
-if(data13 < 0 || isNaN(data13)){
-const err43 = {instancePath:instancePath+"/machine/boot/maxmem",schemaPath:"#/definitions/size/anyOf/0/minimum",keyword:"minimum",params:{comparison: ">=", limit: 0},message:"must be >= 0"};
+}
+}
+else {
+const err43 = {instancePath:instancePath+"/machine/boot",schemaPath:"#/properties/machine/properties/boot/else/else/then/type",keyword:"type",params:{type: "object"},message:"must be object"};
 if(vErrors === null){
 vErrors = [err43];
 }
@@ -5615,14 +5625,15 @@ vErrors.push(err43);
 }
 errors++;
 }
+var _valid4 = _errs48 === errors;
+valid9 = _valid4;
+ifClause2 = "then";
 }
-var _valid4 = _errs53 === errors;
-valid11 = valid11 || _valid4;
-if(!valid11){
-const _errs55 = errors;
-if(typeof data13 === "string"){
-if(!pattern1.test(data13)){
-const err44 = {instancePath:instancePath+"/machine/boot/maxmem",schemaPath:"#/definitions/size/anyOf/1/pattern",keyword:"pattern",params:{pattern: "^\\s*(0x[0-9a-fA-F]{1,16}|[0-9]{1,20})\\s*([KMGTPkmgtp]?)([iI]?[bB])?\\s*$"},message:"must match pattern \""+"^\\s*(0x[0-9a-fA-F]{1,16}|[0-9]{1,20})\\s*([KMGTPkmgtp]?)([iI]?[bB])?\\s*$"+"\""};
+else {
+const _errs53 = errors;
+if(data9 && typeof data9 == "object" && !Array.isArray(data9)){
+if(data9.map === undefined){
+const err44 = {instancePath:instancePath+"/machine/boot",schemaPath:"#/properties/machine/properties/boot/else/else/else/required",keyword:"required",params:{missingProperty: "map"},message:"must have required property '"+"map"+"'"};
 if(vErrors === null){
 vErrors = [err44];
 }
@@ -5631,9 +5642,9 @@ vErrors.push(err44);
 }
 errors++;
 }
-}
-else {
-const err45 = {instancePath:instancePath+"/machine/boot/maxmem",schemaPath:"#/definitions/size/anyOf/1/type",keyword:"type",params:{type: "string"},message:"must be string"};
+for(const key4 in data9){
+if(!(((key4 === "map") || (key4 === "maxmem")) || (key4 === "slots"))){
+const err45 = {instancePath:instancePath+"/machine/boot",schemaPath:"#/properties/machine/properties/boot/else/else/else/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key4},message:"must NOT have additional properties"};
 if(vErrors === null){
 vErrors = [err45];
 }
@@ -5642,11 +5653,11 @@ vErrors.push(err45);
 }
 errors++;
 }
-var _valid4 = _errs55 === errors;
-valid11 = valid11 || _valid4;
 }
-if(!valid11){
-const err46 = {instancePath:instancePath+"/machine/boot/maxmem",schemaPath:"#/definitions/size/anyOf",keyword:"anyOf",params:{},message:"must match a schema in anyOf"};
+if(data9.map !== undefined){
+let data13 = data9.map;
+if(!((data13 === "q35-2g") || (data13 === "q35-2g-6.1"))){
+const err46 = {instancePath:instancePath+"/machine/boot/map",schemaPath:"#/properties/machine/properties/boot/else/else/else/properties/map/enum",keyword:"enum",params:{allowedValues: schema11.properties.machine.properties.boot.else.else.else.properties.map.enum},message:"must be equal to one of the allowed values"};
 if(vErrors === null){
 vErrors = [err46];
 }
@@ -5655,22 +5666,14 @@ vErrors.push(err46);
 }
 errors++;
 }
-else {
-errors = _errs52;
-if(vErrors !== null){
-if(_errs52){
-vErrors.length = _errs52;
 }
-else {
-vErrors = null;
-}
-}
-}
-}
-if(data8.slots !== undefined){
-let data14 = data8.slots;
+if(data9.maxmem !== undefined){
+let data14 = data9.maxmem;
+const _errs59 = errors;
+let valid13 = false;
+const _errs60 = errors;
 if(!(((typeof data14 == "number") && (!(data14 % 1) && !isNaN(data14))) && (isFinite(data14)))){
-const err47 = {instancePath:instancePath+"/machine/boot/slots",schemaPath:"#/properties/machine/properties/boot/else/else/else/properties/slots/type",keyword:"type",params:{type: "integer"},message:"must be integer"};
+const err47 = {instancePath:instancePath+"/machine/boot/maxmem",schemaPath:"#/definitions/size/anyOf/0/type",keyword:"type",params:{type: "integer"},message:"must be integer"};
 if(vErrors === null){
 vErrors = [err47];
 }
@@ -5680,8 +5683,8 @@ vErrors.push(err47);
 errors++;
 }
 if((typeof data14 == "number") && (isFinite(data14))){
-if(data14 > 256 || isNaN(data14)){
-const err48 = {instancePath:instancePath+"/machine/boot/slots",schemaPath:"#/properties/machine/properties/boot/else/else/else/properties/slots/maximum",keyword:"maximum",params:{comparison: "<=", limit: 256},message:"must be <= 256"};
+if(data14 < 0 || isNaN(data14)){
+const err48 = {instancePath:instancePath+"/machine/boot/maxmem",schemaPath:"#/definitions/size/anyOf/0/minimum",keyword:"minimum",params:{comparison: ">=", limit: 0},message:"must be >= 0"};
 if(vErrors === null){
 vErrors = [err48];
 }
@@ -5690,8 +5693,14 @@ vErrors.push(err48);
 }
 errors++;
 }
-if(data14 < 0 || isNaN(data14)){
-const err49 = {instancePath:instancePath+"/machine/boot/slots",schemaPath:"#/properties/machine/properties/boot/else/else/else/properties/slots/minimum",keyword:"minimum",params:{comparison: ">=", limit: 0},message:"must be >= 0"};
+}
+var _valid5 = _errs60 === errors;
+valid13 = valid13 || _valid5;
+if(!valid13){
+const _errs62 = errors;
+if(typeof data14 === "string"){
+if(!pattern2.test(data14)){
+const err49 = {instancePath:instancePath+"/machine/boot/maxmem",schemaPath:"#/definitions/size/anyOf/1/pattern",keyword:"pattern",params:{pattern: "^\\s*(0x[0-9a-fA-F]{1,16}|[0-9]{1,20})\\s*([KMGTPkmgtp]?)([iI]?[bB])?\\s*$"},message:"must match pattern \""+"^\\s*(0x[0-9a-fA-F]{1,16}|[0-9]{1,20})\\s*([KMGTPkmgtp]?)([iI]?[bB])?\\s*$"+"\""};
 if(vErrors === null){
 vErrors = [err49];
 }
@@ -5701,10 +5710,8 @@ vErrors.push(err49);
 errors++;
 }
 }
-}
-}
 else {
-const err50 = {instancePath:instancePath+"/machine/boot",schemaPath:"#/properties/machine/properties/boot/else/else/else/type",keyword:"type",params:{type: "object"},message:"must be object"};
+const err50 = {instancePath:instancePath+"/machine/boot/maxmem",schemaPath:"#/definitions/size/anyOf/1/type",keyword:"type",params:{type: "string"},message:"must be string"};
 if(vErrors === null){
 vErrors = [err50];
 }
@@ -5713,12 +5720,11 @@ vErrors.push(err50);
 }
 errors++;
 }
-var _valid3 = _errs46 === errors;
-valid7 = _valid3;
-ifClause2 = "else";
+var _valid5 = _errs62 === errors;
+valid13 = valid13 || _valid5;
 }
-if(!valid7){
-const err51 = {instancePath:instancePath+"/machine/boot",schemaPath:"#/properties/machine/properties/boot/else/else/if",keyword:"if",params:{failingKeyword: ifClause2},message:"must match \""+ifClause2+"\" schema"};
+if(!valid13){
+const err51 = {instancePath:instancePath+"/machine/boot/maxmem",schemaPath:"#/definitions/size/anyOf",keyword:"anyOf",params:{},message:"must match a schema in anyOf"};
 if(vErrors === null){
 vErrors = [err51];
 }
@@ -5727,12 +5733,22 @@ vErrors.push(err51);
 }
 errors++;
 }
-var _valid2 = _errs38 === errors;
-valid5 = _valid2;
-ifClause1 = "else";
+else {
+errors = _errs59;
+if(vErrors !== null){
+if(_errs59){
+vErrors.length = _errs59;
 }
-if(!valid5){
-const err52 = {instancePath:instancePath+"/machine/boot",schemaPath:"#/properties/machine/properties/boot/else/if",keyword:"if",params:{failingKeyword: ifClause1},message:"must match \""+ifClause1+"\" schema"};
+else {
+vErrors = null;
+}
+}
+}
+}
+if(data9.slots !== undefined){
+let data15 = data9.slots;
+if(!(((typeof data15 == "number") && (!(data15 % 1) && !isNaN(data15))) && (isFinite(data15)))){
+const err52 = {instancePath:instancePath+"/machine/boot/slots",schemaPath:"#/properties/machine/properties/boot/else/else/else/properties/slots/type",keyword:"type",params:{type: "integer"},message:"must be integer"};
 if(vErrors === null){
 vErrors = [err52];
 }
@@ -5741,12 +5757,9 @@ vErrors.push(err52);
 }
 errors++;
 }
-var _valid1 = _errs27 === errors;
-valid4 = _valid1;
-ifClause0 = "else";
-}
-if(!valid4){
-const err53 = {instancePath:instancePath+"/machine/boot",schemaPath:"#/properties/machine/properties/boot/if",keyword:"if",params:{failingKeyword: ifClause0},message:"must match \""+ifClause0+"\" schema"};
+if((typeof data15 == "number") && (isFinite(data15))){
+if(data15 > 256 || isNaN(data15)){
+const err53 = {instancePath:instancePath+"/machine/boot/slots",schemaPath:"#/properties/machine/properties/boot/else/else/else/properties/slots/maximum",keyword:"maximum",params:{comparison: "<=", limit: 256},message:"must be <= 256"};
 if(vErrors === null){
 vErrors = [err53];
 }
@@ -5755,14 +5768,8 @@ vErrors.push(err53);
 }
 errors++;
 }
-}
-if(data7.blockSize !== undefined){
-let data15 = data7.blockSize;
-const _errs61 = errors;
-let valid13 = false;
-const _errs62 = errors;
-if(!(((typeof data15 == "number") && (!(data15 % 1) && !isNaN(data15))) && (isFinite(data15)))){
-const err54 = {instancePath:instancePath+"/machine/blockSize",schemaPath:"#/definitions/size/anyOf/0/type",keyword:"type",params:{type: "integer"},message:"must be integer"};
+if(data15 < 0 || isNaN(data15)){
+const err54 = {instancePath:instancePath+"/machine/boot/slots",schemaPath:"#/properties/machine/properties/boot/else/else/else/properties/slots/minimum",keyword:"minimum",params:{comparison: ">=", limit: 0},message:"must be >= 0"};
 if(vErrors === null){
 vErrors = [err54];
 }
@@ -5771,9 +5778,11 @@ vErrors.push(err54);
 }
 errors++;
 }
-if((typeof data15 == "number") && (isFinite(data15))){
-if(data15 < 0 || isNaN(data15)){
-const err55 = {instancePath:instancePath+"/machine/blockSize",schemaPath:"#/definitions/size/anyOf/0/minimum",keyword:"minimum",params:{comparison: ">=", limit: 0},message:"must be >= 0"};
+}
+}
+}
+else {
+const err55 = {instancePath:instancePath+"/machine/boot",schemaPath:"#/properties/machine/properties/boot/else/else/else/type",keyword:"type",params:{type: "object"},message:"must be object"};
 if(vErrors === null){
 vErrors = [err55];
 }
@@ -5782,14 +5791,12 @@ vErrors.push(err55);
 }
 errors++;
 }
+var _valid4 = _errs53 === errors;
+valid9 = _valid4;
+ifClause2 = "else";
 }
-var _valid5 = _errs62 === errors;
-valid13 = valid13 || _valid5;
-if(!valid13){
-const _errs64 = errors;
-if(typeof data15 === "string"){
-if(!pattern1.test(data15)){
-const err56 = {instancePath:instancePath+"/machine/blockSize",schemaPath:"#/definitions/size/anyOf/1/pattern",keyword:"pattern",params:{pattern: "^\\s*(0x[0-9a-fA-F]{1,16}|[0-9]{1,20})\\s*([KMGTPkmgtp]?)([iI]?[bB])?\\s*$"},message:"must match pattern \""+"^\\s*(0x[0-9a-fA-F]{1,16}|[0-9]{1,20})\\s*([KMGTPkmgtp]?)([iI]?[bB])?\\s*$"+"\""};
+if(!valid9){
+const err56 = {instancePath:instancePath+"/machine/boot",schemaPath:"#/properties/machine/properties/boot/else/else/if",keyword:"if",params:{failingKeyword: ifClause2},message:"must match \""+ifClause2+"\" schema"};
 if(vErrors === null){
 vErrors = [err56];
 }
@@ -5798,9 +5805,12 @@ vErrors.push(err56);
 }
 errors++;
 }
+var _valid3 = _errs45 === errors;
+valid7 = _valid3;
+ifClause1 = "else";
 }
-else {
-const err57 = {instancePath:instancePath+"/machine/blockSize",schemaPath:"#/definitions/size/anyOf/1/type",keyword:"type",params:{type: "string"},message:"must be string"};
+if(!valid7){
+const err57 = {instancePath:instancePath+"/machine/boot",schemaPath:"#/properties/machine/properties/boot/else/if",keyword:"if",params:{failingKeyword: ifClause1},message:"must match \""+ifClause1+"\" schema"};
 if(vErrors === null){
 vErrors = [err57];
 }
@@ -5809,11 +5819,12 @@ vErrors.push(err57);
 }
 errors++;
 }
-var _valid5 = _errs64 === errors;
-valid13 = valid13 || _valid5;
+var _valid2 = _errs34 === errors;
+valid6 = _valid2;
+ifClause0 = "else";
 }
-if(!valid13){
-const err58 = {instancePath:instancePath+"/machine/blockSize",schemaPath:"#/definitions/size/anyOf",keyword:"anyOf",params:{},message:"must match a schema in anyOf"};
+if(!valid6){
+const err58 = {instancePath:instancePath+"/machine/boot",schemaPath:"#/properties/machine/properties/boot/if",keyword:"if",params:{failingKeyword: ifClause0},message:"must match \""+ifClause0+"\" schema"};
 if(vErrors === null){
 vErrors = [err58];
 }
@@ -5822,22 +5833,14 @@ vErrors.push(err58);
 }
 errors++;
 }
-else {
-errors = _errs61;
-if(vErrors !== null){
-if(_errs61){
-vErrors.length = _errs61;
 }
-else {
-vErrors = null;
-}
-}
-}
-}
-if(data7.physBits !== undefined){
-let data16 = data7.physBits;
+if(data8.blockSize !== undefined){
+let data16 = data8.blockSize;
+const _errs68 = errors;
+let valid15 = false;
+const _errs69 = errors;
 if(!(((typeof data16 == "number") && (!(data16 % 1) && !isNaN(data16))) && (isFinite(data16)))){
-const err59 = {instancePath:instancePath+"/machine/physBits",schemaPath:"#/properties/machine/properties/physBits/type",keyword:"type",params:{type: "integer"},message:"must be integer"};
+const err59 = {instancePath:instancePath+"/machine/blockSize",schemaPath:"#/definitions/size/anyOf/0/type",keyword:"type",params:{type: "integer"},message:"must be integer"};
 if(vErrors === null){
 vErrors = [err59];
 }
@@ -5847,8 +5850,8 @@ vErrors.push(err59);
 errors++;
 }
 if((typeof data16 == "number") && (isFinite(data16))){
-if(data16 > 52 || isNaN(data16)){
-const err60 = {instancePath:instancePath+"/machine/physBits",schemaPath:"#/properties/machine/properties/physBits/maximum",keyword:"maximum",params:{comparison: "<=", limit: 52},message:"must be <= 52"};
+if(data16 < 0 || isNaN(data16)){
+const err60 = {instancePath:instancePath+"/machine/blockSize",schemaPath:"#/definitions/size/anyOf/0/minimum",keyword:"minimum",params:{comparison: ">=", limit: 0},message:"must be >= 0"};
 if(vErrors === null){
 vErrors = [err60];
 }
@@ -5857,8 +5860,14 @@ vErrors.push(err60);
 }
 errors++;
 }
-if(data16 < 32 || isNaN(data16)){
-const err61 = {instancePath:instancePath+"/machine/physBits",schemaPath:"#/properties/machine/properties/physBits/minimum",keyword:"minimum",params:{comparison: ">=", limit: 32},message:"must be >= 32"};
+}
+var _valid6 = _errs69 === errors;
+valid15 = valid15 || _valid6;
+if(!valid15){
+const _errs71 = errors;
+if(typeof data16 === "string"){
+if(!pattern2.test(data16)){
+const err61 = {instancePath:instancePath+"/machine/blockSize",schemaPath:"#/definitions/size/anyOf/1/pattern",keyword:"pattern",params:{pattern: "^\\s*(0x[0-9a-fA-F]{1,16}|[0-9]{1,20})\\s*([KMGTPkmgtp]?)([iI]?[bB])?\\s*$"},message:"must match pattern \""+"^\\s*(0x[0-9a-fA-F]{1,16}|[0-9]{1,20})\\s*([KMGTPkmgtp]?)([iI]?[bB])?\\s*$"+"\""};
 if(vErrors === null){
 vErrors = [err61];
 }
@@ -5868,11 +5877,8 @@ vErrors.push(err61);
 errors++;
 }
 }
-}
-if(data7.onlinePolicy !== undefined){
-let data17 = data7.onlinePolicy;
-if(!((((data17 === "offline") || (data17 === "online")) || (data17 === "online_kernel")) || (data17 === "online_movable"))){
-const err62 = {instancePath:instancePath+"/machine/onlinePolicy",schemaPath:"#/properties/machine/properties/onlinePolicy/enum",keyword:"enum",params:{allowedValues: schema11.properties.machine.properties.onlinePolicy.enum},message:"must be equal to one of the allowed values"};
+else {
+const err62 = {instancePath:instancePath+"/machine/blockSize",schemaPath:"#/definitions/size/anyOf/1/type",keyword:"type",params:{type: "string"},message:"must be string"};
 if(vErrors === null){
 vErrors = [err62];
 }
@@ -5881,10 +5887,11 @@ vErrors.push(err62);
 }
 errors++;
 }
+var _valid6 = _errs71 === errors;
+valid15 = valid15 || _valid6;
 }
-if(data7.bootBlocks !== undefined){
-if(typeof data7.bootBlocks !== "string"){
-const err63 = {instancePath:instancePath+"/machine/bootBlocks",schemaPath:"#/properties/machine/properties/bootBlocks/type",keyword:"type",params:{type: "string"},message:"must be string"};
+if(!valid15){
+const err63 = {instancePath:instancePath+"/machine/blockSize",schemaPath:"#/definitions/size/anyOf",keyword:"anyOf",params:{},message:"must match a schema in anyOf"};
 if(vErrors === null){
 vErrors = [err63];
 }
@@ -5893,13 +5900,22 @@ vErrors.push(err63);
 }
 errors++;
 }
+else {
+errors = _errs68;
+if(vErrors !== null){
+if(_errs68){
+vErrors.length = _errs68;
 }
-if(data7.kdump !== undefined){
-let data19 = data7.kdump;
-if(data19 && typeof data19 == "object" && !Array.isArray(data19)){
-for(const key5 in data19){
-if(!(((key5 === "kexecTools") || (key5 === "loadPath")) || (key5 === "crashKernel"))){
-const err64 = {instancePath:instancePath+"/machine/kdump",schemaPath:"#/properties/machine/properties/kdump/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key5},message:"must NOT have additional properties"};
+else {
+vErrors = null;
+}
+}
+}
+}
+if(data8.physBits !== undefined){
+let data17 = data8.physBits;
+if(!(((typeof data17 == "number") && (!(data17 % 1) && !isNaN(data17))) && (isFinite(data17)))){
+const err64 = {instancePath:instancePath+"/machine/physBits",schemaPath:"#/properties/machine/properties/physBits/type",keyword:"type",params:{type: "integer"},message:"must be integer"};
 if(vErrors === null){
 vErrors = [err64];
 }
@@ -5908,12 +5924,9 @@ vErrors.push(err64);
 }
 errors++;
 }
-}
-if(data19.kexecTools !== undefined){
-let data20 = data19.kexecTools;
-if(typeof data20 === "string"){
-if(!pattern3.test(data20)){
-const err65 = {instancePath:instancePath+"/machine/kdump/kexecTools",schemaPath:"#/properties/machine/properties/kdump/properties/kexecTools/pattern",keyword:"pattern",params:{pattern: "^[0-9]+\\.[0-9]+\\.[0-9]+$"},message:"must match pattern \""+"^[0-9]+\\.[0-9]+\\.[0-9]+$"+"\""};
+if((typeof data17 == "number") && (isFinite(data17))){
+if(data17 > 52 || isNaN(data17)){
+const err65 = {instancePath:instancePath+"/machine/physBits",schemaPath:"#/properties/machine/properties/physBits/maximum",keyword:"maximum",params:{comparison: "<=", limit: 52},message:"must be <= 52"};
 if(vErrors === null){
 vErrors = [err65];
 }
@@ -5922,9 +5935,8 @@ vErrors.push(err65);
 }
 errors++;
 }
-}
-else {
-const err66 = {instancePath:instancePath+"/machine/kdump/kexecTools",schemaPath:"#/properties/machine/properties/kdump/properties/kexecTools/type",keyword:"type",params:{type: "string"},message:"must be string"};
+if(data17 < 32 || isNaN(data17)){
+const err66 = {instancePath:instancePath+"/machine/physBits",schemaPath:"#/properties/machine/properties/physBits/minimum",keyword:"minimum",params:{comparison: ">=", limit: 32},message:"must be >= 32"};
 if(vErrors === null){
 vErrors = [err66];
 }
@@ -5934,10 +5946,11 @@ vErrors.push(err66);
 errors++;
 }
 }
-if(data19.loadPath !== undefined){
-let data21 = data19.loadPath;
-if(!((data21 === "kexec_load") || (data21 === "kexec_file_load"))){
-const err67 = {instancePath:instancePath+"/machine/kdump/loadPath",schemaPath:"#/properties/machine/properties/kdump/properties/loadPath/enum",keyword:"enum",params:{allowedValues: schema11.properties.machine.properties.kdump.properties.loadPath.enum},message:"must be equal to one of the allowed values"};
+}
+if(data8.onlinePolicy !== undefined){
+let data18 = data8.onlinePolicy;
+if(!((((data18 === "offline") || (data18 === "online")) || (data18 === "online_kernel")) || (data18 === "online_movable"))){
+const err67 = {instancePath:instancePath+"/machine/onlinePolicy",schemaPath:"#/properties/machine/properties/onlinePolicy/enum",keyword:"enum",params:{allowedValues: schema11.properties.machine.properties.onlinePolicy.enum},message:"must be equal to one of the allowed values"};
 if(vErrors === null){
 vErrors = [err67];
 }
@@ -5947,13 +5960,9 @@ vErrors.push(err67);
 errors++;
 }
 }
-if(data19.crashKernel !== undefined){
-let data22 = data19.crashKernel;
-const _errs79 = errors;
-let valid16 = false;
-const _errs80 = errors;
-if(!(((typeof data22 == "number") && (!(data22 % 1) && !isNaN(data22))) && (isFinite(data22)))){
-const err68 = {instancePath:instancePath+"/machine/kdump/crashKernel",schemaPath:"#/definitions/size/anyOf/0/type",keyword:"type",params:{type: "integer"},message:"must be integer"};
+if(data8.bootBlocks !== undefined){
+if(typeof data8.bootBlocks !== "string"){
+const err68 = {instancePath:instancePath+"/machine/bootBlocks",schemaPath:"#/properties/machine/properties/bootBlocks/type",keyword:"type",params:{type: "string"},message:"must be string"};
 if(vErrors === null){
 vErrors = [err68];
 }
@@ -5962,9 +5971,13 @@ vErrors.push(err68);
 }
 errors++;
 }
-if((typeof data22 == "number") && (isFinite(data22))){
-if(data22 < 0 || isNaN(data22)){
-const err69 = {instancePath:instancePath+"/machine/kdump/crashKernel",schemaPath:"#/definitions/size/anyOf/0/minimum",keyword:"minimum",params:{comparison: ">=", limit: 0},message:"must be >= 0"};
+}
+if(data8.kdump !== undefined){
+let data20 = data8.kdump;
+if(data20 && typeof data20 == "object" && !Array.isArray(data20)){
+for(const key5 in data20){
+if(!(((key5 === "kexecTools") || (key5 === "loadPath")) || (key5 === "crashKernel"))){
+const err69 = {instancePath:instancePath+"/machine/kdump",schemaPath:"#/properties/machine/properties/kdump/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key5},message:"must NOT have additional properties"};
 if(vErrors === null){
 vErrors = [err69];
 }
@@ -5974,13 +5987,11 @@ vErrors.push(err69);
 errors++;
 }
 }
-var _valid6 = _errs80 === errors;
-valid16 = valid16 || _valid6;
-if(!valid16){
-const _errs82 = errors;
-if(typeof data22 === "string"){
-if(!pattern1.test(data22)){
-const err70 = {instancePath:instancePath+"/machine/kdump/crashKernel",schemaPath:"#/definitions/size/anyOf/1/pattern",keyword:"pattern",params:{pattern: "^\\s*(0x[0-9a-fA-F]{1,16}|[0-9]{1,20})\\s*([KMGTPkmgtp]?)([iI]?[bB])?\\s*$"},message:"must match pattern \""+"^\\s*(0x[0-9a-fA-F]{1,16}|[0-9]{1,20})\\s*([KMGTPkmgtp]?)([iI]?[bB])?\\s*$"+"\""};
+if(data20.kexecTools !== undefined){
+let data21 = data20.kexecTools;
+if(typeof data21 === "string"){
+if(!pattern4.test(data21)){
+const err70 = {instancePath:instancePath+"/machine/kdump/kexecTools",schemaPath:"#/properties/machine/properties/kdump/properties/kexecTools/pattern",keyword:"pattern",params:{pattern: "^[0-9]+\\.[0-9]+\\.[0-9]+$"},message:"must match pattern \""+"^[0-9]+\\.[0-9]+\\.[0-9]+$"+"\""};
 if(vErrors === null){
 vErrors = [err70];
 }
@@ -5991,7 +6002,7 @@ errors++;
 }
 }
 else {
-const err71 = {instancePath:instancePath+"/machine/kdump/crashKernel",schemaPath:"#/definitions/size/anyOf/1/type",keyword:"type",params:{type: "string"},message:"must be string"};
+const err71 = {instancePath:instancePath+"/machine/kdump/kexecTools",schemaPath:"#/properties/machine/properties/kdump/properties/kexecTools/type",keyword:"type",params:{type: "string"},message:"must be string"};
 if(vErrors === null){
 vErrors = [err71];
 }
@@ -6000,11 +6011,11 @@ vErrors.push(err71);
 }
 errors++;
 }
-var _valid6 = _errs82 === errors;
-valid16 = valid16 || _valid6;
 }
-if(!valid16){
-const err72 = {instancePath:instancePath+"/machine/kdump/crashKernel",schemaPath:"#/definitions/size/anyOf",keyword:"anyOf",params:{},message:"must match a schema in anyOf"};
+if(data20.loadPath !== undefined){
+let data22 = data20.loadPath;
+if(!((data22 === "kexec_load") || (data22 === "kexec_file_load"))){
+const err72 = {instancePath:instancePath+"/machine/kdump/loadPath",schemaPath:"#/properties/machine/properties/kdump/properties/loadPath/enum",keyword:"enum",params:{allowedValues: schema11.properties.machine.properties.kdump.properties.loadPath.enum},message:"must be equal to one of the allowed values"};
 if(vErrors === null){
 vErrors = [err72];
 }
@@ -6013,21 +6024,14 @@ vErrors.push(err72);
 }
 errors++;
 }
-else {
-errors = _errs79;
-if(vErrors !== null){
-if(_errs79){
-vErrors.length = _errs79;
 }
-else {
-vErrors = null;
-}
-}
-}
-}
-}
-else {
-const err73 = {instancePath:instancePath+"/machine/kdump",schemaPath:"#/properties/machine/properties/kdump/type",keyword:"type",params:{type: "object"},message:"must be object"};
+if(data20.crashKernel !== undefined){
+let data23 = data20.crashKernel;
+const _errs86 = errors;
+let valid18 = false;
+const _errs87 = errors;
+if(!(((typeof data23 == "number") && (!(data23 % 1) && !isNaN(data23))) && (isFinite(data23)))){
+const err73 = {instancePath:instancePath+"/machine/kdump/crashKernel",schemaPath:"#/definitions/size/anyOf/0/type",keyword:"type",params:{type: "integer"},message:"must be integer"};
 if(vErrors === null){
 vErrors = [err73];
 }
@@ -6036,10 +6040,9 @@ vErrors.push(err73);
 }
 errors++;
 }
-}
-}
-else {
-const err74 = {instancePath:instancePath+"/machine",schemaPath:"#/properties/machine/type",keyword:"type",params:{type: "object"},message:"must be object"};
+if((typeof data23 == "number") && (isFinite(data23))){
+if(data23 < 0 || isNaN(data23)){
+const err74 = {instancePath:instancePath+"/machine/kdump/crashKernel",schemaPath:"#/definitions/size/anyOf/0/minimum",keyword:"minimum",params:{comparison: ">=", limit: 0},message:"must be >= 0"};
 if(vErrors === null){
 vErrors = [err74];
 }
@@ -6049,11 +6052,13 @@ vErrors.push(err74);
 errors++;
 }
 }
-if(data.devices !== undefined){
-let data23 = data.devices;
-if(Array.isArray(data23)){
-if(data23.length > 64){
-const err75 = {instancePath:instancePath+"/devices",schemaPath:"#/properties/devices/maxItems",keyword:"maxItems",params:{limit: 64},message:"must NOT have more than 64 items"};
+var _valid7 = _errs87 === errors;
+valid18 = valid18 || _valid7;
+if(!valid18){
+const _errs89 = errors;
+if(typeof data23 === "string"){
+if(!pattern2.test(data23)){
+const err75 = {instancePath:instancePath+"/machine/kdump/crashKernel",schemaPath:"#/definitions/size/anyOf/1/pattern",keyword:"pattern",params:{pattern: "^\\s*(0x[0-9a-fA-F]{1,16}|[0-9]{1,20})\\s*([KMGTPkmgtp]?)([iI]?[bB])?\\s*$"},message:"must match pattern \""+"^\\s*(0x[0-9a-fA-F]{1,16}|[0-9]{1,20})\\s*([KMGTPkmgtp]?)([iI]?[bB])?\\s*$"+"\""};
 if(vErrors === null){
 vErrors = [err75];
 }
@@ -6062,16 +6067,9 @@ vErrors.push(err75);
 }
 errors++;
 }
-const len0 = data23.length;
-for(let i0=0; i0<len0; i0++){
-if(!(validate11(data23[i0], {instancePath:instancePath+"/devices/" + i0,parentData:data23,parentDataProperty:i0,rootData}))){
-vErrors = vErrors === null ? validate11.errors : vErrors.concat(validate11.errors);
-errors = vErrors.length;
-}
-}
 }
 else {
-const err76 = {instancePath:instancePath+"/devices",schemaPath:"#/properties/devices/type",keyword:"type",params:{type: "array"},message:"must be array"};
+const err76 = {instancePath:instancePath+"/machine/kdump/crashKernel",schemaPath:"#/definitions/size/anyOf/1/type",keyword:"type",params:{type: "string"},message:"must be string"};
 if(vErrors === null){
 vErrors = [err76];
 }
@@ -6080,12 +6078,11 @@ vErrors.push(err76);
 }
 errors++;
 }
+var _valid7 = _errs89 === errors;
+valid18 = valid18 || _valid7;
 }
-if(data.timeline !== undefined){
-let data25 = data.timeline;
-if(Array.isArray(data25)){
-if(data25.length > 10000){
-const err77 = {instancePath:instancePath+"/timeline",schemaPath:"#/properties/timeline/maxItems",keyword:"maxItems",params:{limit: 10000},message:"must NOT have more than 10000 items"};
+if(!valid18){
+const err77 = {instancePath:instancePath+"/machine/kdump/crashKernel",schemaPath:"#/definitions/size/anyOf",keyword:"anyOf",params:{},message:"must match a schema in anyOf"};
 if(vErrors === null){
 vErrors = [err77];
 }
@@ -6094,16 +6091,21 @@ vErrors.push(err77);
 }
 errors++;
 }
-const len1 = data25.length;
-for(let i1=0; i1<len1; i1++){
-if(!(validate13(data25[i1], {instancePath:instancePath+"/timeline/" + i1,parentData:data25,parentDataProperty:i1,rootData}))){
-vErrors = vErrors === null ? validate13.errors : vErrors.concat(validate13.errors);
-errors = vErrors.length;
+else {
+errors = _errs86;
+if(vErrors !== null){
+if(_errs86){
+vErrors.length = _errs86;
+}
+else {
+vErrors = null;
+}
+}
 }
 }
 }
 else {
-const err78 = {instancePath:instancePath+"/timeline",schemaPath:"#/properties/timeline/type",keyword:"type",params:{type: "array"},message:"must be array"};
+const err78 = {instancePath:instancePath+"/machine/kdump",schemaPath:"#/properties/machine/properties/kdump/type",keyword:"type",params:{type: "object"},message:"must be object"};
 if(vErrors === null){
 vErrors = [err78];
 }
@@ -6115,12 +6117,88 @@ errors++;
 }
 }
 else {
-const err79 = {instancePath,schemaPath:"#/type",keyword:"type",params:{type: "object"},message:"must be object"};
+const err79 = {instancePath:instancePath+"/machine",schemaPath:"#/properties/machine/type",keyword:"type",params:{type: "object"},message:"must be object"};
 if(vErrors === null){
 vErrors = [err79];
 }
 else {
 vErrors.push(err79);
+}
+errors++;
+}
+}
+if(data.devices !== undefined){
+let data24 = data.devices;
+if(Array.isArray(data24)){
+if(data24.length > 64){
+const err80 = {instancePath:instancePath+"/devices",schemaPath:"#/properties/devices/maxItems",keyword:"maxItems",params:{limit: 64},message:"must NOT have more than 64 items"};
+if(vErrors === null){
+vErrors = [err80];
+}
+else {
+vErrors.push(err80);
+}
+errors++;
+}
+const len0 = data24.length;
+for(let i0=0; i0<len0; i0++){
+if(!(validate11(data24[i0], {instancePath:instancePath+"/devices/" + i0,parentData:data24,parentDataProperty:i0,rootData}))){
+vErrors = vErrors === null ? validate11.errors : vErrors.concat(validate11.errors);
+errors = vErrors.length;
+}
+}
+}
+else {
+const err81 = {instancePath:instancePath+"/devices",schemaPath:"#/properties/devices/type",keyword:"type",params:{type: "array"},message:"must be array"};
+if(vErrors === null){
+vErrors = [err81];
+}
+else {
+vErrors.push(err81);
+}
+errors++;
+}
+}
+if(data.timeline !== undefined){
+let data26 = data.timeline;
+if(Array.isArray(data26)){
+if(data26.length > 10000){
+const err82 = {instancePath:instancePath+"/timeline",schemaPath:"#/properties/timeline/maxItems",keyword:"maxItems",params:{limit: 10000},message:"must NOT have more than 10000 items"};
+if(vErrors === null){
+vErrors = [err82];
+}
+else {
+vErrors.push(err82);
+}
+errors++;
+}
+const len1 = data26.length;
+for(let i1=0; i1<len1; i1++){
+if(!(validate13(data26[i1], {instancePath:instancePath+"/timeline/" + i1,parentData:data26,parentDataProperty:i1,rootData}))){
+vErrors = vErrors === null ? validate13.errors : vErrors.concat(validate13.errors);
+errors = vErrors.length;
+}
+}
+}
+else {
+const err83 = {instancePath:instancePath+"/timeline",schemaPath:"#/properties/timeline/type",keyword:"type",params:{type: "array"},message:"must be array"};
+if(vErrors === null){
+vErrors = [err83];
+}
+else {
+vErrors.push(err83);
+}
+errors++;
+}
+}
+}
+else {
+const err84 = {instancePath,schemaPath:"#/type",keyword:"type",params:{type: "object"},message:"must be object"};
+if(vErrors === null){
+vErrors = [err84];
+}
+else {
+vErrors.push(err84);
 }
 errors++;
 }

@@ -507,6 +507,12 @@ export function normalizeScenario(input: unknown): NormalizeResult {
     if (ms === null || ms > SCENARIO_LIMITS.waitMs) ctx.fail('stepTimeout', 'must be a duration such as "60s" or 60000, at most 30 days');
     else stepTimeoutMs = ms;
   }
+  let stepIntervalMs: number | undefined;
+  if (input.stepInterval !== undefined) {
+    const ms = durationMs(input.stepInterval);
+    if (ms === null || ms > SCENARIO_LIMITS.waitMs) ctx.fail('stepInterval', 'must be a duration such as "1s" or 1000, at most 30 days');
+    else stepIntervalMs = ms;
+  }
   const m = machine(ctx, input.machine);
   const physBits = m?.physBits ?? 46;
   const devices: DeviceDecl[] = [];
@@ -538,6 +544,7 @@ export function normalizeScenario(input: unknown): NormalizeResult {
   if (profile) scenario.profile = profile;
   if (strategy) scenario.strategy = strategy;
   if (stepTimeoutMs !== undefined) scenario.stepTimeout = stepTimeoutMs;
+  if (stepIntervalMs !== undefined) scenario.stepInterval = stepIntervalMs;
   return { ok: true, scenario };
 }
 

@@ -9,7 +9,8 @@
  * After a host request or guest action the runner lets the machine settle and, like the oracle's
  * recorder, lets simulated time pass (firing the drivers' timers) until every device has what the
  * host asked for or `stepTimeout` (default 60 s) has passed; a step that does not converge is
- * recorded as `timeout …`, not as a failure of the run.
+ * recorded as `timeout …`, not as a failure of the run. Steps start `stepInterval` (default 1 s)
+ * of simulated time apart, so the log's timestamps and the drivers' timers move on between them.
  *
  * Per step it records counts that are O(1) or O(log n) to get from the tree (resources, /proc/iomem
  * lines and bytes, blocks, plugged bytes, visits), the "System RAM" line count (one walk by name,
@@ -32,7 +33,7 @@ import type { TimelineLeaf } from './timeline.js';
 import { kdumpSettings, kdumpVerdict } from './kdump.js';
 import type { KdumpVerdict } from './kdump.js';
 import type { KdumpSettings } from '../userspace/kexec.js';
-import { DEFAULT_STEP_TIMEOUT_MS } from './scenario.js';
+import { DEFAULT_STEP_INTERVAL_MS, DEFAULT_STEP_TIMEOUT_MS } from './scenario.js';
 import type { AcpiDimmDecl, AddMemoryErrno, DeviceDecl, FaultHostStep, ProfileName, Scenario, Step, StepOp, StrategyName } from './scenario.js';
 
 /** Above this many /proc/iomem lines the kdump verdict is computed at the last step only. */
@@ -135,6 +136,9 @@ export class Runner {
   private readonly now: () => number;
   private readonly keep: number;
   private readonly stepTimeout: number;
+  private readonly stepInterval: number;
+  /** Simulated time the previous step started at (boot: 0). */
+  private prevStart = 0;
   private readonly decls: Map<string, DeviceDecl>;
   private readonly kdumpCfg: KdumpSettings;
   private readonly kept: StepMetrics[] = [];
@@ -169,6 +173,8 @@ export class Runner {
     this.now = opts.now ?? (() => 0);
     this.keep = opts.keepMetrics ?? 100_000;
     this.stepTimeout = scenario.stepTimeout ?? DEFAULT_STEP_TIMEOUT_MS;
+    this.stepInterval = scenario.stepInterval ?? DEFAULT_STEP_INTERVAL_MS;
+    this.prevStart = machine.clock.now;
     this.decls = new Map(scenario.devices.map((d) => [d.id, d]));
     this.kdumpCfg = kdumpSettings(scenario.machine.kdump, machine.tree, machine.profile.resource.walkScope, machine.blocks.blockSize);
     this.lastKdump = kdumpVerdict(machine.tree, this.kdumpCfg);
@@ -242,6 +248,7 @@ export class Runner {
     let outcome: Outcome;
     let error: string | undefined;
     try {
+      this.pace();
       this.machine.addLog('lab', 'info', `step ${this.executed + 1}: ${describeStep(leaf.step, leaf.iteration)}`);
       outcome = this.exec(leaf);
     } catch (e) {
@@ -262,6 +269,29 @@ export class Runner {
     this.last = m;
     if (this.kept.length < this.keep) this.kept.push(m);
     return m;
+  }
+
+  /**
+   * Lets simulated time pass until this step is due: `stepInterval` after the previous step
+   * started (after boot for the first). The machine's clock moves and the drivers' timers fire on
+   * the way; a step that already took longer than the interval starts the next one at once.
+   */
+  private pace(): void {
+    const due = this.prevStart + this.stepInterval;
+    const now = this.machine.clock.now;
+    if (due > now) this.advance(due - now);
+    this.prevStart = this.machine.clock.now;
+  }
+
+  /**
+   * Lets exactly `ms` of simulated time pass, running the drivers whenever their timers fire.
+   * (Machine.advance measures its end after settling, so a timer firing on the way lengthens it.)
+   */
+  private advance(ms: number): void {
+    const m = this.machine;
+    const end = m.clock.now + Math.max(0, ms);
+    m.settle(end - m.clock.now);
+    if (m.clock.now < end) m.clock.advanceTo(end);
   }
 
   /** Metrics of the executed steps (at most `keepMetrics` of them). */
@@ -340,7 +370,7 @@ export class Runner {
         this.clearFaults(s.fault);
         return this.converge();
       case 'wait':
-        this.machine.advance(s.duration);
+        this.advance(s.duration);
         return { result: 'ok' };
       case 'mark':
         this.machine.settle();

@@ -232,12 +232,21 @@ export interface Scenario {
   strategy?: StrategyName;
   /** Simulated ms a host request may take to converge before the next step starts (default 60 s). */
   stepTimeout?: number;
+  /** Simulated ms from one step's start to the next one's (default 1 s); see DEFAULT_STEP_INTERVAL_MS. */
+  stepInterval?: number;
   devices: DeviceDecl[];
   timeline: Step[];
 }
 
 /** The default of `stepTimeout`: the oracle recorder's step timeout. */
 export const DEFAULT_STEP_TIMEOUT_MS = 60_000;
+
+/**
+ * The default of `stepInterval`: a timeline step starts at least this long after the previous one
+ * started (the first one this long after boot). The oracle recorder's steps take about a second
+ * each (its settle loop), so simulated time, dmesg timestamps and the drivers' timers move on.
+ */
+export const DEFAULT_STEP_INTERVAL_MS = 1000;
 
 /**
  * Limits on what one scenario may ask for, so a hostile file cannot make the lab run forever or
