@@ -111,6 +111,15 @@ const requireDisableReason = {
   },
 };
 
+/** `no-unused-vars` options: a `_` prefix or a rest sibling says "unused on purpose". */
+const UNUSED_VARS_OPTIONS = {
+  argsIgnorePattern: '^_',
+  varsIgnorePattern: '^_',
+  caughtErrorsIgnorePattern: '^_',
+  destructuredArrayIgnorePattern: '^_',
+  ignoreRestSiblings: true,
+};
+
 const ENGINE_CLOCK_MESSAGE = 'The engine never reads a clock, randomness or the DOM: use SimClock (lab/clock.ts) / SeededRng (lab/rng.ts).';
 
 export default defineConfig(
@@ -165,6 +174,21 @@ export default defineConfig(
         .filter(([, rule]) => rule.meta?.type === 'layout')
         .map(([name]) => [`vue/${name}`, 'off']),
     ),
+  },
+
+  // A leading `_` marks a deliberately unused name (as TypeScript's noUnused* checks read it), and
+  // `{ dropped: _x, ...rest }` is how a field is left out of a copy.
+  {
+    name: 'memhp/unused-underscore',
+    files: [...TS_FILES, ...VUE_FILES],
+    rules: {
+      '@typescript-eslint/no-unused-vars': ['error', UNUSED_VARS_OPTIONS],
+    },
+  },
+  {
+    name: 'memhp/unused-underscore-js',
+    files: JS_FILES,
+    rules: { 'no-unused-vars': ['error', UNUSED_VARS_OPTIONS] },
   },
 
   // `eslint-disable` comments must say why, on the same line, after `--`.
