@@ -342,8 +342,11 @@ describe('presets that exercise the runner', () => {
 describe('scale', () => {
   it('scale-64t: 524,288 blocks of 128 MiB on 52 physical address bits, one merged resource under mhp-merge', () => {
     const { runner, steps } = runAll(getPreset('scale-64t')!);
-    expect(steps).toHaveLength(64);
+    // 512 steps of 128 GiB (1,024 blocks each), so the app can update between steps at >= 10 Hz.
+    expect(steps).toHaveLength(512);
     expect(steps.every((s) => s.result === 'ok')).toBe(true);
+    expect(steps.map((s, i) => BigInt(s.plugged) - BigInt(i === 0 ? '0' : steps[i - 1]!.plugged)).every((d) => d === 128n << 30n)).toBe(true);
+    expect(steps.map((s) => s.blocks.online - 16)).toEqual(Array.from({ length: 512 }, (_, i) => (i + 1) * 1024));
     const s = runner.summary();
     expect(s.plugged).toBe(String(64n << 40n));
     expect(s.blocks.online).toBe(16 + 524_288);
