@@ -36,6 +36,12 @@ export class MNode {
 /** The tree, with the kernel's operations. Conflicts are returned as nodes (or null). */
 export class ListModel {
   readonly root: MNode;
+  /**
+   * Nodes the kernel's loops examined (kernel-semantics.md §3.0), kept for __request_resource,
+   * __release_resource, __request_region, __release_region and merge_system_ram_resource; the
+   * driver resets it before an operation.
+   */
+  visits = 0;
 
   constructor(rootHandle: number, rootEnd: bigint, rootName: number) {
     this.root = new MNode(rootHandle, 0n, rootEnd, F_MEM, rootName);
@@ -48,6 +54,7 @@ export class ListModel {
     let i = 0;
     for (; i < kids.length; i++) {
       const t = kids[i]!;
+      this.visits++;
       if (t.start > n.end) break;
       if (t.end < n.start) continue;
       return t;
@@ -63,9 +70,11 @@ export class ListModel {
     if (!p) return -22;
     const i = p.children.indexOf(old);
     if (i < 0) return -22;
+    this.visits += i + 1;
     if (releaseChild || old.children.length === 0) {
       p.children.splice(i, 1);
     } else {
+      this.visits += old.children.length;
       for (const c of old.children) c.parent = p;
       p.children.splice(i, 1, ...old.children);
       old.children = [];
@@ -139,6 +148,7 @@ export class ListModel {
     let kids = parent.children;
     for (let i = 0; i < kids.length; ) {
       const x = kids[i]!;
+      this.visits++;
       if (x.start <= s && x.end >= e) {
         if ((x.flags & F_BUSY) === 0) {
           kids = x.children;
@@ -244,6 +254,7 @@ export class ListModel {
     const freed: MNode[] = [];
     let i = p.children.indexOf(r);
     const next = p.children[i + 1];
+    if (next) this.visits++;
     if (next && ListModel.sysRamMergeable(r, next)) {
       r.end = next.end;
       p.children.splice(i + 1, 1);
@@ -251,6 +262,9 @@ export class ListModel {
       freed.push(next);
     }
     i = p.children.indexOf(r);
+    // The scan for the predecessor starts at the first child; when that is `res` itself it never
+    // finds a node whose sibling is `res` and examines the whole list.
+    this.visits += i === 0 ? p.children.length : i;
     const prev = i > 0 ? p.children[i - 1]! : null;
     if (prev && ListModel.sysRamMergeable(prev, r)) {
       prev.end = r.end;

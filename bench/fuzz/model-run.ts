@@ -1,7 +1,9 @@
 /**
  * Model-based testing of `ResourceTree`: random operations applied to the engine and to the
  * reference `ListModel` side by side. After every operation the two must agree on the result
- * (error, conflict node, surviving node), on the whole tree (same nodes by handle, same ranges,
+ * (error, conflict node, surviving node; for request_resource, release/remove_resource,
+ * __request_region, __release_region and merge_system_ram_resource also the number of nodes the
+ * kernel's loops examine, kernel-semantics.md §3.0), on the whole tree (same nodes by handle, same ranges,
  * flags, names, desc, depths, in the same order) and on the busy System RAM bytes; the engine's
  * own invariants (ranks, counts, pre-order index, text size) are checked through its public API,
  * and no node may leak (live slots = attached nodes + root).
@@ -227,10 +229,13 @@ function applyOp(pair: Pair, kind: number, src: U32Source): OpResult {
       const e = u64(s + size(src) - 1n);
       const h = tree.alloc(name, s, e, flags);
       const mn = new MNode(h, s, e, flags, name);
-      const engine = kind === 0 ? tree.requestResourceConflict(parent.h, h).conflict : tree.insertResourceConflict(parent.h, h).conflict;
+      model.visits = 0;
+      const res = kind === 0 ? tree.requestResourceConflict(parent.h, h) : tree.insertResourceConflict(parent.h, h);
+      const engine = res.conflict;
       const ref = kind === 0 ? model.requestLocked(parent, mn) : model.insertLocked(parent, mn);
       const desc = `${OP_NAMES[kind]}(parent ${parent.h}, [${hex(s)}-${hex(e)}] flags ${hex(BigInt(flags))} name ${name}) -> node ${h}`;
       if (engine !== handleOf(ref)) return { desc, ok: false, problem: `${OP_NAMES[kind]}: engine conflict ${engine}, model conflict ${handleOf(ref)}` };
+      if (kind === 0 && res.visits !== model.visits) return { desc, ok: false, problem: `requestResource: engine counted ${res.visits} visits, the kernel's loop ${model.visits}` };
       if (ref !== null) tree.free(h);
       return { desc, ok: ref === null };
     }
@@ -238,10 +243,13 @@ function applyOp(pair: Pair, kind: number, src: U32Source): OpResult {
     case 3: {
       const n = pickNode(pair, src.u32(), false);
       if (n === model.root) return { desc: `${OP_NAMES[kind]}: empty tree`, ok: false };
-      const err = kind === 2 ? tree.releaseResource(n.h).err : tree.removeResource(n.h).err;
+      const res = kind === 2 ? tree.releaseResource(n.h) : tree.removeResource(n.h);
+      const err = res.err;
+      model.visits = 0;
       const ref = model.releaseLocked(n, kind === 2);
       const desc = `${OP_NAMES[kind]}(node ${n.h})`;
       if (err !== ref) return { desc, ok: false, problem: `${OP_NAMES[kind]}: engine ${err}, model ${ref}` };
+      if (res.visits !== model.visits) return { desc, ok: false, problem: `${OP_NAMES[kind]}: engine counted ${res.visits} visits, the kernel's loop ${model.visits}` };
       freeSubtree(pair, n);
       return { desc, ok: true };
     }
@@ -259,21 +267,27 @@ function applyOp(pair: Pair, kind: number, src: U32Source): OpResult {
       const parent = pickNode(pair, src.u32(), true);
       const [s, n] = src.u32() % 2 === 0 ? [addr(pair, src), size(src)] : rangeIn(pickNode(pair, src.u32(), false), src);
       const extra = src.u32() % 4 === 0 ? IORESOURCE_EXCLUSIVE : 0;
-      const r = tree.requestRegion(parent.h, s, n, name, extra).res;
+      const rr = tree.requestRegion(parent.h, s, n, name, extra);
+      const r = rr.res;
       const mn = new MNode(NIL, u64(s), u64(s + n - 1n), 0, name);
+      model.visits = 0;
       const ok = model.requestRegion(parent, mn, extra);
       const desc = `requestRegion(parent ${parent.h}, ${hex(s)}, n ${hex(n)}, name ${name}, +${hex(BigInt(extra))}) -> ${r}`;
       if ((r !== NIL) !== ok) return { desc, ok: false, problem: `requestRegion: engine ${r === NIL ? 'failed' : 'succeeded'}, model ${ok ? 'succeeded' : 'failed'}` };
+      if (rr.visits !== model.visits) return { desc, ok: false, problem: `requestRegion: engine counted ${rr.visits} visits, the kernel's loops ${model.visits}` };
       mn.h = r;
       return { desc, ok };
     }
     case 6: {
       const parent = pickNode(pair, src.u32(), true);
       const [s, n] = src.u32() % 4 === 0 ? [addr(pair, src), size(src)] : rangeIn(pickNode(pair, src.u32(), false), src);
-      const err = tree.releaseRegion(parent.h, s, n).err;
+      const rr = tree.releaseRegion(parent.h, s, n);
+      const err = rr.err;
+      model.visits = 0;
       const removed = model.releaseRegion(parent, u64(s), u64(s + n - 1n));
       const desc = `releaseRegion(parent ${parent.h}, ${hex(s)}, n ${hex(n)}) -> ${err}`;
       if ((err === 0) !== (removed !== null)) return { desc, ok: false, problem: `releaseRegion: engine ${err}, model ${removed ? `removed ${removed.h}` : 'nothing'}` };
+      if (rr.visits !== model.visits) return { desc, ok: false, problem: `releaseRegion: engine counted ${rr.visits} visits, the kernel's loops ${model.visits}` };
       if (removed) {
         if (tree.isLive(removed.h)) return { desc, ok: false, problem: `releaseRegion: node ${removed.h} was not freed` };
         freeOrphans(pair, removed);
@@ -317,19 +331,25 @@ function applyOp(pair: Pair, kind: number, src: U32Source): OpResult {
         tree.free(h);
         return { desc, ok: false };
       }
-      const survivor = tree.mergeSystemRamResource(h).survivor;
+      const mr = tree.mergeSystemRamResource(h);
+      const survivor = mr.survivor;
+      model.visits = 0;
       const m = model.mergeSystemRamResource(mn);
       desc += `, merged into ${survivor}`;
       if (survivor !== m.survivor.h) return { desc, ok: false, problem: `mergeSystemRamResource: engine survivor ${survivor}, model ${m.survivor.h}` };
+      if (mr.visits !== model.visits) return { desc, ok: false, problem: `mergeSystemRamResource: engine counted ${mr.visits} visits, the kernel's loops ${model.visits}` };
       return { desc, ok: true };
     }
     case 9: {
       const n = pickNode(pair, src.u32(), false);
       if (n === model.root) return { desc: 'mergeSystemRamResource: empty tree', ok: false };
-      const survivor = tree.mergeSystemRamResource(n.h).survivor;
+      const mr = tree.mergeSystemRamResource(n.h);
+      const survivor = mr.survivor;
+      model.visits = 0;
       const m = model.mergeSystemRamResource(n);
       const desc = `mergeSystemRamResource(node ${n.h}) -> ${survivor}`;
       if (survivor !== m.survivor.h) return { desc, ok: false, problem: `mergeSystemRamResource: engine survivor ${survivor}, model ${m.survivor.h}` };
+      if (mr.visits !== model.visits) return { desc, ok: false, problem: `mergeSystemRamResource: engine counted ${mr.visits} visits, the kernel's loops ${model.visits}` };
       for (const f of m.freed) if (tree.isLive(f.h)) return { desc, ok: false, problem: `merged node ${f.h} is still live` };
       return { desc, ok: m.freed.length > 0 };
     }

@@ -41,9 +41,24 @@ describe('ResourceTree against the list model', () => {
     try {
       const r = runModel(prng(3), 5000);
       expect(r.failure).not.toBeNull();
-      expect(r.failure).toMatch(/engine node \d+, model node \d+|engine \[/);
+      expect(r.failure).toMatch(/engine node \d+, model node \d+|engine \[|requestResource: engine counted/);
     } finally {
       ListModel.prototype.requestLocked = original;
+    }
+  });
+
+  it('the driver notices a miscounted visit (the kernel walk cost is compared too)', () => {
+    const original = ListModel.prototype.releaseLocked;
+    ListModel.prototype.releaseLocked = function (this: ListModel, old: MNode, releaseChild: boolean) {
+      const r = original.call(this, old, releaseChild);
+      this.visits++;
+      return r;
+    };
+    try {
+      const r = runModel(prng(5), 5000);
+      expect(r.failure).toMatch(/^(releaseResource|removeResource): engine counted \d+ visits, the kernel's loop \d+/);
+    } finally {
+      ListModel.prototype.releaseLocked = original;
     }
   });
 
