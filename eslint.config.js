@@ -229,14 +229,39 @@ export default defineConfig(
     },
   },
 
-  // worker/protocol.ts: engine types only.
+  // worker/protocol.ts: engine types only (type imports from worker/engine, nothing else).
   {
     name: 'memhp/protocol-imports',
     files: ['worker/protocol.ts'],
     rules: {
-      'no-restricted-imports': [
+      '@typescript-eslint/no-restricted-imports': [
         'error',
-        { patterns: [{ regex: '^(?!\\./engine/)', message: 'worker/protocol.ts imports only engine types (ARCHITECTURE.md §3).' }] },
+        {
+          patterns: [
+            { regex: '^(?!\\./engine/)', message: 'worker/protocol.ts imports only engine types (ARCHITECTURE.md §3).' },
+            { regex: '^\\./engine/', allowTypeImports: true, message: 'worker/protocol.ts imports engine types only: use `import type` (ARCHITECTURE.md §3).' },
+          ],
+        },
+      ],
+    },
+  },
+
+  // main/preload.ts: sandboxed and bundled alone, so `electron` plus types only.
+  {
+    name: 'memhp/preload-imports',
+    files: ['main/preload.ts'],
+    rules: {
+      '@typescript-eslint/no-restricted-imports': [
+        'error',
+        {
+          patterns: [
+            {
+              regex: '^(?!electron$)',
+              allowTypeImports: true,
+              message: 'The sandboxed preload may import only `electron` at run time; anything else as `import type` (ARCHITECTURE.md §3).',
+            },
+          ],
+        },
       ],
     },
   },
