@@ -37,9 +37,8 @@ export class MNode {
 export class ListModel {
   readonly root: MNode;
   /**
-   * Nodes the kernel's loops examined (kernel-semantics.md §3.0), kept for __request_resource,
-   * __release_resource, __request_region, __release_region and merge_system_ram_resource; the
-   * driver resets it before an operation.
+   * Nodes the kernel's loops examined (kernel-semantics.md §3.0), kept for every operation but
+   * allocate_resource; the driver resets it before an operation.
    */
   visits = 0;
 
@@ -98,11 +97,19 @@ export class ListModel {
     let j = i;
     for (;;) {
       const x = kids[j]!;
+      this.visits++;
       if (x.start < n.start || x.end > n.end) return x;
       const next = kids[j + 1];
-      if (!next || next.start > n.end) break;
+      if (!next) break;
+      if (next.start > n.end) {
+        // The successor that ends the run is read once more (the spec counts k + 1 checks).
+        this.visits++;
+        break;
+      }
       j++;
     }
+    // Reparenting the k adopted nodes, then the predecessor scan from the first child.
+    this.visits += j - i + 1 + i;
     const run = kids.splice(i, j - i + 1, n);
     for (const c of run) c.parent = n;
     n.children = run;
@@ -118,11 +125,16 @@ export class ListModel {
       if (s < p.start || e > p.end) return -16;
       const i = p.children.indexOf(r);
       const next = p.children[i + 1];
+      if (next) this.visits++;
       if (next && next.start <= e) return -16;
+      this.visits += i;
       const prev = i > 0 ? p.children[i - 1] : undefined;
       if (prev && s <= prev.end) return -16;
     }
-    for (const c of r.children) if (c.start < s || c.end > e) return -16;
+    for (const c of r.children) {
+      this.visits++;
+      if (c.start < s || c.end > e) return -16;
+    }
     r.start = s;
     r.end = e;
     return 0;
@@ -205,6 +217,7 @@ export class ListModel {
     let kids = root.children;
     for (let i = 0; i < kids.length; ) {
       const r = kids[i]!;
+      this.visits++;
       if (r.start >= e) break;
       if (r.start > s || r.end < e) {
         i++;
@@ -281,6 +294,8 @@ export class ListModel {
     const freed: MNode[] = [];
     let merged = 0;
     const kids = p.children;
+    // The RFC's pass examines every child once, merged or not.
+    this.visits += kids.length;
     let i = 0;
     while (i < kids.length - 1) {
       const cur = kids[i]!;

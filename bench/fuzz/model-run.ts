@@ -1,9 +1,8 @@
 /**
  * Model-based testing of `ResourceTree`: random operations applied to the engine and to the
  * reference `ListModel` side by side. After every operation the two must agree on the result
- * (error, conflict node, surviving node; for request_resource, release/remove_resource,
- * __request_region, __release_region and merge_system_ram_resource also the number of nodes the
- * kernel's loops examine, kernel-semantics.md §3.0), on the whole tree (same nodes by handle, same ranges,
+ * (error, conflict node, surviving node, and — for every operation but allocate_resource — the
+ * number of nodes the kernel's loops examine, kernel-semantics.md §3.0), on the whole tree (same nodes by handle, same ranges,
  * flags, names, desc, depths, in the same order) and on the busy System RAM bytes; the engine's
  * own invariants (ranks, counts, pre-order index, text size) are checked through its public API,
  * and no node may leak (live slots = attached nodes + root).
@@ -235,7 +234,7 @@ function applyOp(pair: Pair, kind: number, src: U32Source): OpResult {
       const ref = kind === 0 ? model.requestLocked(parent, mn) : model.insertLocked(parent, mn);
       const desc = `${OP_NAMES[kind]}(parent ${parent.h}, [${hex(s)}-${hex(e)}] flags ${hex(BigInt(flags))} name ${name}) -> node ${h}`;
       if (engine !== handleOf(ref)) return { desc, ok: false, problem: `${OP_NAMES[kind]}: engine conflict ${engine}, model conflict ${handleOf(ref)}` };
-      if (kind === 0 && res.visits !== model.visits) return { desc, ok: false, problem: `requestResource: engine counted ${res.visits} visits, the kernel's loop ${model.visits}` };
+      if (res.visits !== model.visits) return { desc, ok: false, problem: `${OP_NAMES[kind]}: engine counted ${res.visits} visits, the kernel's loops ${model.visits}` };
       if (ref !== null) tree.free(h);
       return { desc, ok: ref === null };
     }
@@ -257,10 +256,13 @@ function applyOp(pair: Pair, kind: number, src: U32Source): OpResult {
       const n = pickNode(pair, src.u32(), true);
       const s = src.u32() % 2 === 0 ? addr(pair, src) : n.start + BigInt(src.u32() % 3) - 1n;
       const sz = src.u32() % 2 === 0 ? size(src) : n.end - n.start + 1n + BigInt(src.u32() % 3) - 1n;
-      const err = tree.adjustResource(n.h, s, sz).err;
+      const ar = tree.adjustResource(n.h, s, sz);
+      const err = ar.err;
+      model.visits = 0;
       const ref = model.adjustLocked(n, u64(s), u64(s + sz - 1n));
       const desc = `adjustResource(node ${n.h}, ${hex(s)}, size ${hex(sz)})`;
       if (err !== ref) return { desc, ok: false, problem: `adjustResource: engine ${err}, model ${ref}` };
+      if (ar.visits !== model.visits) return { desc, ok: false, problem: `adjustResource: engine counted ${ar.visits} visits, the kernel's loops ${model.visits}` };
       return { desc, ok: err === 0 };
     }
     case 5: {
@@ -359,10 +361,13 @@ function applyOp(pair: Pair, kind: number, src: U32Source): OpResult {
       // A negative size is 2^64 - 1 to the kernel: [s, s - 2] then splits into overlapping halves
       // (in the kernel too). Callers always pass a memory block size, so the test does as well.
       const sz = sz0 < 0n ? 0n : sz0;
-      const err = tree.releaseMemRegionAdjustable(s, sz).err;
+      const rr = tree.releaseMemRegionAdjustable(s, sz);
+      const err = rr.err;
+      model.visits = 0;
       const r = model.releaseMemRegionAdjustable(u64(s), u64(s + sz - 1n), () => NIL);
       const desc = `releaseMemRegionAdjustable(${hex(s)}, size ${hex(sz)}) -> ${err}`;
       if (err !== 0) return { desc, ok: false, problem: `releaseMemRegionAdjustable returned ${err} under 5.10 semantics` };
+      if (rr.visits !== model.visits) return { desc, ok: false, problem: `releaseMemRegionAdjustable: engine counted ${rr.visits} visits, the kernel's loops ${model.visits}` };
       if (r.freed) {
         if (tree.isLive(r.freed.h)) return { desc, ok: false, problem: `released node ${r.freed.h} is still live` };
         freeOrphans(pair, r.freed);
@@ -379,10 +384,13 @@ function applyOp(pair: Pair, kind: number, src: U32Source): OpResult {
     default: {
       const p = pickNode(pair, src.u32(), true);
       const text = NAME_POOL[src.u32() % NAME_POOL.length]![0];
-      const merged = tree.mergeChildMemResources(p.h, text).merged;
+      const mr = tree.mergeChildMemResources(p.h, text);
+      const merged = mr.merged;
+      model.visits = 0;
       const m = model.mergeChildMemResources(p, (id) => tree.nameText(id), text);
       const desc = `mergeChildMemResources(node ${p.h}, ${JSON.stringify(text)}) -> ${merged}`;
       if (merged !== m.merged) return { desc, ok: false, problem: `mergeChildMemResources: engine merged ${merged}, model ${m.merged}` };
+      if (mr.visits !== model.visits) return { desc, ok: false, problem: `mergeChildMemResources: engine counted ${mr.visits} visits, the kernel's loops ${model.visits}` };
       return { desc, ok: merged > 0 };
     }
   }
