@@ -51,7 +51,10 @@ export class TimelineCursor {
       const repeats = this.stack.slice(1).map((x) => x.iter + 1);
       if (s.op === 'soak') {
         const iteration = f.sub++;
-        if (f.sub >= s.count) (f.sub = 0), f.i++;
+        if (f.sub >= s.count) {
+          f.sub = 0;
+          f.i++;
+        }
         return { step: s, iteration, repeats };
       }
       f.i++;
