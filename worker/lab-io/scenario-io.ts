@@ -88,7 +88,12 @@ type Parsed = { ok: true; value: unknown } | { ok: false; errors: ScenarioIssue[
 function lineCol(text: string, offset: number): string {
   let line = 1;
   let last = -1;
-  for (let i = 0; i < offset && i < text.length; i++) if (text.charCodeAt(i) === 10) (line++, (last = i));
+  for (let i = 0; i < offset && i < text.length; i++) {
+    if (text.charCodeAt(i) === 10) {
+      line++;
+      last = i;
+    }
+  }
   return `line ${line}, column ${offset - last}`;
 }
 
