@@ -302,11 +302,14 @@ export class Machine {
     this.addLog('machine', 'error', 'settle(): workers did not go idle; stopped');
   }
 
-  /** Moves simulated time forward by `ms`, running workers whenever timers fire. */
+  /**
+   * Moves simulated time forward by exactly `ms`, running workers whenever timers fire on the way.
+   * The end is fixed before settling, so a timer firing during the wait does not lengthen it.
+   */
   advance(ms: number): void {
-    this.settle(ms);
-    const target = this.clock.now + Math.max(0, ms);
-    if (this.clock.now < target) this.clock.advanceTo(target);
+    const end = this.clock.now + Math.max(0, Number.isFinite(ms) ? ms : 0);
+    this.settle(end - this.clock.now);
+    if (this.clock.now < end) this.clock.advanceTo(end);
   }
 
   renderIomem(opts?: { user?: boolean }): string {

@@ -164,3 +164,20 @@ describe('online policy parameters', () => {
     expect([r.params.onlinePolicy, r.params.autoMovableRatio, r.warnings]).toEqual([policy, ratio, []]);
   });
 });
+
+describe('Machine.advance', () => {
+  it.each([
+    ['no timer armed', [] as number[]],
+    ['a timer firing half-way', [500]],
+    ['timers firing at the start and just before the end', [0, 999]],
+    ['a timer due after the wait', [1500]],
+  ])('lasts exactly its duration with %s', (_n, timers) => {
+    const m = machine();
+    const fired: number[] = [];
+    for (const t of timers) m.clock.setTimer(t, () => fired.push(m.clock.now));
+    const t0 = m.clock.now;
+    m.advance(1000);
+    expect(m.clock.now).toBe(t0 + 1000);
+    expect(fired).toEqual(timers.filter((t) => t <= 1000).map((t) => t0 + t));
+  });
+});

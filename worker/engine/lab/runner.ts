@@ -279,19 +279,8 @@ export class Runner {
   private pace(): void {
     const due = this.prevStart + this.stepInterval;
     const now = this.machine.clock.now;
-    if (due > now) this.advance(due - now);
+    if (due > now) this.machine.advance(due - now);
     this.prevStart = this.machine.clock.now;
-  }
-
-  /**
-   * Lets exactly `ms` of simulated time pass, running the drivers whenever their timers fire.
-   * (Machine.advance measures its end after settling, so a timer firing on the way lengthens it.)
-   */
-  private advance(ms: number): void {
-    const m = this.machine;
-    const end = m.clock.now + Math.max(0, ms);
-    m.settle(end - m.clock.now);
-    if (m.clock.now < end) m.clock.advanceTo(end);
   }
 
   /** Metrics of the executed steps (at most `keepMetrics` of them). */
@@ -370,7 +359,7 @@ export class Runner {
         this.clearFaults(s.fault);
         return this.converge();
       case 'wait':
-        this.advance(s.duration);
+        this.machine.advance(s.duration);
         return { result: 'ok' };
       case 'mark':
         this.machine.settle();
