@@ -22,6 +22,7 @@ function toStep(m: StepMetrics): EngineStep {
   return {
     index: m.index,
     label: m.result === 'ok' ? m.label : `${m.label} (${m.result})`,
+    result: m.result,
     simTimeMs: m.simTimeMs,
     visits: m.visits,
     resources: m.resources,
@@ -91,6 +92,9 @@ class RunnerRun implements EngineRun {
   }
   stats() {
     return this.runner.machine.stats();
+  }
+  summary() {
+    return this.runner.summary();
   }
   simTimeMs(): number {
     return this.runner.machine.clock.now;

@@ -7,11 +7,13 @@
  * the engine below it is still moving.
  */
 import type { DeviceSpecPayload, KdumpVerdict, OnlinePolicy, ProfileName, StrategyName } from './protocol.js';
+import type { RunSummary } from './engine/lab/runner.js';
 
 /** The engine's per-step metrics (runner.ts `StepMetrics`), reduced to what the worker reads. */
 export interface EngineStep {
   index: number;
   label: string;
+  result: string;
   simTimeMs: number;
   visits: number;
   resources: { total: number; topLevel: number; systemRam: number };
@@ -58,6 +60,8 @@ export interface EngineRun {
   readonly done: boolean;
   step(): EngineStep | null;
   stats(): EngineStats;
+  /** The runner's own summary of the run so far (the one source of `memhp run --json`'s summary). */
+  summary(): RunSummary;
   simTimeMs(): number;
   blockSize(): bigint;
   devices(): EngineDeviceState[];

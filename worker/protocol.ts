@@ -14,6 +14,8 @@
  * for windows of lines. This module imports nothing at run time, so the sandboxed preload, the
  * engine-side worker and the renderer can all use it.
  */
+import type { RunSummary } from './engine/lab/runner.js';
+
 export const PROTOCOL_VERSION = 1;
 
 // ---------------------------------------------------------------------------------------------
@@ -307,6 +309,8 @@ export interface Snapshot {
 export interface StepRecord {
   index: number;
   label: string;
+  /** What happened: "ok", "timeout: …", "rejected: …", "partial: …", "error: …" (the runner's StepMetrics.result). */
+  result: string;
   simTimeMs: number;
   /** Wall time of the engine call, measured by the worker (ms). */
   wallMs: number;
@@ -365,15 +369,8 @@ export interface ExportData {
   text: string;
 }
 
-export interface RunSummaryPayload {
-  resources: { total: number; topLevel: number; systemRam: number };
-  iomem: { lines: number; bytes: number };
-  kdump: KdumpVerdict | null;
-  visits: { total: number };
-  wallMs: number;
-  steps: number;
-  plugged: string;
-}
+/** The run's summary: exactly the runner's `RunSummary`, what `memhp run --json` writes. */
+export type RunSummaryPayload = RunSummary;
 
 // ---------------------------------------------------------------------------------------------
 // Commands: name → argument schema and result type.

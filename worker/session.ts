@@ -308,6 +308,7 @@ export class LabSession {
     this.records.push({
       index: m.index,
       label: m.label,
+      result: m.result,
       simTimeMs: m.simTimeMs,
       wallMs,
       visits: m.visits,
@@ -539,18 +540,9 @@ export class LabSession {
     return run.log(since).slice(0, limit).map((e, i) => ({ seq: since + i, t: e.t, source: e.source, level: e.level, message: e.message }));
   }
 
+  /** The runner's own summary (one source of truth with `memhp run --json`). */
   private summary(): RunSummaryPayload {
-    const run = this.needRun();
-    const stats = run.stats();
-    return {
-      resources: { ...stats.resources },
-      iomem: { ...stats.iomem },
-      kdump: this.kdump(),
-      visits: { total: stats.visits.total },
-      wallMs: this.totalWallMs,
-      steps: run.stepIndex,
-      plugged: stats.plugged.toString(),
-    };
+    return this.needRun().summary();
   }
 
   private exportData(format: 'json' | 'csv' | 'iomem' | 'lsmem' | 'log' | 'scenario'): ExportData {

@@ -13,6 +13,7 @@ type Column = (typeof COLUMNS)[number];
 export class StepLog {
   private cols: Record<Column, Float64Array>;
   private labels: string[] = [];
+  private results: string[] = [];
   private n = 0;
 
   constructor(capacity = 1024) {
@@ -26,6 +27,7 @@ export class StepLog {
   clear(): void {
     this.n = 0;
     this.labels = [];
+    this.results = [];
   }
 
   push(r: StepRecord): void {
@@ -48,6 +50,7 @@ export class StepLog {
     c.kcap[i] = r.kdump.cap;
     c.kok[i] = r.kdump.ok ? 1 : 0;
     this.labels.push(r.label);
+    this.results.push(r.result);
   }
 
   at(i: number): StepRecord {
@@ -55,6 +58,7 @@ export class StepLog {
     return {
       index: c.index[i]!,
       label: this.labels[i]!,
+      result: this.results[i]!,
       simTimeMs: c.simTimeMs[i]!,
       wallMs: c.wallMs[i]!,
       visits: c.visits[i]!,

@@ -50,7 +50,7 @@ export function fakeWorker(o: FakeWorkerOptions = {}): WorkerLike {
   const emit = (type: string, ev: { data?: unknown; message?: string }) => setImmediate(() => (listeners[type] ?? []).forEach((l) => l(ev)));
   const snapshot = () => ({ profile, strategy, step: { index, total, done: index >= total, running: false, label: '' }, iomem: { lines: lines.length, bytes: 999, hash: null } });
   const record = (i: number) => ({
-    index: i, label: `step ${i}`, simTimeMs: i * 10, wallMs: 0.5, visits: 10 + i,
+    index: i, label: `step ${i}`, result: 'ok', simTimeMs: i * 10, wallMs: 0.5, visits: 10 + i,
     resources: { total: 30, topLevel: 20, systemRam: strategy === 'none' ? 3 + i : 3 }, iomem: { lines: 30, bytes: 999 },
     plugged: String((i + 1) * 134217728), blocks: { online: 16 + i, offline: 0 }, kdump: { ranges: 3, cap: 2050, ok: true },
   });
@@ -60,7 +60,12 @@ export function fakeWorker(o: FakeWorkerOptions = {}): WorkerLike {
     loadScenario: (a) => ((profile = a.profile ?? '6.12'), (strategy = a.strategy ?? 'mhp-merge'), (index = 0), snapshot()),
     step: (a) => ((index = Math.min(total, index + (a.count ?? 1))), snapshot()),
     metrics: (a) => Array.from({ length: Math.max(0, Math.min(a.limit, index - a.since)) }, (_, k) => record(a.since + k)),
-    summary: () => ({ resources: { total: 30, topLevel: 20, systemRam: 3 }, iomem: { lines: lines.length, bytes: 999 }, kdump: { ranges: 3, cap: 2050, ok: true, missedBytes: null, headroomBlocks: 2047 }, visits: { total: 123 }, wallMs: 5, steps: total, plugged: '0' }),
+    summary: () => ({
+      scenario: 'fake', profile, strategy, seed: 1, steps: index, totalSteps: total, done: index >= total, simTimeMs: index * 10,
+      resources: { total: 30, topLevel: 20, systemRam: 3 }, iomem: { lines: lines.length, bytes: 999 },
+      kdump: { ranges: 3, cap: 2050, ok: true, missedBytes: '0', headroomBlocks: 2047, messages: [] }, visits: { total: 123 }, wallMs: 5,
+      plugged: '0', requested: '0', blocks: { online: 16, offline: 0 }, peak: { resources: 30, systemRam: 3, iomemLines: 30 }, timeouts: 0, rejected: 0,
+    }),
     iomemWindow: (a) => ({ from: a.from, total: lines.length, lines: lines.slice(a.from, a.from + a.count!), depths: [], lineNos: [], changed: [] }),
     log: () => [{ seq: 0, t: 0, source: 'virtio_mem', level: 'info', message: 'hello' }],
     exportData: () => ({ filename: 'fake.yaml', mime: 'text/yaml', text: FAKE_SCENARIO_YAML }),

@@ -10,7 +10,7 @@ import type { StepRecord } from '../../worker/protocol.js';
 import { FakeBridge, flush, snapshot } from './fake-bridge.js';
 
 function rec(index: number, over: Partial<StepRecord> = {}): StepRecord {
-  return { index, label: `s${index}`, simTimeMs: index, wallMs: 0.5, visits: index, resources: { total: 20 + index, topLevel: 18, systemRam: 7 }, iomem: { lines: 31, bytes: 1000 }, plugged: String(BigInt(index) << 27n), blocks: { online: index, offline: 0 }, kdump: { ranges: 10, cap: 2050, ok: true }, ...over };
+  return { index, label: `s${index}`, result: 'ok', simTimeMs: index, wallMs: 0.5, visits: index, resources: { total: 20 + index, topLevel: 18, systemRam: 7 }, iomem: { lines: 31, bytes: 1000 }, plugged: String(BigInt(index) << 27n), blocks: { online: index, offline: 0 }, kdump: { ranges: 10, cap: 2050, ok: true }, ...over };
 }
 
 let bridge: FakeBridge;

@@ -97,3 +97,22 @@ describe('engine binding: resizing from the UI plays the host', () => {
     expect(r.resizeDevice('nope', 0n)).toBeNull();
   });
 });
+
+describe('engine binding: the session summary is the runner summary', () => {
+  it.each(['seed-100g-virtio-mem', 'seed-100g-hv-balloon', 'unplug-fragmentation'])('%s: the worker `summary` equals Runner.summary() field by field, step results included', async (preset) => {
+    const { LabSession } = await import('../../worker/session.js');
+    const { Runner } = await import('../../worker/engine/lab/runner.js');
+    const { getPreset } = await import('../../worker/engine/lab/presets.js');
+    const sc = getPreset(preset);
+    if (!sc) throw new Error(`no preset ${preset}`);
+    const session = new LabSession(createEngine(), { now: () => 0, emit: () => {} });
+    session.handle('loadPreset', { name: preset, strategy: 'none' });
+    session.handle('step', { count: 1_000_000 });
+    const r = Runner.create(sc, { strategy: 'none' });
+    if (!r.ok) throw new Error(r.error);
+    const results: string[] = [];
+    for (let m = r.runner.step(); m; m = r.runner.step()) results.push(m.result);
+    expect(session.handle('summary', {})).toEqual(r.runner.summary());
+    expect(session.handle('metrics', { since: 0 }).map((x) => x.result)).toEqual(results);
+  });
+});

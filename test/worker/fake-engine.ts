@@ -66,6 +66,7 @@ export class FakeRun implements EngineRun {
     return {
       index: this.stepIndex - 1,
       label: `plug ${this.stepIndex}`,
+      result: 'ok',
       simTimeMs: this.stepIndex * 10,
       visits: 3 + this.stepIndex,
       resources: st.resources,
@@ -91,6 +92,16 @@ export class FakeRun implements EngineRun {
   }
   simTimeMs(): number {
     return this.stepIndex * 10;
+  }
+  summary() {
+    const st = this.stats();
+    const k = this.kdump();
+    return {
+      scenario: 'fake', profile: this.profile, strategy: this.strategy, seed: 1, steps: this.stepIndex, totalSteps: this.totalSteps,
+      done: this.done, simTimeMs: this.simTimeMs(), resources: st.resources, iomem: st.iomem,
+      kdump: { ...k, messages: [] }, visits: st.visits, wallMs: 0, plugged: st.plugged.toString(), requested: this.requested.toString(),
+      blocks: st.blocks, peak: { resources: st.resources.total, systemRam: st.resources.systemRam, iomemLines: st.iomem.lines }, timeouts: 0, rejected: 0,
+    };
   }
   blockSize(): bigint {
     return BLOCK;

@@ -214,18 +214,20 @@ describe('helpers', () => {
   it.each([['a', 0], ['  b', 1], ['    c', 2], ['', 0]] as const)('depthOf(%j) = %d', (line, d) => expect(depthOf(line)).toBe(d));
 
   it('quotes CSV fields with commas and quotes', () => {
-    const rec = { index: 0, label: 'resize "a", b', simTimeMs: 0, wallMs: 1, visits: 1, resources: { total: 1, topLevel: 1, systemRam: 1 }, iomem: { lines: 1, bytes: 1 }, plugged: '0', blocks: { online: 0, offline: 0 }, kdump: { ranges: 1, cap: 2, ok: true } };
+    const rec = { index: 0, label: 'resize "a", b', result: 'ok', simTimeMs: 0, wallMs: 1, visits: 1, resources: { total: 1, topLevel: 1, systemRam: 1 }, iomem: { lines: 1, bytes: 1 }, plugged: '0', blocks: { online: 0, offline: 0 }, kdump: { ranges: 1, cap: 2, ok: true } };
     expect(stepsCsv([rec]).split('\r\n')[1]).toContain('"resize ""a"", b"');
   });
 
   it('StepLog grows and round-trips records exactly (plugged up to 2^52)', () => {
     const log = new StepLog(2);
     for (let i = 0; i < 5; i++) {
-      log.push({ index: i, label: `s${i}`, simTimeMs: i, wallMs: 0.5, visits: i, resources: { total: i, topLevel: 1, systemRam: 1 }, iomem: { lines: 1, bytes: 2 }, plugged: String((1n << 52n) - BigInt(i)), blocks: { online: 1, offline: 0 }, kdump: { ranges: 1, cap: 2, ok: i % 2 === 0 } });
+      log.push({ index: i, label: `s${i}`, result: i === 3 ? 'timeout: vm0 plugged 0 B of 1 GiB' : 'ok', simTimeMs: i, wallMs: 0.5, visits: i, resources: { total: i, topLevel: 1, systemRam: 1 }, iomem: { lines: 1, bytes: 2 }, plugged: String((1n << 52n) - BigInt(i)), blocks: { online: 1, offline: 0 }, kdump: { ranges: 1, cap: 2, ok: i % 2 === 0 } });
     }
     expect(log.length).toBe(5);
     expect(log.at(4)).toMatchObject({ label: 's4', plugged: String((1n << 52n) - 4n), kdump: { ok: true } });
     expect(log.slice(3, 10).map((r) => r.index)).toEqual([3, 4]);
+    expect(log.slice(2, 1).map((r) => r.result)).toEqual(['ok']);
+    expect(log.at(3).result).toBe('timeout: vm0 plugged 0 B of 1 GiB');
   });
 
   it('LatencyHistogram percentiles are within 2 %', () => {

@@ -106,7 +106,7 @@ export async function driveLane(call: LaneCall, job: LaneJob, onProgress: (p: La
     const iomem = await fetchExcerpt((from, count) => must('iomemWindow', { from, count }).then((w) => ({ total: w.total, lines: w.lines })), snap.iomem.bytes);
     const log = await must('log', { since: 0, limit: LOG_LIMIT });
     const events = log.length < LOG_LIMIT ? log.map(({ t, source, level, message }) => ({ t, source, level, message })) : undefined;
-    return { spec, outcome: { ok: true, summary: laneSummary(summary, records, snap, spec), steps: records, iomem, ...(events ? { events } : {}) } };
+    return { spec, outcome: { ok: true, summary: laneSummary(summary), steps: records, iomem, ...(events ? { events } : {}) } };
   } catch (e) {
     const error = e instanceof LaneError ? e.error : { code: 'ENGINE_FAILED', message: e instanceof Error ? e.message : String(e) };
     return failedLane(job, error, records);
@@ -143,44 +143,9 @@ export async function fetchExcerpt(
 }
 
 /**
- * The lane's summary in the shape of `memhp run --json`'s (the runner's RunSummary): the runner's
- * own figures from the step records (last step's counts, visits summed over the steps, peaks), the
- * run's identity and progress from the final snapshot, the worker's kdump verdict and wall time.
- * The worker's `summary` counts from the machine's statistics, which can differ from the runner's
- * ("System RAM" by flag rather than by name), so the step records win where they exist. Not
- * carried by the protocol, hence absent: `timeouts`, `rejected`, `kdump.messages`.
+ * The lane's summary: the worker's `summary`, which is the runner's own `RunSummary` (the same
+ * object `memhp run --json` writes), so nothing is rebuilt from step records here.
  */
-export function laneSummary(s: CommandResult<'summary'>, records: readonly StepRecord[], snap: Snapshot, spec: LaneSpec): Record<string, unknown> {
-  const k = s.kdump;
-  const kdump = k ? { ...k, missedBytes: k.missedBytes ?? '0', headroomBlocks: k.headroomBlocks } : { ranges: 0, cap: 0, ok: false, missedBytes: '0', headroomBlocks: null };
-  const last = records[records.length - 1];
-  const identity = {
-    scenario: snap.scenario?.name ?? '',
-    profile: spec.profile,
-    strategy: spec.strategy,
-    seed: snap.seed,
-  };
-  if (!last) return { ...identity, ...s, kdump };
-  const peak = { resources: 0, systemRam: 0, iomemLines: 0 };
-  for (const r of records) {
-    peak.resources = Math.max(peak.resources, r.resources.total);
-    peak.systemRam = Math.max(peak.systemRam, r.resources.systemRam);
-    peak.iomemLines = Math.max(peak.iomemLines, r.iomem.lines);
-  }
-  return {
-    ...identity,
-    steps: records.length,
-    totalSteps: snap.step.total,
-    done: snap.step.done,
-    simTimeMs: last.simTimeMs,
-    resources: { ...last.resources },
-    iomem: { ...last.iomem },
-    kdump,
-    visits: { total: records.reduce((n, r) => n + r.visits, 0) },
-    wallMs: records.reduce((n, r) => n + r.wallMs, 0),
-    plugged: last.plugged,
-    requested: snap.requested,
-    blocks: { ...last.blocks },
-    peak,
-  };
+export function laneSummary(s: CommandResult<'summary'>): Record<string, unknown> {
+  return { ...s };
 }
