@@ -292,7 +292,12 @@ export interface Snapshot {
   speed: number;
   simTimeMs: number;
   resources: { total: number; topLevel: number; systemRam: number };
-  /** /proc/iomem size; `hash` is a 64-bit fingerprint of the whole text (16 hex digits: two FNV-1a 32 passes), null while a run is streaming. */
+  /**
+   * /proc/iomem size; `hash` is a 64-bit fingerprint of the whole text (16 hex digits: two FNV-1a 32
+   * passes). null when it was not computed: always while a run is streaming, and after a `step` /
+   * `runTo` reply on a file above the session's HASH_INLINE_LINES (20,000) lines unless the run is
+   * over. Load, reset, pause, a manual change and the end of the run always carry it.
+   */
   iomem: { lines: number; bytes: number; hash: string | null };
   plugged: string;
   requested: string;

@@ -46,6 +46,8 @@ export interface SessionHooks {
   now(): number;
   /** Pushes an event to whoever drives the worker. */
   emit(event: LabEvent): void;
+  /** Up to this many /proc/iomem lines every idle snapshot carries the hash (default HASH_INLINE_LINES). */
+  hashInlineLines?: number;
 }
 
 /** How long one slice of a continuous run may hold the worker before it yields (ms). */
@@ -53,6 +55,13 @@ export const SLICE_MS = 40;
 /** Minimum interval between pushed snapshots while running (ms): 10 Hz. */
 export const SNAPSHOT_INTERVAL_MS = 100;
 const SEARCH_CHUNK = 4096;
+/**
+ * Up to this many /proc/iomem lines an idle snapshot always carries the whole-text hash and the full
+ * kdump verdict (a few ms at most). Above it they are computed only for snapshots that settle the
+ * view (load, reset, pause, a manual change, the end of the run), never after each `step` command,
+ * so a lane stepping through a 500k-line file does not re-read 28 MB per reply.
+ */
+export const HASH_INLINE_LINES = 20_000;
 
 type Handlers = { [K in CommandName]: (args: CommandArgs<K>) => CommandResult<K> };
 type RunOpts = { profile?: ProfileName; strategy?: StrategyName; seed?: number };
@@ -79,6 +88,8 @@ export class LabSession {
   private stepsSent = 0;
   private logSent = 0;
   private rateWindow: { t: number; step: number }[] = [];
+  /** True from a load, reset, pause or manual change until the next step: snapshots then carry the hash. */
+  private settled = true;
   private hashCache: { version: number; hash: string } | null = null;
   private kdumpCache: { version: number; verdict: Snapshot['kdump'] } | null = null;
   private depthCache: { version: number; maxDepth: number; lines: Int32Array } | null = null;
@@ -148,6 +159,7 @@ export class LabSession {
     pause: () => {
       this.needRun();
       this.running = false;
+      this.settled = true;
       this.flush(true);
       return this.snapshot();
     },
@@ -261,6 +273,7 @@ export class LabSession {
     this.stepsSent = 0;
     this.logSent = 0;
     this.rateWindow = [];
+    this.settled = true;
     this.version++;
   }
 
@@ -297,7 +310,10 @@ export class LabSession {
       if (this.hooks.now() - t0 >= budgetMs) break;
     }
     if (run.done) this.running = false;
-    if (n > 0) this.version++;
+    if (n > 0) {
+      this.version++;
+      this.settled = false;
+    }
     return n;
   }
 
@@ -323,6 +339,7 @@ export class LabSession {
   private afterManualChange(): void {
     this.timed(() => this.needRun().settle());
     this.lastStep = null;
+    this.settled = true;
     this.version++;
     this.flush(true);
   }
@@ -434,7 +451,7 @@ export class LabSession {
       speed: this.speed,
       simTimeMs: run.simTimeMs(),
       resources: { ...stats.resources },
-      iomem: { ...stats.iomem, hash: this.running ? null : this.iomemHash() },
+      iomem: { ...stats.iomem, hash: this.fullView(stats.iomem.lines) ? this.iomemHash() : null },
       plugged: stats.plugged.toString(),
       requested: requested.toString(),
       blocks: { ...stats.blocks, size: run.blockSize().toString() },
@@ -445,11 +462,21 @@ export class LabSession {
         requested: d.requested.toString(),
         details: d.details,
       })),
-      kdump: this.kdump(),
+      kdump: this.kdump(stats.iomem.lines),
       visits: { total: stats.visits.total, lastStep: this.lastStepVisits },
       timings,
       changedLines: this.lastStep?.changedLines ?? [],
     };
+  }
+
+  /**
+   * Whether this snapshot reads the whole /proc/iomem (hash, full kdump verdict): never while a run
+   * streams; when idle, if the file is small, the view was settled (load, reset, pause, manual
+   * change) or the run is over.
+   */
+  private fullView(lines: number): boolean {
+    if (this.running || !this.run) return false;
+    return this.settled || this.run.done || lines <= (this.hooks.hashInlineLines ?? HASH_INLINE_LINES);
   }
 
   private iomemHash(): string {
@@ -459,9 +486,9 @@ export class LabSession {
     return this.hashCache.hash;
   }
 
-  /** While streaming, the step's own verdict; when idle, the full one (cached per machine version). */
-  private kdump(): Snapshot['kdump'] {
-    if (this.running && this.lastStep) return { ...this.lastStep.kdump, missedBytes: null, headroomBlocks: null };
+  /** The full verdict (cached per machine version) when `fullView`, else the last step's own. */
+  private kdump(lines: number): Snapshot['kdump'] {
+    if (!this.fullView(lines) && this.lastStep) return { ...this.lastStep.kdump, missedBytes: null, headroomBlocks: null };
     if (this.kdumpCache?.version !== this.version) this.kdumpCache = { version: this.version, verdict: this.needRun().kdump() };
     return this.kdumpCache.verdict;
   }

@@ -26,6 +26,8 @@ export class FakeRun implements EngineRun {
   blocks: ('online' | 'offline')[] = [];
   logs: { t: number; source: string; level: 'info' | 'warn' | 'error'; message: string }[] = [];
   requested = 0n;
+  /** Times the whole /proc/iomem text was rendered. */
+  textReads = 0;
 
   readonly profile = '6.12' as const;
   constructor(
@@ -81,7 +83,7 @@ export class FakeRun implements EngineRun {
 
   stats() {
     const lines = this.lines();
-    const text = this.iomemText(false);
+    const text = this.iomemLines(0, 1e9, false).map((l) => l + '\n').join('');
     return {
       resources: { total: lines.length, topLevel: lines.filter((l) => !l.startsWith(' ')).length, systemRam: lines.filter((l) => l.includes('System RAM')).length },
       iomem: { lines: lines.length, bytes: text.length },
@@ -124,6 +126,7 @@ export class FakeRun implements EngineRun {
     return user ? l.map((x) => x.replace(/[0-9a-f]+-[0-9a-f]+/, '00000000-00000000')) : l;
   }
   iomemText(user: boolean): string {
+    this.textReads++;
     return this.iomemLines(0, 1e9, user).map((l) => l + '\n').join('');
   }
   lsmem(all: boolean): string {

@@ -4,11 +4,11 @@ import { LatencyHistogram, StepLog, fingerprint } from '../../worker/step-log.js
 import type { LabEvent } from '../../worker/protocol.js';
 import { fakeEngine } from './fake-engine.js';
 
-function setup(opts: Parameters<typeof fakeEngine>[0] = {}) {
+function setup(opts: Parameters<typeof fakeEngine>[0] = {}, hashInlineLines?: number) {
   let t = 0;
   const events: LabEvent[] = [];
   const engine = fakeEngine(opts);
-  const session = new LabSession(engine, { now: () => t, emit: (e) => events.push(e) });
+  const session = new LabSession(engine, { now: () => t, emit: (e) => events.push(e), ...(hashInlineLines !== undefined ? { hashInlineLines } : {}) });
   return { session, events, engine, advance: (ms: number) => (t += ms), time: () => t };
 }
 
@@ -134,6 +134,29 @@ describe('LabSession', () => {
     expect(s.step.running).toBe(false);
     expect(s.iomem.hash).not.toBeNull();
     expect(session.tick()).toBeNull();
+  });
+
+  it('a step reply on a large file reads no whole /proc/iomem; load, pause, manual changes and the end do', () => {
+    const { session, engine } = setup({ steps: 4 }, 2);
+    const reads = (): number => engine.runs.at(-1)!.textReads;
+    const loaded = session.handle('loadPreset', { name: 'fake-8' });
+    expect(loaded.iomem.hash).toMatch(/^[0-9a-f]{16}$/);
+    const afterLoad = reads();
+    const table: [string, () => { iomem: { hash: string | null } }, boolean][] = [
+      ['step', () => session.handle('step', {}), false],
+      ['another step', () => session.handle('step', {}), false],
+      ['pause', () => session.handle('pause', {}), true],
+      ['step after pause', () => session.handle('step', {}), false],
+      ['a manual change', () => session.handle('guestAction', { block: 0, state: 'offline' }), true],
+      ['the last step', () => session.handle('step', {}), true],
+    ];
+    let before = afterLoad;
+    for (const [what, call, hashed] of table) {
+      const snap = call();
+      expect(snap.iomem.hash === null, what).toBe(!hashed);
+      expect(reads() > before, what).toBe(hashed);
+      before = reads();
+    }
   });
 
   it('an engine exception becomes ENGINE_FAILED and stops the run', () => {
