@@ -7,48 +7,26 @@
  * the engine below it is still moving.
  */
 import type { DeviceSpecPayload, KdumpVerdict, OnlinePolicy, ProfileName, StrategyName } from './protocol.js';
-import type { RunSummary } from './engine/lab/runner.js';
+import type { RunSummary, StepMetrics } from './engine/lab/runner.js';
+import type { LogEntry, MachineStats } from './engine/machine.js';
+import type { DeviceState } from './engine/drivers/device.js';
 
-/** The engine's per-step metrics (runner.ts `StepMetrics`), reduced to what the worker reads. */
-export interface EngineStep {
-  index: number;
-  label: string;
-  result: string;
-  simTimeMs: number;
-  visits: number;
-  resources: { total: number; topLevel: number; systemRam: number };
-  iomem: { lines: number; bytes: number };
-  plugged: string;
-  blocks: { online: number; offline: number };
-  kdump: { ranges: number; cap: number; ok: boolean };
-  changedLines?: [number, number][];
-  /** Set when the engine hit a broken invariant during the step: the run stops there. */
-  error?: string;
-}
+/**
+ * The engine's per-step metrics (runner.ts `StepMetrics`), reduced to what the worker reads. `error`
+ * is set when the engine hit a broken invariant during the step: the run stops there.
+ */
+export type EngineStep = Pick<StepMetrics, 'index' | 'label' | 'result' | 'simTimeMs' | 'visits' | 'resources' | 'iomem' | 'plugged' | 'blocks' | 'changedLines' | 'error'> & {
+  kdump: Pick<StepMetrics['kdump'], 'ranges' | 'cap' | 'ok'>;
+};
 
-export interface EngineLogEntry {
-  t: number;
-  source: string;
-  level: 'info' | 'warn' | 'error';
-  message: string;
-}
+/** One entry of the machine's dmesg-like log. */
+export type EngineLogEntry = LogEntry;
 
-export interface EngineStats {
-  resources: { total: number; topLevel: number; systemRam: number };
-  iomem: { lines: number; bytes: number };
-  visits: { total: number };
-  blocks: { online: number; offline: number };
-  plugged: bigint;
-}
+/** The machine's O(1) statistics (machine.ts `MachineStats`). */
+export type EngineStats = MachineStats;
 
-/** Flattened device state: id, kind, plugged/requested bytes and any other displayable fields. */
-export interface EngineDeviceState {
-  id: string;
-  kind: string;
-  plugged: bigint;
-  requested: bigint;
-  details: Record<string, string | number | boolean | null>;
-}
+/** A device's state (drivers/device.ts `DeviceState`) with its details flattened to displayable values. */
+export type EngineDeviceState = Omit<DeviceState, 'details'> & { details: Record<string, string | number | boolean | null> };
 
 /** One loaded run: a Runner over a Machine. Every method may throw only on a broken invariant. */
 export interface EngineRun {

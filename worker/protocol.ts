@@ -14,7 +14,9 @@
  * for windows of lines. This module imports nothing at run time, so the sandboxed preload, the
  * engine-side worker and the renderer can all use it.
  */
-import type { RunSummary } from './engine/lab/runner.js';
+import type { RunSummary, StepMetrics } from './engine/lab/runner.js';
+import type { KdumpVerdict as EngineKdumpVerdict } from './engine/lab/kdump.js';
+import type { LogEntry as MachineLogEntry, MachineStats } from './engine/machine.js';
 
 export const PROTOCOL_VERSION = 1;
 
@@ -261,13 +263,8 @@ export interface DeviceSnapshot {
   details: Record<string, string | number | boolean | null>;
 }
 
-export interface KdumpVerdict {
-  ranges: number;
-  cap: number;
-  ok: boolean;
-  missedBytes: string | null;
-  headroomBlocks: number | null;
-}
+/** The engine's kdump verdict without kexec's messages; `missedBytes` is null while a run streams. */
+export type KdumpVerdict = Omit<EngineKdumpVerdict, 'messages' | 'missedBytes'> & { missedBytes: EngineKdumpVerdict['missedBytes'] | null };
 
 export interface Timings {
   /** Wall time the worker measured around the last engine call (ms). */
@@ -291,17 +288,17 @@ export interface Snapshot {
   step: { index: number; total: number; done: boolean; running: boolean; label: string };
   speed: number;
   simTimeMs: number;
-  resources: { total: number; topLevel: number; systemRam: number };
+  resources: MachineStats['resources'];
   /**
    * /proc/iomem size; `hash` is a 64-bit fingerprint of the whole text (16 hex digits: two FNV-1a 32
    * passes). null when it was not computed: always while a run is streaming, and after a `step` /
    * `runTo` reply on a file above the session's HASH_INLINE_LINES (20,000) lines unless the run is
    * over. Load, reset, pause, a manual change and the end of the run always carry it.
    */
-  iomem: { lines: number; bytes: number; hash: string | null };
+  iomem: MachineStats['iomem'] & { hash: string | null };
   plugged: string;
   requested: string;
-  blocks: { online: number; offline: number; size: string };
+  blocks: MachineStats['blocks'] & { size: string };
   devices: DeviceSnapshot[];
   kdump: KdumpVerdict | null;
   visits: { total: number; lastStep: number };
@@ -310,22 +307,13 @@ export interface Snapshot {
   changedLines: [number, number][];
 }
 
-/** One executed step, as the charts and exports need it (the engine's StepMetrics, flattened). */
-export interface StepRecord {
-  index: number;
-  label: string;
-  /** What happened: "ok", "timeout: …", "rejected: …", "partial: …", "error: …" (the runner's StepMetrics.result). */
-  result: string;
-  simTimeMs: number;
-  /** Wall time of the engine call, measured by the worker (ms). */
-  wallMs: number;
-  visits: number;
-  resources: { total: number; topLevel: number; systemRam: number };
-  iomem: { lines: number; bytes: number };
-  plugged: string;
-  blocks: { online: number; offline: number };
-  kdump: { ranges: number; cap: number; ok: boolean };
-}
+/**
+ * One executed step, as the charts and exports need it: the runner's StepMetrics reduced to its
+ * counters. `wallMs` is the wall time of the engine call as the worker measured it.
+ */
+export type StepRecord = Pick<StepMetrics, 'index' | 'label' | 'result' | 'simTimeMs' | 'wallMs' | 'visits' | 'resources' | 'iomem' | 'plugged' | 'blocks'> & {
+  kdump: Pick<StepMetrics['kdump'], 'ranges' | 'cap' | 'ok'>;
+};
 
 export interface Progress {
   stepIndex: number;
@@ -338,14 +326,8 @@ export interface Progress {
   etaMs: number | null;
 }
 
-export interface LogEntry {
-  /** Index in the machine's append-only log. */
-  seq: number;
-  t: number;
-  source: string;
-  level: 'info' | 'warn' | 'error';
-  message: string;
-}
+/** A machine log entry with its `seq`: its index in the machine's log since boot. */
+export type LogEntry = MachineLogEntry & { seq: number };
 
 export interface IomemWindow {
   /** First line index of the window (in the filtered view when `maxDepth` was given). */

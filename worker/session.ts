@@ -457,7 +457,7 @@ export class LabSession {
       blocks: { ...stats.blocks, size: run.blockSize().toString() },
       devices: devices.map((d) => ({
         id: d.id,
-        kind: d.kind as Snapshot['devices'][number]['kind'],
+        kind: d.kind,
         plugged: d.plugged.toString(),
         requested: d.requested.toString(),
         details: d.details,

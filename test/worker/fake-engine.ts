@@ -109,7 +109,7 @@ export class FakeRun implements EngineRun {
     return BLOCK;
   }
   devices() {
-    return [{ id: 'vmem0', kind: 'virtio-mem', plugged: BigInt(this.blocks.length) * BLOCK, requested: this.requested, details: { state: 'idle' } }];
+    return [{ id: 'vmem0', kind: 'virtio-mem' as const, plugged: BigInt(this.blocks.length) * BLOCK, requested: this.requested, details: { state: 'idle' } }];
   }
   log(since: number) {
     return this.logs.slice(since);
