@@ -171,7 +171,7 @@ export class HvBalloon implements Device {
   private olCompleted = false;
   private numPagesAdded = 0n;
   private numPagesBallooned = 0n;
-  /** Pages the host asked to hot-add, minus those it asked to balloon out, plus those it returned. */
+  /** Pages the host asked to hot-add, minus those the guest ballooned out for it, plus those it returned. */
   private requestedPages = 0n;
   private hotAddRequestedPages = 0n;
   private readonly bootRamPages: bigint;
@@ -296,7 +296,7 @@ export class HvBalloon implements Device {
     }
     if (this.dmState === 'DM_BALLOON_UP') this.log('warn', 'Currently ballooning');
     this.dmState = 'DM_BALLOON_UP';
-    this.requestedPages -= pages;
+    // `requested` drops when the guest answers (balloonUp), by what it actually gave.
     const queued = this.queue.findIndex((w) => w.kind === 'balloon');
     if (queued >= 0) this.queue[queued] = { kind: 'balloon', pages };
     else this.queue.push({ kind: 'balloon', pages });
@@ -478,7 +478,9 @@ export class HvBalloon implements Device {
 
   /**
    * balloon_up(): give the host up to `pages` pages, never going below the balloon floor
-   * (2 MiB allocations first, then 4 KiB ones — only the count is modelled).
+   * (2 MiB allocations first, then 4 KiB ones — only the count is modelled). The DM_BALLOON_RESPONSE
+   * messages carry only the pages allocated, so the host's figure drops by those, not by the whole
+   * request, when the request is only partly fulfilled.
    */
   private balloonUp(pages: bigint): void {
     if (this.old && pages % PAGES_IN_2M !== 0n && !this.warnedBalloonUnit) {
@@ -494,6 +496,7 @@ export class HvBalloon implements Device {
       if (this.old) num -= num % PAGES_IN_2M;
     }
     this.numPagesBallooned += num;
+    this.requestedPages -= num;
     this.dmState = 'DM_INITIALIZED';
   }
 
