@@ -36,7 +36,7 @@ function toStep(m: StepMetrics): EngineStep {
 }
 
 /** The engine's DeviceSpec for a device attached from the UI (sizes parsed; the payload schema checked their form). */
-function deviceSpec(p: DeviceSpecPayload): DeviceSpec | string {
+export function deviceSpec(p: DeviceSpecPayload): DeviceSpec | string {
   const size = (text: string | undefined, field: string): bigint | string | undefined => {
     if (text === undefined) return undefined;
     const v = parseSize(text);
@@ -56,10 +56,32 @@ function deviceSpec(p: DeviceSpecPayload): DeviceSpec | string {
       if (typeof s === 'string') return s;
       return { kind: 'acpi-dimm', ...base, size: s as bigint };
     }
-    case 'hv-balloon':
-      return { kind: 'hv-balloon', ...base };
-    case 'xen-balloon':
-      return { kind: 'xen-balloon', ...base };
+    case 'hv-balloon': {
+      const maxDynamicMemory = size(p.maxDynamicMemory, 'maxDynamicMemory');
+      const guestUsed = size(p.guestUsed, 'guestUsed');
+      for (const v of [maxDynamicMemory, guestUsed]) if (typeof v === 'string') return v;
+      return {
+        kind: 'hv-balloon',
+        ...base,
+        ...(p.protocol !== undefined ? { protocol: p.protocol } : {}),
+        ...(p.capabilitiesAccepted !== undefined ? { capabilitiesAccepted: p.capabilitiesAccepted } : {}),
+        ...(p.allowHibernation !== undefined ? { allowHibernation: p.allowHibernation } : {}),
+        ...(maxDynamicMemory !== undefined ? { maxDynamicMemory } : {}),
+        ...(guestUsed !== undefined ? { guestUsed } : {}),
+      };
+    }
+    case 'xen-balloon': {
+      const maxmem = size(p.maxmem, 'maxmem');
+      const guestUsed = size(p.guestUsed, 'guestUsed');
+      for (const v of [maxmem, guestUsed]) if (typeof v === 'string') return v;
+      return {
+        kind: 'xen-balloon',
+        ...base,
+        ...(p.memoryHotplug !== undefined ? { memoryHotplug: p.memoryHotplug } : {}),
+        ...(maxmem !== undefined ? { maxmem } : {}),
+        ...(guestUsed !== undefined ? { guestUsed } : {}),
+      };
+    }
   }
 }
 

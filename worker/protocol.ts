@@ -31,6 +31,8 @@ export const ONLINE_POLICIES = ['offline', 'online', 'online_kernel', 'online_mo
 /** Values a guest may write to /sys/devices/system/memory/memoryN/state. */
 export const GUEST_STATES = ['online', 'offline', 'online_kernel', 'online_movable'] as const;
 export const EXPORT_FORMATS = ['json', 'csv', 'iomem', 'lsmem', 'log', 'scenario'] as const;
+/** Hyper-V Dynamic Memory protocol versions a host may accept (hv-balloon's `protocol`). */
+export const HV_PROTOCOLS = ['win10', 'win8', 'win7', 'none'] as const;
 
 export type ProfileName = (typeof PROFILE_NAMES)[number];
 export type StrategyName = (typeof STRATEGY_NAMES)[number];
@@ -230,8 +232,28 @@ export const deviceSpecSchema = s.tagged('kind', {
     requested: s.optional(size),
   },
   'acpi-dimm': { id: s.optional(deviceId), node: s.optional(s.int(0, 63)), size },
-  'hv-balloon': { id: s.optional(deviceId), node: s.optional(s.int(0, 63)) },
-  'xen-balloon': { id: s.optional(deviceId), node: s.optional(s.int(0, 63)) },
+  'hv-balloon': {
+    id: s.optional(deviceId),
+    node: s.optional(s.int(0, 63)),
+    /** Newest Dynamic Memory protocol the host accepts ("none": it refuses every version). */
+    protocol: s.optional(s.oneOf(HV_PROTOCOLS)),
+    capabilitiesAccepted: s.optional(s.bool()),
+    /** hv_balloon's hibernation mode: hot-add and balloon requests are ignored. */
+    allowHibernation: s.optional(s.bool()),
+    /** The host's maximum dynamic memory (its DM_INFO_MESSAGE), e.g. "16G". */
+    maxDynamicMemory: s.optional(size),
+    /** Memory the guest's workload uses (never ballooned out). */
+    guestUsed: s.optional(size),
+  },
+  'xen-balloon': {
+    id: s.optional(deviceId),
+    node: s.optional(s.int(0, 63)),
+    /** CONFIG_XEN_BALLOON_MEMORY_HOTPLUG. */
+    memoryHotplug: s.optional(s.bool()),
+    /** The domain's maximum (xl mem-max), e.g. "8G". */
+    maxmem: s.optional(size),
+    guestUsed: s.optional(size),
+  },
 });
 export type DeviceSpecPayload = Infer<typeof deviceSpecSchema>;
 

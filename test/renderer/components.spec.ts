@@ -160,6 +160,21 @@ describe('DevicesPanel', () => {
     await w.get('[data-testid="guest-apply"]').trigger('click');
     expect(lab.guestAction).toHaveBeenCalledWith(33, 'online_movable');
   });
+  it.each([
+    ['hv-balloon', '16G', '512M', { kind: 'hv-balloon', maxDynamicMemory: '16G', guestUsed: '512M' }],
+    ['hv-balloon', '', '', { kind: 'hv-balloon' }],
+    ['xen-balloon', '8G', '', { kind: 'xen-balloon', maxmem: '8G' }],
+    ['xen-balloon', ' 3G ', '1G', { kind: 'xen-balloon', maxmem: '3G', guestUsed: '1G' }],
+  ] as const)('attaches %s with maximum %j and workload %j', async (kind, max, used, want) => {
+    const { p, lab } = await loaded();
+    const w = mount(DevicesPanel, { global: { plugins: [p] } });
+    await w.get('[data-testid="device-kind"]').setValue(kind);
+    expect(w.find('[data-testid="device-size"]').exists()).toBe(false);
+    await w.get('[data-testid="device-max"]').setValue(max);
+    await w.get('[data-testid="device-used"]').setValue(used);
+    await w.get('[data-testid="device-add"]').trigger('click');
+    expect(lab.addDevice).toHaveBeenCalledWith(want);
+  });
 });
 
 describe('IomemView', () => {

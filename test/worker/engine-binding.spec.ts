@@ -6,7 +6,7 @@ vi.mock('../../worker/engine/userspace/lsmem.js', async (importOriginal) => {
   return { ...real, lsmemInput: vi.fn(real.lsmemInput) };
 });
 
-import { createEngine } from '../../worker/engine-binding.js';
+import { createEngine, deviceSpec } from '../../worker/engine-binding.js';
 import { lsmem, lsmemInput } from '../../worker/engine/userspace/lsmem.js';
 import type { EngineRun } from '../../worker/engine-port.js';
 
@@ -114,5 +114,25 @@ describe('engine binding: the session summary is the runner summary', () => {
     for (let m = r.runner.step(); m; m = r.runner.step()) results.push(m.result);
     expect(session.handle('summary', {})).toEqual(r.runner.summary());
     expect(session.handle('metrics', { since: 0 }).map((x) => x.result)).toEqual(results);
+  });
+});
+
+describe('engine binding: devices added from the UI', () => {
+  it.each([
+    [{ kind: 'hv-balloon', maxDynamicMemory: '16G', guestUsed: '512M', protocol: 'win8' }, { kind: 'hv-balloon', maxDynamicMemory: 16n * GiB, guestUsed: 512n * MiB, protocol: 'win8' }],
+    [{ kind: 'hv-balloon', allowHibernation: true, capabilitiesAccepted: false }, { kind: 'hv-balloon', allowHibernation: true, capabilitiesAccepted: false }],
+    [{ kind: 'xen-balloon', id: 'x', maxmem: '0x100000000', memoryHotplug: false }, { kind: 'xen-balloon', id: 'x', maxmem: 4n * GiB, memoryHotplug: false }],
+  ] as const)('deviceSpec passes the driver parameters of %j', (payload, want) => {
+    expect(deviceSpec(payload)).toEqual(want);
+  });
+
+  it('a Xen balloon attached with maxmem stops at it', () => {
+    const r = run(`${machine}devices: []\ntimeline: []\n`);
+    expect(r.addDevice({ kind: 'xen-balloon', id: 'xen0', maxmem: '2304M' })).toEqual({ ok: true });
+    r.settle();
+    expect(r.resizeDevice('xen0', 1n * GiB)).toBe(0);
+    r.settle();
+    const st = r.devices().find((d) => d.id === 'xen0')!;
+    expect(st.plugged).toBeLessThan(1n * GiB);
   });
 });
