@@ -1,7 +1,9 @@
 import { describe, expect, it } from 'vitest';
 import { browserBridge, type WorkerLike } from '../../renderer/src/bridge/browser.js';
 import { electronBridge } from '../../renderer/src/bridge/electron.js';
-import { BridgeError } from '../../renderer/src/bridge/index.js';
+import { BridgeError, createLaneBridge } from '../../renderer/src/bridge/index.js';
+import { readFileSync, readdirSync } from 'node:fs';
+import path from 'node:path';
 import { shortcutFor } from '../../renderer/src/shortcuts.js';
 import type { LabApi, LabEvent } from '../../worker/protocol.js';
 
@@ -81,5 +83,35 @@ describe('keyboard shortcuts', () => {
     [{ key: 'q' }, null],
   ] as const)('%j → %s', (e, want) => {
     expect(shortcutFor({ ctrlKey: false, metaKey: false, altKey: false, target: document.body, ...e } as unknown as KeyboardEvent)).toBe(want);
+  });
+});
+
+describe('lane bridges', () => {
+  it('createLaneBridge starts one more worker per lane', async () => {
+    const workers: FakeWorker[] = [];
+    const make = () => (workers.push(new FakeWorker()), workers.at(-1)!);
+    const a = createLaneBridge(make);
+    const b = createLaneBridge(make);
+    expect(workers).toHaveLength(2);
+    expect(a.mode).toBe('browser');
+    void b.call('hello', {});
+    expect(workers[1]!.posted).toHaveLength(1);
+    expect(workers[0]!.posted).toHaveLength(0);
+  });
+
+  it('only bridge/index.ts decides: nothing else in the renderer imports bridge/browser or bridge/electron', () => {
+    const root = path.resolve(__dirname, '../../renderer/src');
+    const offenders: string[] = [];
+    const walk = (dir: string): void => {
+      for (const e of readdirSync(dir, { withFileTypes: true })) {
+        const p = path.join(dir, e.name);
+        if (e.isDirectory()) walk(p);
+        else if (/\.(ts|vue)$/.test(e.name) && path.dirname(p) !== path.join(root, 'bridge')) {
+          if (/from ['"][^'"]*bridge\/(browser|electron|types)\.js['"]/.test(readFileSync(p, 'utf8'))) offenders.push(path.relative(root, p));
+        }
+      }
+    };
+    walk(root);
+    expect(offenders).toEqual([]);
   });
 });

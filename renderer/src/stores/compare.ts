@@ -8,9 +8,7 @@
 import { defineStore } from 'pinia';
 import { computed, markRaw, ref, shallowRef } from 'vue';
 import { parse as parseYaml } from 'yaml';
-import { browserBridge } from '../bridge/browser.js';
-import { getBridge, type LabBridge } from '../bridge/index.js';
-import { BridgeError } from '../bridge/types.js';
+import { BridgeError, createLaneBridge, getBridge, type LabBridge } from '../bridge/index.js';
 import { labError, type ProfileName, type StepRecord, type StrategyName } from '../../../worker/protocol.js';
 import { driveLane, type LaneCall, type LaneJob, type LaneResult, type LaneScenario } from '../../../worker/report/lane-driver.js';
 import { buildReport } from '../../../worker/report/build.js';
@@ -50,7 +48,7 @@ export interface LaneSeries {
   values: Record<(typeof STEP_METRICS)[number]['id'], number[]>;
 }
 
-let laneBridgeFactory: () => LabBridge = () => browserBridge();
+let laneBridgeFactory: () => LabBridge = () => createLaneBridge();
 /** Tests (and a shell that hosts lanes elsewhere) replace how a lane's worker is started. */
 export function setLaneBridgeFactory(f: () => LabBridge): void {
   laneBridgeFactory = f;
