@@ -267,7 +267,12 @@ export function leafMutated(corpus: readonly unknown[]): fc.Arbitrary<unknown> {
       const leaves: { parent: Record<string, unknown> | unknown[]; key: string | number; value: unknown }[] = [];
       const walk = (v: unknown): void => {
         if (Array.isArray(v)) v.forEach((c, i) => (typeof c === 'object' && c !== null ? walk(c) : leaves.push({ parent: v, key: i, value: c })));
-        else if (typeof v === 'object' && v !== null) for (const [k, c] of Object.entries(v)) typeof c === 'object' && c !== null ? walk(c) : leaves.push({ parent: v as Record<string, unknown>, key: k, value: c });
+        else if (typeof v === 'object' && v !== null) {
+          for (const [k, c] of Object.entries(v)) {
+            if (typeof c === 'object' && c !== null) walk(c);
+            else leaves.push({ parent: v as Record<string, unknown>, key: k, value: c });
+          }
+        }
       };
       walk(copy);
       for (const [at, pick] of edits) {

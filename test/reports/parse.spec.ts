@@ -2,9 +2,9 @@ import { describe, expect, it } from 'vitest';
 import fc from 'fast-check';
 import { buildReportView, formatReportErrors, parseReportJson, renderReportJson } from '../../worker/report/index.js';
 import { jsonErrorOffset } from '../../worker/report/json.js';
-import { fixtureReport } from './fixtures/report-input.js';
+import { fixtureReport, type BrokenReport } from './fixtures/report-input.js';
 
-function broken(edit: (r: any) => void): string {
+function broken(edit: (r: BrokenReport) => void): string {
   const r = JSON.parse(renderReportJson(fixtureReport()));
   edit(r);
   return JSON.stringify(r, null, 2);

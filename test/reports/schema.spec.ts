@@ -4,7 +4,7 @@ import path from 'node:path';
 import Ajv from 'ajv';
 import { generateValidator, OUT_PATH, SCHEMA_PATH } from '../../worker/report/gen-validator.mjs';
 import { renderReportJson, validateReport } from '../../worker/report/index.js';
-import { fixtureReport } from './fixtures/report-input.js';
+import { fixtureReport, type BrokenReport } from './fixtures/report-input.js';
 
 const schemaText = readFileSync(SCHEMA_PATH, 'utf8');
 
@@ -36,7 +36,7 @@ describe('schema/report.schema.json', () => {
   it('the fresh Ajv and the generated validator agree on broken reports', () => {
     const ajv = new Ajv({ allErrors: true, strict: true, allowUnionTypes: true });
     const check = ajv.compile(JSON.parse(schemaText));
-    const breakers: ((r: any) => void)[] = [
+    const breakers: ((r: BrokenReport) => void)[] = [
       (r) => (r.lanes[0].summary.iomem.lines = -1),
       (r) => (r.lanes[0].steps[0].plugged = 5),
       (r) => (r.lanes[1].strategy = 'fast'),
