@@ -470,13 +470,18 @@ export type CommandArgs<K extends CommandName> = Infer<(typeof COMMANDS)[K]['arg
 export type CommandResult<K extends CommandName> = (typeof COMMANDS)[K]['result'] extends Returns<infer T> ? T : never;
 export const COMMAND_NAMES = Object.keys(COMMANDS) as CommandName[];
 
+/** A command value as a message can show it: a string (clipped), else its kind; never throws. */
+function describeCommand(v: unknown): string {
+  return typeof v === 'string' ? JSON.stringify(v.slice(0, 60)) : `(${kindOf(v)})`;
+}
+
 export function isCommandName(v: unknown): v is CommandName {
   return typeof v === 'string' && Object.prototype.hasOwnProperty.call(COMMANDS, v);
 }
 
 /** Validates a command's arguments; a `LabError` (BAD_PAYLOAD / UNKNOWN_COMMAND) or null. */
 export function validateArgs(command: unknown, args: unknown): LabError | null {
-  if (!isCommandName(command)) return labError('UNKNOWN_COMMAND', `unknown command ${JSON.stringify(String(command).slice(0, 60))}`);
+  if (!isCommandName(command)) return labError('UNKNOWN_COMMAND', `unknown command ${describeCommand(command)}`);
   const err = COMMANDS[command].args.check(args, 'args');
   return err ? labError('BAD_PAYLOAD', `${command}: ${err}`) : null;
 }
@@ -517,7 +522,7 @@ export function isHostCommandName(v: unknown): v is HostCommandName {
 }
 
 export function validateHostArgs(command: unknown, args: unknown): LabError | null {
-  if (!isHostCommandName(command)) return labError('UNKNOWN_COMMAND', `unknown host command ${JSON.stringify(String(command).slice(0, 60))}`);
+  if (!isHostCommandName(command)) return labError('UNKNOWN_COMMAND', `unknown host command ${describeCommand(command)}`);
   const err = HOST_COMMANDS[command].args.check(args, 'args');
   return err ? labError('BAD_PAYLOAD', `${command}: ${err}`) : null;
 }

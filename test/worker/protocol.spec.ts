@@ -73,4 +73,16 @@ describe('protocol: argument validation', () => {
     expect(channels).toContain('lab:loadPreset');
     expect(COMMAND_NAMES.length).toBe(Object.keys(COMMANDS).length);
   });
+
+  it.each([
+    ['an object without a prototype', Object.create(null), '(an object)'],
+    ['an array holding one', [Object.create(null)], '(an array)'],
+    ['a symbol', Symbol('x'), '(a symbol)'],
+    ['null', null, '(null)'],
+    ['a long string', 'x'.repeat(100), JSON.stringify('x'.repeat(60))],
+  ])('names %s as the unknown command instead of throwing', (_n, command, shown) => {
+    for (const [validate, what] of [[validateArgs, 'unknown command'], [validateHostArgs, 'unknown host command']] as const) {
+      expect(validate(command, {})).toEqual({ code: 'UNKNOWN_COMMAND', message: `${what} ${shown}` });
+    }
+  });
 });
