@@ -135,6 +135,25 @@ timeline:
     expect(errorsOf('name: a\nname: b\nmachine: {}\n')[0]).toMatch(/invalid YAML: Map keys must be unique/);
   });
 
+  it.each([
+    ['a snippet found twice', 'abcdefghijkl\nabcdefghijkl\n', 'line 1, column 1'],
+    ['YAML read as JSON', 'name: a\nname: b\n', 'line 1, column 1'],
+    ['a missing value', '{"name": "a",\n "machine": }', 'line 2, column 13'],
+    ['a trailing comma', '{"name": "a",\n\n "x": [1, 2,]}', 'line 3, column 13'],
+    ['a cut-off text', '{"name": "a",\n "machine": {', 'line 2, column 14'],
+    ['text after the value', '{"name": "a"}\n}', 'line 2, column 1'],
+  ])('places a JSON syntax error exactly: %s', (_n, text, place) => {
+    expect(errorsOf(text, { source: 'x.json' })[0]).toMatch(new RegExp(`^${place}: invalid JSON: `));
+  });
+
+  it.each([
+    ['an empty JSON key', '{"": 1}', 'x.json', '[""]: is not a known field here'],
+    ['a YAML key left out (?)', '? \n: 1\n', 'x.yaml', '[""]: is not a known field here'],
+    ['an empty key inside machine', 'name: t\nmachine: { boot: q35-2g, "": 3 }\ntimeline: []\n', 'x.yaml', 'machine[""]: is not a known field here'],
+  ])('names the place of %s', (_n, text, source, want) => {
+    expect(errorsOf(text, { source })).toContain(want);
+  });
+
   it('refuses a YAML alias bomb without expanding it', () => {
     const lines = ['a: &a ["x","x","x","x","x","x","x","x","x","x"]'];
     for (let i = 1; i < 12; i++) lines.push(`${String.fromCharCode(97 + i)}: &${String.fromCharCode(97 + i)} [${Array(10).fill(`*${String.fromCharCode(96 + i)}`).join(',')}]`);

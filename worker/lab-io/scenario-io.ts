@@ -13,6 +13,7 @@ import type { AjvError } from './scenario.validate.generated.js';
 import { normalizeScenario, formatIssue } from '../engine/lab/normalize.js';
 import type { ScenarioIssue } from '../engine/lab/normalize.js';
 import { SCENARIO_LIMITS } from '../engine/lab/scenario.js';
+import { jsonErrorOffset, lineColumnOf } from '../json-error.js';
 import type { Scenario } from '../engine/lab/scenario.js';
 
 export type { ScenarioIssue };
@@ -86,42 +87,19 @@ function guessFormat(text: string, source?: string): 'yaml' | 'json' {
 type Parsed = { ok: true; value: unknown } | { ok: false; errors: ScenarioIssue[] };
 
 function lineCol(text: string, offset: number): string {
-  let line = 1;
-  let last = -1;
-  for (let i = 0; i < offset && i < text.length; i++) {
-    if (text.charCodeAt(i) === 10) {
-      line++;
-      last = i;
-    }
-  }
-  return `line ${line}, column ${offset - last}`;
+  const { line, column } = lineColumnOf(text, offset);
+  return `line ${line}, column ${column}`;
 }
 
+/** JSON text → data; a syntax error is placed by our own scanner (V8's messages often carry no position). */
 function parseJson(text: string): Parsed {
   try {
     return { ok: true, value: JSON.parse(text) as unknown };
   } catch (e) {
-    const msg = e instanceof Error ? e.message : String(e);
-    const pos = /position (\d+)/.exec(msg);
-    return { ok: false, errors: [{ path: pos ? lineCol(text, Number(pos[1])) : jsonErrorPlace(text, msg), message: `invalid JSON: ${msg}` }] };
+    const msg = (e instanceof Error ? e.message : String(e)).replace(/ in JSON at position \d+.*$/, '');
+    const at = jsonErrorOffset(text);
+    return { ok: false, errors: [{ path: lineCol(text, at < 0 ? text.length : at), message: `invalid JSON: ${msg}` }] };
   }
-}
-
-/**
- * Node 20's JSON.parse messages often carry no position, only a snippet of the text around the
- * offending token (`Unexpected token '}', ..."machine": }" is not valid JSON`); find it.
- */
-function jsonErrorPlace(text: string, msg: string): string {
-  if (/Unexpected end of JSON input/.test(msg)) return lineCol(text, text.length);
-  const m = /^Unexpected token '([\s\S])', ([\s\S]*) is not valid JSON/.exec(msg);
-  if (!m) return '';
-  // The snippet's quoting and "..." ellipses vary; try the plausible cuts, keep one found once.
-  const raw = m[2]!.replace(/^\.\.\./, '').replace(/\.\.\.$/, '');
-  for (const cut of [raw, raw.slice(1), raw.slice(0, -1), raw.slice(1, -1)]) {
-    const at = cut ? text.indexOf(cut) : -1;
-    if (at >= 0 && text.indexOf(cut, at + 1) < 0) return lineCol(text, at + Math.max(0, cut.lastIndexOf(m[1]!)));
-  }
-  return '';
 }
 
 function parseYaml(text: string): Parsed {
@@ -188,12 +166,14 @@ export function pointerToPath(pointer: string): string {
   let out = '';
   for (const raw of pointer.split('/').slice(1)) {
     const seg = raw.replace(/~1/g, '/').replace(/~0/g, '~');
-    out += /^\d+$/.test(seg) ? `[${seg}]` : out ? `.${seg}` : seg;
+    out += /^\d+$/.test(seg) ? `[${seg}]` : seg === '' ? '[""]' : out ? `.${seg}` : seg;
   }
   return out;
 }
 
+/** `path` + `.key`; an empty key (JSON `""`, a YAML `?` with no key) is written `[""]` so it can be found. */
 function join(path: string, key: string): string {
+  if (key === '') return `${path}[""]`;
   return path ? `${path}.${key}` : key;
 }
 

@@ -2,6 +2,9 @@
 import type { Report } from './model.js';
 import { validateReport, type ReportError } from './validate.js';
 import { buildReportView, type ReportView } from './view.js';
+import { jsonErrorOffset, lineColumnOf } from '../json-error.js';
+
+export { jsonErrorOffset };
 
 /** A report larger than this is refused before parsing (a 6-lane soak run stays far below it). */
 export const MAX_REPORT_JSON_BYTES = 256 * 1024 * 1024;
@@ -38,70 +41,9 @@ function jsonSyntaxMessage(text: string, e: unknown): string {
   const msg = (e instanceof Error ? e.message : String(e)).replace(/ in JSON at position \d+.*$/, '');
   const pos = jsonErrorOffset(text);
   if (pos < 0) return `not valid JSON: ${msg}`;
-  const before = text.slice(0, pos);
-  const line = before.split('\n').length;
-  const column = pos - before.lastIndexOf('\n');
+  const { line, column } = lineColumnOf(text, pos);
   const what = pos >= text.length ? 'unexpected end of text' : `unexpected ${JSON.stringify(text.slice(pos, pos + 12))}`;
   return `not valid JSON at line ${line}, column ${column}: ${what}`;
-}
-
-const STRING = /"(?:[^"\\\u0000-\u001f]|\\(?:["\\/bfnrt]|u[0-9a-fA-F]{4}))*"/y;
-const NUMBER = /-?(?:0|[1-9]\d*)(?:\.\d+)?(?:[eE][+-]?\d+)?/y;
-const LITERAL = /true|false|null/y;
-
-/** Offset of the first JSON syntax error in `t` (-1 if none): an iterative scanner, safe on deep nesting. */
-export function jsonErrorOffset(t: string): number {
-  let i = 0;
-  const stack: string[] = [];
-  const ws = (): void => {
-    while (i < t.length && (t[i] === ' ' || t[i] === '\t' || t[i] === '\n' || t[i] === '\r')) i++;
-  };
-  const token = (re: RegExp): boolean => {
-    re.lastIndex = i;
-    if (!re.test(t)) return false;
-    i = re.lastIndex;
-    return true;
-  };
-  const key = (): boolean => {
-    ws();
-    if (!token(STRING)) return false;
-    ws();
-    if (t[i] !== ':') return false;
-    i++;
-    return true;
-  };
-  let expectValue = true;
-  for (;;) {
-    ws();
-    if (expectValue) {
-      const c = t[i];
-      if (c === '{' || c === '[') {
-        i++;
-        ws();
-        if (t[i] === (c === '{' ? '}' : ']')) {
-          i++;
-          expectValue = false;
-          continue;
-        }
-        stack.push(c);
-        if (c === '{' && !key()) return i;
-        continue;
-      }
-      if (!(token(STRING) || token(NUMBER) || token(LITERAL))) return i;
-      expectValue = false;
-      continue;
-    }
-    const top = stack[stack.length - 1];
-    if (top === undefined) return i < t.length ? i : -1;
-    if (t[i] === ',') {
-      i++;
-      if (top === '{' && !key()) return i;
-      expectValue = true;
-    } else if (t[i] === (top === '{' ? '}' : ']')) {
-      stack.pop();
-      i++;
-    } else return i;
-  }
 }
 
 /** One line per error, prefixed with the file name: "out.json: lanes[0].id: is required". */
