@@ -134,7 +134,7 @@ describe('Runner: stepping', () => {
     if (!r1.ok) expect(r1.error).toBe('devices[0].blockSize: must be a power of two ≥ 4 KiB');
     const r2 = Runner.create({ ...good, machine: { ...good.machine, boot: { iomem: 'not a dump\n' } } });
     expect(r2.ok).toBe(false);
-    if (!r2.ok) expect(r2.error).toMatch(/^machine: bootIomem line 1:/);
+    if (!r2.ok) expect(r2.error).toMatch(/^machine.boot.iomem: line 1: expected "<start>-<end> : <name>"/);
     const r3 = Runner.create(good, { seed: -1 });
     expect(r3.ok).toBe(false);
   });

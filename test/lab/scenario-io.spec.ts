@@ -154,6 +154,17 @@ timeline:
     expect(errorsOf(text, { source })).toContain(want);
   });
 
+  it.each([
+    ['an inline dump', { iomem: '00000000-00000fff : Reserved\nnot a line\n' }, 'machine.boot.iomem: line 2: expected "<start>-<end> : <name>"'],
+    ['a dump beyond physBits', { iomem: '00000000-ffffffffffff : System RAM\n' }, 'machine.boot.iomem: line 1: '],
+    ['an imported file', { file: 'dump.txt' }, 'machine.boot.iomem: line 1 of dump.txt: expected "<start>-<end> : <name>"'],
+  ])('refuses a boot /proc/iomem that does not parse at load time: %s', (_n, boot, want) => {
+    const text = JSON.stringify({ name: 't', machine: { boot, physBits: 40 }, timeline: [] });
+    const errs = errorsOf(text, { source: 'x.json', readFile: () => 'garbage\n' });
+    expect(errs).toHaveLength(1);
+    expect(errs[0]!.startsWith(want)).toBe(true);
+  });
+
   it('refuses a YAML alias bomb without expanding it', () => {
     const lines = ['a: &a ["x","x","x","x","x","x","x","x","x","x"]'];
     for (let i = 1; i < 12; i++) lines.push(`${String.fromCharCode(97 + i)}: &${String.fromCharCode(97 + i)} [${Array(10).fill(`*${String.fromCharCode(96 + i)}`).join(',')}]`);

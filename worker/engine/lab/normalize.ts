@@ -7,6 +7,7 @@
  * presets, and by `Runner.create` for scenarios built in code.
  */
 import { parseSize, isPowerOfTwo, KiB, MiB, GiB, U64_MAX } from '../sizes.js';
+import { parseIomem } from '../kernel/iomem.js';
 import {
   ADD_MEMORY_ERRNOS, BOOT_MAP_NAMES, HOST_FAULTS, HOST_RESPONSES, ONLINE_POLICIES, ONLINE_TYPES, PROFILE_NAMES, SCENARIO_LIMITS, STEP_OPS, STRATEGY_NAMES,
 } from './scenario.js';
@@ -179,11 +180,23 @@ function machine(ctx: Ctx, v: unknown): MachineSpec | undefined {
   const boot = bootSpec(ctx, v.boot);
   const bootBlocks = text(ctx, v, 'bootBlocks', 'machine', SCENARIO_LIMITS.iomemChars, false);
   const kdump = kdumpSpec(ctx, v.kdump);
+  if (boot && 'iomem' in boot && physBits !== undefined) checkBootIomem(ctx, boot.iomem, boot.source, physBits);
   if (!boot || blockSize === undefined || physBits === undefined || !onlinePolicy) return undefined;
   const m: MachineSpec = { boot, blockSize: String(blockSize), physBits, onlinePolicy };
   if (bootBlocks !== undefined) m.bootBlocks = bootBlocks;
   if (kdump) m.kdump = kdump;
   return m;
+}
+
+/**
+ * A boot /proc/iomem must parse (the machine would refuse it at start): its errors are reported here
+ * with the others, under machine.boot.iomem, naming the dump's line (and file, when imported).
+ */
+function checkBootIomem(ctx: Ctx, iomem: string, source: string | undefined, physBits: number): void {
+  const r = parseIomem(iomem, { rootEnd: (1n << BigInt(physBits)) - 1n });
+  if (r.ok) return;
+  const where = r.error.line > 0 ? `line ${r.error.line}` : 'the dump';
+  ctx.fail('machine.boot.iomem', `${source ? `${where} of ${source}` : where}: ${r.error.message}`);
 }
 
 function bootSpec(ctx: Ctx, v: unknown): BootSpec | undefined {
