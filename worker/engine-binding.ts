@@ -130,11 +130,14 @@ class RunnerRun implements EngineRun {
       return { id: st.id, kind: st.kind, plugged: BigInt(st.plugged), requested: BigInt(st.requested), details: st.details };
     });
   }
-  log(since: number) {
-    return this.runner.events(since);
+  log(since: number, limit?: number) {
+    return this.runner.machine.log.since(since, limit);
   }
   logLength(): number {
-    return this.runner.machine.log.length;
+    return this.runner.machine.log.total;
+  }
+  logDropped(): number {
+    return this.runner.machine.log.dropped;
   }
   kdump(): KdumpVerdict {
     const v = kdumpVerdict(this.runner.machine.tree, this.kdumpCfg);

@@ -43,9 +43,15 @@ export interface EngineRun {
   simTimeMs(): number;
   blockSize(): bigint;
   devices(): EngineDeviceState[];
-  /** Log entries from index `since` on (the machine's append-only log). */
-  log(since: number): EngineLogEntry[];
+  /**
+   * Log entries from sequence number `since` on. The machine keeps only its last entries: when
+   * `since` was dropped, the first returned is entry number `logDropped()`.
+   */
+  log(since: number, limit?: number): EngineLogEntry[];
+  /** Entries logged since boot (the seq the next one gets). */
   logLength(): number;
+  /** Entries the machine dropped (the seq of the oldest one kept). */
+  logDropped(): number;
   kdump(): KdumpVerdict | null;
   /** /proc/iomem lines [from, from+count), without '\n'. */
   iomemLines(from: number, count: number, user: boolean): string[];

@@ -382,8 +382,8 @@ export class LabSession {
     }
     if (this.run && this.run.logLength() > this.logSent) {
       const entries = this.logEntries(this.logSent, 5000);
-      this.logSent += entries.length;
-      this.hooks.emit({ type: 'log', entries });
+      this.logSent = entries.length > 0 ? entries[entries.length - 1]!.seq + 1 : this.run.logLength();
+      if (entries.length > 0) this.hooks.emit({ type: 'log', entries });
     }
     const now = this.hooks.now();
     if (force || now - this.lastSnapshotAt >= SNAPSHOT_INTERVAL_MS) {
@@ -562,9 +562,11 @@ export class LabSession {
     return { matches, more: false };
   }
 
+  /** Log entries from `since` on, each with its seq (entries the machine dropped are skipped). */
   private logEntries(since: number, limit: number): LogEntry[] {
     const run = this.needRun();
-    return run.log(since).slice(0, limit).map((e, i) => ({ seq: since + i, t: e.t, source: e.source, level: e.level, message: e.message }));
+    const first = Math.max(since, run.logDropped());
+    return run.log(since, limit).map((e, i) => ({ seq: first + i, t: e.t, source: e.source, level: e.level, message: e.message }));
   }
 
   /** The runner's own summary (one source of truth with `memhp run --json`). */
@@ -581,12 +583,16 @@ export class LabSession {
         return { filename: `${base}-iomem.txt`, mime: 'text/plain', text: run.iomemText(false) };
       case 'lsmem':
         return { filename: `${base}-lsmem.txt`, mime: 'text/plain', text: run.lsmem(false) };
-      case 'log':
+      case 'log': {
+        // The machine keeps only its last entries (a ring, like printk's): say so when some went.
+        const dropped = run.logDropped();
+        const head = dropped > 0 ? `# ${dropped} earlier entries were dropped (the machine keeps the last ones only)\n` : '';
         return {
           filename: `${base}-log.txt`,
           mime: 'text/plain',
-          text: run.log(0).map((e) => `[${(e.t / 1000).toFixed(6).padStart(12)}] ${e.level.padEnd(5)} ${e.source}: ${e.message}\n`).join(''),
+          text: head + run.log(0).map((e) => `[${(e.t / 1000).toFixed(6).padStart(12)}] ${e.level.padEnd(5)} ${e.source}: ${e.message}\n`).join(''),
         };
+      }
       case 'scenario':
         return { filename: `${slug(sc.info.name)}.yaml`, mime: 'text/yaml', text: sc.text };
       case 'csv':

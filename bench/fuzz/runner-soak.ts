@@ -50,7 +50,7 @@ export function soakRunner(steps: number, sampleAt: readonly number[], seed: num
     }
     out.steps = i;
     // Diagnosis only: empties the machine log now and then, to show what else grows.
-    if (clearLog && r.machine.log.length > 10_000) r.machine.log.length = 0;
+    if (clearLog && r.machine.log.length > 10_000) r.machine.log.clear();
     if (want.has(i)) {
       out.samples.push({ ops: i, heapBytes: heapNow(), nodes: r.machine.tree.count(), storageBytes: r.machine.tree.heapBytes(), logEntries: r.machine.log.length });
     }

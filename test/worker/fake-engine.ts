@@ -111,11 +111,17 @@ export class FakeRun implements EngineRun {
   devices() {
     return [{ id: 'vmem0', kind: 'virtio-mem' as const, plugged: BigInt(this.blocks.length) * BLOCK, requested: this.requested, details: { state: 'idle' } }];
   }
-  log(since: number) {
-    return this.logs.slice(since);
+  /** Entries dropped from the front of `logs` (as the machine's ring does). */
+  droppedLogs = 0;
+  log(since: number, limit = Infinity) {
+    const from = Math.max(since, this.droppedLogs) - this.droppedLogs;
+    return this.logs.slice(from, from + limit);
   }
   logLength(): number {
-    return this.logs.length;
+    return this.droppedLogs + this.logs.length;
+  }
+  logDropped(): number {
+    return this.droppedLogs;
   }
   kdump() {
     const n = this.stats().resources.systemRam;

@@ -159,6 +159,23 @@ describe('LabSession', () => {
     }
   });
 
+  it('log entries keep their seq from boot when the machine dropped older ones; the export says so', () => {
+    const { session, engine, events } = setup({ steps: 8 });
+    session.handle('loadPreset', { name: 'fake-8' });
+    session.handle('step', { count: 2 });
+    const run = engine.runs.at(-1)!;
+    // The ring drops the first three entries.
+    session.handle('step', { count: 3 });
+    run.logs.splice(0, 3);
+    run.droppedLogs = 3;
+    expect(session.handle('log', { since: 0 }).map((e) => e.seq)).toEqual([3, 4]);
+    expect(session.handle('log', { since: 4 }).map((e) => [e.seq, e.message])).toEqual([[4, 'plugged block 4']]);
+    session.handle('step', {});
+    const pushed = events.flatMap((e) => (e.type === 'log' ? e.entries.map((x) => x.seq) : []));
+    expect(pushed).toEqual([0, 1, 2, 3, 4, 5]);
+    expect(session.handle('exportData', { format: 'log' }).text.split('\n')[0]).toBe('# 3 earlier entries were dropped (the machine keeps the last ones only)');
+  });
+
   it('an engine exception becomes ENGINE_FAILED and stops the run', () => {
     const { session, events } = setup({ throwAt: 2 });
     session.handle('loadPreset', { name: 'fake-8' });

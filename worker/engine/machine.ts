@@ -13,6 +13,7 @@ import { PROFILES, isProfileName, isStrategyName, type Profile, type ProfileName
 import { hasRegion, DEVICE_KINDS, type Device, type DeviceContext, type DeviceKind, type DeviceSpec, type LogLevel } from './drivers/device.js';
 import { deviceFactory } from './drivers/index.js';
 import { isPowerOfTwo, MiB } from './sizes.js';
+import { MachineLog, LOG_CAPACITY } from './machine-log.js';
 
 export type { OnlinePolicy } from './base/memory.js';
 
@@ -35,6 +36,8 @@ export interface MachineConfig {
    * and `virtio_mem.unplug_online=` are honoured (memhp_default_state= is `onlinePolicy`).
    */
   cmdline?: string;
+  /** Log entries kept (the oldest are dropped beyond it); default LOG_CAPACITY. */
+  logCapacity?: number;
 }
 
 /** Kernel parameters that change hotplug behaviour. */
@@ -110,12 +113,7 @@ export function parseKernelCmdline(cmdline: string): { params: KernelParams; war
   return { params, warnings };
 }
 
-export interface LogEntry {
-  t: number;
-  source: string;
-  level: LogLevel;
-  message: string;
-}
+export type { LogEntry } from './machine-log.js';
 
 export interface MachineStats {
   resources: { total: number; topLevel: number; systemRam: number };
@@ -138,13 +136,15 @@ export class Machine {
   readonly hotplug: MemoryHotplug;
   readonly blocks: MemoryBlocks;
   readonly faults: Faults;
-  readonly log: LogEntry[] = [];
+  /** The dmesg-like log: the last `logCapacity` entries, numbered from boot. */
+  readonly log: MachineLog;
   /** Hotplug-relevant kernel parameters from the command line. */
   readonly params: KernelParams;
   private readonly devs = new Map<string, Device>();
   private readonly created = new Map<DeviceKind, number>();
 
-  private constructor(tree: ResourceTree, blocks: MemoryBlocks, faults: Faults, profile: Profile, strategy: StrategyName, clock: SimClock, params: KernelParams) {
+  private constructor(tree: ResourceTree, blocks: MemoryBlocks, faults: Faults, profile: Profile, strategy: StrategyName, clock: SimClock, params: KernelParams, log: MachineLog) {
+    this.log = log;
     this.params = params;
     this.tree = tree;
     this.blocks = blocks;
@@ -176,6 +176,9 @@ export class Machine {
     }
     if (!ONLINE_POLICIES.includes(cfg.onlinePolicy)) return { ok: false, error: `onlinePolicy: must be one of ${ONLINE_POLICIES.join(', ')}, got "${String(cfg.onlinePolicy)}"` };
     if (typeof cfg.bootIomem !== 'string') return { ok: false, error: 'bootIomem: must be the text of a /proc/iomem dump' };
+    if (cfg.logCapacity !== undefined && (!Number.isSafeInteger(cfg.logCapacity) || cfg.logCapacity < 1)) {
+      return { ok: false, error: `logCapacity: must be a positive integer, got ${String(cfg.logCapacity)}` };
+    }
     if (cfg.cmdline !== undefined && typeof cfg.cmdline !== 'string') return { ok: false, error: 'cmdline: must be a kernel command line string' };
     const kp = parseKernelCmdline(cfg.cmdline ?? '');
     const rootEnd = (1n << BigInt(cfg.physBits)) - 1n;
@@ -212,7 +215,7 @@ export class Machine {
       const err = blocks.applyBootLines(pb.lines);
       if (err) return { ok: false, error: `bootBlocks: ${err}` };
     }
-    const m = new Machine(tree, blocks, faults, profile, strategy, clock, kp.params);
+    const m = new Machine(tree, blocks, faults, profile, strategy, clock, kp.params, new MachineLog(cfg.logCapacity ?? LOG_CAPACITY));
     machineRef = m;
     for (const w of kp.warnings) m.addLog('kernel', 'warn', w);
     m.addLog('kernel', 'info', `booted: profile ${profile.name} (${profile.release}), strategy ${strategy}, memory block size 0x${cfg.blockSize.toString(16)}, memhp_default_state=${cfg.onlinePolicy}`);

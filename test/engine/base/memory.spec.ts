@@ -181,7 +181,7 @@ describe('memory_hotplug.online_policy=auto-movable (6.x)', () => {
 
   it('does not exist in 5.10 (a warning, contig-zones)', () => {
     const m = machine({ profile: '5.10', onlinePolicy: 'online', cmdline: 'memory_hotplug.online_policy=auto-movable' });
-    expect(m.log.some((l) => /auto-movable does not exist/.test(l.message))).toBe(true);
+    expect(m.log.entries().some((l) => /auto-movable does not exist/.test(l.message))).toBe(true);
     m.hotplug.addMemory(0, at(0), BLOCK);
     expect(hotBlocks(m)).toEqual(['32:online:Normal']);
   });

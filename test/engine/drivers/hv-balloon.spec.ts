@@ -26,7 +26,7 @@ function hotAdded(m: Machine): string[] {
 }
 
 function logs(m: Machine, source = 'hv_balloon'): string[] {
-  return m.log.filter((e) => e.source === source).map((e) => `${e.level}: ${e.message}`);
+  return m.log.entries().filter((e) => e.source === source).map((e) => `${e.level}: ${e.message}`);
 }
 
 describe('hv_balloon hot-add', () => {

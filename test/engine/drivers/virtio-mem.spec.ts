@@ -14,8 +14,8 @@ describe('virtio-mem probe', () => {
     expect(m.tree.flags(c)).toBe(0x09000200);
     const { m: m5 } = withVirtioMem({ profile: '5.10' });
     expect(m5.tree.flags(m5.tree.lookupResource(m5.tree.root, 4n * GiB).res)).toBe(0x01000200);
-    expect(m.log.map((l) => l.message)).toContain('subblock size: 0x200000');
-    expect(m5.log.map((l) => l.message)).toContain('subblock size: 0x400000');
+    expect(m.log.entries().map((l) => l.message)).toContain('subblock size: 0x200000');
+    expect(m5.log.entries().map((l) => l.message)).toContain('subblock size: 0x400000');
   });
 
   it.each([
@@ -39,7 +39,7 @@ describe('virtio-mem probe', () => {
     const r = m.addDevice({ kind: 'virtio-mem', addr: 4n * GiB, regionSize: 8n * GiB, blockSize: 1n * GiB });
     expect(r.ok).toBe(false);
     if (!r.ok) expect(r.error).toMatch(/probe failed \(-EINVAL\)/);
-    expect(m.log.map((l) => l.message)).toContain('The block size is not supported (too big).');
+    expect(m.log.entries().map((l) => l.message)).toContain('The block size is not supported (too big).');
   });
 });
 
@@ -221,7 +221,7 @@ describe('unplug_all at probe', () => {
   it('sends UNPLUG_ALL first when the host still has memory plugged', () => {
     const { m, vm } = withVirtioMem({}, { plugged: 1n * GiB });
     expect(vm.state().plugged).toBe(0n);
-    expect(m.log.map((l) => l.message)).toContain('unplugging all memory is required');
+    expect(m.log.entries().map((l) => l.message)).toContain('unplugging all memory is required');
     expect(blockIds(m)).toEqual([]);
   });
 

@@ -37,7 +37,7 @@ function hotAdded(m: Machine): string[] {
 }
 
 function logs(m: Machine): string[] {
-  return m.log.filter((e) => e.source === 'xen:balloon' || e.source === 'memory_hotplug').map((e) => `${e.level}: ${e.message}`);
+  return m.log.entries().filter((e) => e.source === 'xen:balloon' || e.source === 'memory_hotplug').map((e) => `${e.level}: ${e.message}`);
 }
 
 function details(xen: XenBalloon): Record<string, unknown> {

@@ -18,7 +18,7 @@
  * KDUMP_LINES_PER_STEP lines it is computed only at the last step, see `kdump`) and, while the
  * file is small, the lines the step changed.
  */
-import { Machine } from '../machine.js';
+import { Machine, type LogEntry } from '../machine.js';
 import type { Device, DeviceSpec, HostRequest } from '../drivers/device.js';
 import { NIL } from '../kernel/resource.js';
 import { HvBalloon } from '../drivers/hv-balloon.js';
@@ -288,9 +288,12 @@ export class Runner {
     return this.kept;
   }
 
-  /** The dmesg-like log from entry `sinceIndex` on. */
-  events(sinceIndex = 0): Machine['log'] {
-    return this.machine.log.slice(Math.max(0, sinceIndex));
+  /**
+   * The dmesg-like log from entry `sinceIndex` (numbered from boot) on; entries the machine already
+   * dropped are skipped (the first returned is then `machine.log.dropped`).
+   */
+  events(sinceIndex = 0): LogEntry[] {
+    return this.machine.log.since(Math.max(0, sinceIndex));
   }
 
   summary(): RunSummary {

@@ -251,7 +251,7 @@ function boot(trace: Trace, opts: ReplayOptions): { ok: true; replayer: Replayer
     return { ok: false, error: { line: s0.input.line, message: mr.error } };
   }
   const machine = mr.machine;
-  for (const l of machine.log) if (l.source === 'kernel' && l.level === 'warn') warnings.push(l.message);
+  for (const l of machine.log.entries()) if (l.source === 'kernel' && l.level === 'warn') warnings.push(l.message);
   let deviceId: string | null = null;
   const dev = trace.header.device;
   if (dev) {
