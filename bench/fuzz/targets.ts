@@ -205,9 +205,8 @@ export interface ScenarioInput {
 const DOCUMENT_LEVEL = /^(the scenario|the YAML|the document|refused|cannot be read|a scenario must|must be a mapping)/;
 
 /**
- * `strict` also requires every error to name a line (syntax errors) or a field path; the loader
- * currently misses that in two cases (see docs/SECURITY.md, "Open findings"), so the fixed-seed
- * test runs without it and `npm run fuzz` reports them as violations.
+ * `strict` (the default) also requires every error to name a line (syntax errors) or a field path;
+ * the fixed-seed test and `npm run fuzz` both run strict.
  */
 export function scenarioTarget(opts: { strict?: boolean } = {}): FuzzTarget<ScenarioInput> {
   const strict = opts.strict !== false;

@@ -12,7 +12,7 @@ const SEED = 20260726;
 
 const table: [string, () => FuzzTarget<never>, number][] = [
   ['/proc/iomem import (parseIomem)', () => iomemTarget() as FuzzTarget<never>, 600],
-  ['scenario files (loadScenarioText)', () => scenarioTarget({ strict: false }) as FuzzTarget<never>, 300],
+  ['scenario files (loadScenarioText)', () => scenarioTarget({ strict: true }) as FuzzTarget<never>, 300],
   ['the runner on accepted, mutated scenarios (Runner)', () => runnerTarget() as FuzzTarget<never>, 60],
   ['oracle traces (parseTrace)', () => traceTarget() as FuzzTarget<never>, 500],
   ['oracle replay of damaged traces (replayTrace)', () => replayTarget() as FuzzTarget<never>, 150],
