@@ -2,13 +2,15 @@
  * drivers/acpi/acpi_memhotplug.c: an ACPI memory device (QEMU pc-dimm). Hot-add calls
  * __add_memory() once for the DIMM's range, without MHP_MERGE_RESOURCE, so every DIMM is its own
  * top-level "System RAM" resource whatever the strategy (two adjacent DIMMs stay two lines); the
- * new blocks are onlined by the auto-online policy. Eject offlines every block of the DIMM (rolling
- * back and failing the eject if one refuses) and then removes the memory.
+ * new blocks are onlined by the auto-online policy. Eject goes through the ACPI scan code
+ * (drivers/acpi/scan.c): every block of the DIMM is offlined, the ones that refuse get one more try,
+ * and if one still refuses the blocks offlined on the way are put back online and the eject fails;
+ * otherwise the memory is removed. A DIMM the guest could not add has no handler attached, so its
+ * eject has nothing to offline or remove: the host just takes it away.
  */
-import { EEXIST, EINVAL, errnoName } from '../errno.js';
+import { EBUSY, EEXIST, EINVAL, errnoName } from '../errno.js';
 import { GiB, alignUp } from '../sizes.js';
 import { NIL } from '../kernel/resource.js';
-import { ZONE_MOVABLE } from '../base/memory.js';
 import type { Device, DeviceContext, DeviceFactoryResult, DeviceSpec, DeviceState, HostRequest } from './device.js';
 
 const hex = (x: bigint): string => '0x' + x.toString(16);
@@ -25,6 +27,13 @@ export class AcpiDimmDevice implements Device {
   private phase: DimmPhase = 'inserted';
   private queued = true;
   private lastError = 0;
+  /**
+   * The guest added the DIMM's memory (acpi_memory_enable_device() succeeded, or found it there
+   * already): the scan handler is attached and the DIMM's memory blocks are its physical nodes.
+   */
+  private added = false;
+  /** The host asked for an eject that the guest has not handled yet. */
+  private ejectRequested = false;
 
   constructor(id: string, addr: bigint, size: bigint, nid: number, ctx: DeviceContext) {
     this.id = id;
@@ -45,7 +54,9 @@ export class AcpiDimmDevice implements Device {
   request(req: HostRequest): number {
     if (req.type !== 'eject') return EINVAL;
     if (this.phase === 'ejected') return EINVAL;
-    this.phase = 'eject-pending';
+    this.ejectRequested = true;
+    // the hot-add notification is handled before the eject (one ordered ACPI hotplug queue)
+    if (this.phase !== 'inserted') this.phase = 'eject-pending';
     this.queued = true;
     return 0;
   }
@@ -54,7 +65,10 @@ export class AcpiDimmDevice implements Device {
     if (!this.queued) return 'idle';
     this.queued = false;
     if (this.phase === 'inserted') this.enable();
-    else if (this.phase === 'eject-pending') this.eject();
+    if (this.ejectRequested) {
+      this.ejectRequested = false;
+      this.eject();
+    }
     return 'progress';
   }
 
@@ -69,31 +83,29 @@ export class AcpiDimmDevice implements Device {
       this.log('error', `add_memory failed (${errnoName(r.err)}) for ${hex(this.addr)}-${hex(this.addr + this.size - 1n)}`);
       return;
     }
+    this.added = true;
     this.phase = 'enabled';
   }
 
   /**
-   * acpi_scan_hot_remove(): offline every memory block (device_offline), re-onlining the ones done
-   * so far if any refuses (the eject fails and the DIMM stays); then __remove_memory().
+   * acpi_scan_hot_remove(): a DIMM whose memory was never added (acpi_memory_device_add() failed
+   * and freed its data) has nothing to offline or remove and is ejected at once. Otherwise every
+   * memory block is offlined (acpi_scan_try_to_offline()) and, if that worked, __remove_memory()
+   * runs and the host takes the DIMM away.
    */
   private eject(): void {
-    if (this.phase !== 'eject-pending') return;
-    const blocks = this.ctx.blocks;
-    const first = blocks.blockOf(this.addr);
-    const n = Number(this.size / blocks.blockSize);
-    const done: { block: number; type: 'online_kernel' | 'online_movable' }[] = [];
-    for (let b = first; b < first + n; b++) {
-      if (!blocks.exists(b)) continue;
-      const movable = blocks.zoneOf(b) === ZONE_MOVABLE;
-      const r = blocks.deviceOffline(b);
-      if (r < 0) {
-        for (const d of done) blocks.deviceOnline(d.block, d.type);
-        this.lastError = r;
-        this.phase = 'enabled';
-        this.log('warn', `memory${b}: offline failed (${errnoName(r)}); eject of ${this.id} failed`);
-        return;
-      }
-      if (r === 0) done.push({ block: b, type: movable ? 'online_movable' : 'online_kernel' });
+    if (this.phase === 'ejected') return;
+    if (!this.added) {
+      this.log('info', `eject of ${this.id}: no memory was added, nothing to offline`);
+      this.phase = 'ejected';
+      this.ctx.detach(this.id);
+      return;
+    }
+    const err = this.tryToOffline();
+    if (err) {
+      this.lastError = err;
+      this.phase = 'enabled';
+      return;
     }
     const r = this.ctx.hotplug.removeMemory(this.addr, this.size);
     if (r.err) {
@@ -102,16 +114,56 @@ export class AcpiDimmDevice implements Device {
       this.log('error', `__remove_memory failed (${errnoName(r.err)})`);
       return;
     }
+    this.added = false;
     this.phase = 'ejected';
     this.ctx.detach(this.id);
+  }
+
+  /**
+   * acpi_scan_try_to_offline() over the DIMM's memory blocks (acpi_bus_offline()): a first pass
+   * offlines every block and keeps going past refusals; if one refused, a second pass retries the
+   * blocks the first pass did not offline and stops at the first that refuses again. Then
+   * acpi_bus_online() calls device_online() on every block the passes offlined, which onlines with
+   * the plain "online" type (memory_subsys_online(): MMOP_ONLINE), i.e. into the default zone for
+   * the zone spans as they are now, not necessarily the zone the block was in. Returns 0 or -EBUSY.
+   */
+  private tryToOffline(): number {
+    const blocks = this.ctx.blocks;
+    const first = blocks.blockOf(this.addr);
+    const n = Number(this.size / blocks.blockSize);
+    const nodes: number[] = [];
+    for (let b = first; b < first + n; b++) if (blocks.exists(b)) nodes.push(b);
+    // putOnline: offlined by these passes (device_offline() returned 0), to be onlined on failure
+    const putOnline = new Set<number>();
+    let failed = -1;
+    for (const b of nodes) {
+      const r = blocks.deviceOffline(b);
+      if (r === 0) putOnline.add(b);
+      else if (r < 0 && failed < 0) failed = b;
+    }
+    if (failed < 0) return 0;
+    failed = -1;
+    for (const b of nodes) {
+      if (putOnline.has(b)) continue;
+      const r = blocks.deviceOffline(b);
+      if (r === 0) putOnline.add(b);
+      else if (r < 0) {
+        failed = b;
+        break;
+      }
+    }
+    if (failed < 0) return 0;
+    this.log('warn', `memory${failed}: offline failed; eject of ${this.id} refused`);
+    for (const b of nodes) if (putOnline.has(b)) blocks.deviceOnline(b, 'online');
+    return EBUSY;
   }
 
   state(): DeviceState {
     return {
       id: this.id,
       kind: 'acpi-dimm',
-      plugged: this.phase === 'enabled' || this.phase === 'eject-pending' ? this.size : 0n,
-      requested: this.phase === 'ejected' || this.phase === 'eject-pending' ? 0n : this.size,
+      plugged: this.added ? this.size : 0n,
+      requested: this.phase === 'ejected' || this.ejectRequested ? 0n : this.size,
       details: { addr: this.addr, size: this.size, phase: this.phase, lastError: this.lastError ? errnoName(this.lastError) : null },
     };
   }
