@@ -3,6 +3,7 @@
  * exports. Reads are bounded (a huge or binary file is refused with a clear message); saves are
  * atomic. Every failure comes back as a coded `{ code, message }`.
  */
+import type { LaneHosts } from './lanes.js';
 import { dialog, type BrowserWindow } from 'electron';
 import { stat, readFile } from 'node:fs/promises';
 import path from 'node:path';
@@ -40,7 +41,7 @@ async function pickAndRead(win: BrowserWindow, title: string, filters: Electron.
   return readTextFile(r.filePaths[0]!, max);
 }
 
-export function hostHandlers(win: BrowserWindow, restartWorker: () => number): HostHandlers {
+export function hostHandlers(win: BrowserWindow, restartWorker: () => number, lanes: Pick<LaneHosts, 'call' | 'stop'>): HostHandlers {
   return {
     openScenarioFile: () =>
       pickAndRead(win, 'Open scenario', [{ name: 'Scenarios', extensions: ['yaml', 'yml', 'json'] }, { name: 'All files', extensions: ['*'] }], MAX_SCENARIO_CHARS),
@@ -57,5 +58,7 @@ export function hostHandlers(win: BrowserWindow, restartWorker: () => number): H
       }
     },
     restartWorker: async () => ({ ok: true, value: { restarts: restartWorker() } }),
+    laneCall: (args) => lanes.call(args.lane, args.command, args.args),
+    laneStop: async (args) => lanes.stop(args.lane),
   };
 }

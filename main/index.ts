@@ -4,6 +4,7 @@
 import { app, type BrowserWindow } from 'electron';
 import { appPaths, createMainWindow, setupSecurityDefaults } from './window.js';
 import { WorkerHost, workerUrl } from './worker-host.js';
+import { LaneHosts } from './lanes.js';
 import { removeIpc, sendEvent, setupIpc } from './ipc.js';
 import { hostHandlers } from './dialogs.js';
 import { setupMenu } from './menu.js';
@@ -12,6 +13,8 @@ import type { LabEvent } from '../worker/protocol.js';
 export interface MainApp {
   win: BrowserWindow;
   host: WorkerHost;
+  /** Compare lanes' workers, started on demand. */
+  lanes: LaneHosts;
   channels: string[];
 }
 
@@ -27,10 +30,11 @@ export async function startMain(mainUrl: string = import.meta.url): Promise<Main
   };
   const host = setupWorker(mainUrl, emit);
   win = createMainWindow(paths);
-  const channels = setupIpc(win, host, hostHandlers(win, () => (host.restart('restart requested by the window'), host.restarts)), paths.indexHtml);
+  const lanes = LaneHosts.forWorker(workerUrl(mainUrl));
+  const channels = setupIpc(win, host, hostHandlers(win, () => (host.restart('restart requested by the window'), host.restarts), lanes), paths.indexHtml);
   setupMenu(win, emit);
-  setupLifecycle(host, channels);
-  return { win, host, channels };
+  setupLifecycle(host, lanes, channels);
+  return { win, host, lanes, channels };
 }
 
 function setupSingleInstance(): void {
@@ -43,9 +47,10 @@ function setupWorker(mainUrl: string, emit: (event: LabEvent) => void): WorkerHo
   return host;
 }
 
-function setupLifecycle(host: WorkerHost, channels: string[]): void {
+function setupLifecycle(host: WorkerHost, lanes: LaneHosts, channels: string[]): void {
   app.on('window-all-closed', () => {
     removeIpc(channels);
+    lanes.dispose();
     host.dispose();
     app.quit();
   });

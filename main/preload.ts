@@ -39,6 +39,8 @@ const api: LabApi = {
   openIomemFile: invoke('openIomemFile'),
   saveFile: invoke('saveFile'),
   restartWorker: invoke('restartWorker'),
+  laneCall: invoke('laneCall'),
+  laneStop: invoke('laneStop'),
   onEvent: (listener: (event: LabEvent) => void) => {
     const wrapped = (_event: IpcRendererEvent, payload: LabEvent): void => listener(payload);
     ipcRenderer.on('lab:event', wrapped);

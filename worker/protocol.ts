@@ -161,6 +161,10 @@ export const s = {
       },
     };
   },
+  /** Any value: for a payload another validator checks (a lane's command arguments). */
+  unknown(): Schema<unknown> {
+    return { describe: 'any value', check: () => null };
+  },
   optional<T>(inner: Schema<T>): OptionalSchema<T> {
     return { describe: `${inner.describe} (optional)`, optional: true, check: (v, path) => (v === undefined ? null : inner.check(v, path)) };
   },
@@ -220,6 +224,8 @@ export const MAX_SCENARIO_CHARS = 4 * 1024 * 1024;
 export const MAX_IOMEM_CHARS = 96 * 1024 * 1024;
 /** Largest iomem window one request may ask for. */
 export const MAX_WINDOW_LINES = 5000;
+/** Compare lanes a shell runs at most (a report holds at most 6). */
+export const MAX_LANES = 6;
 
 /** A device to attach, as plain data (the worker maps it onto the engine's DeviceSpec). */
 export const deviceSpecSchema = s.tagged('kind', {
@@ -510,6 +516,13 @@ export const HOST_COMMANDS = {
   },
   /** Ask the shell to restart the worker (after a crash: the renderer then resumes). */
   restartWorker: { args: none, result: returns<{ restarts: number }>() },
+  /**
+   * A worker command for compare lane `lane`: a further lab worker the shell starts on first use.
+   * `args` are validated against `command`'s schema by the shell before they reach the worker.
+   */
+  laneCall: { args: s.obj({ lane: s.int(0, MAX_LANES - 1), command: s.oneOf(COMMAND_NAMES), args: s.unknown() }), result: returns<unknown>() },
+  /** Stops compare lane `lane`'s worker (a later laneCall starts a fresh one). */
+  laneStop: { args: s.obj({ lane: s.int(0, MAX_LANES - 1) }), result: returns<null>() },
 } as const;
 
 export type HostCommandName = keyof typeof HOST_COMMANDS;

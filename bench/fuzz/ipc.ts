@@ -108,6 +108,21 @@ export function ipcTarget(state: FakeState, win: FakeBrowserWindow): AsyncFuzzTa
         if (relayed !== 0) return { kind: 'violation', problem: 'an invalid payload reached the worker' };
         return { kind: 'rejected' };
       }
+      if (command === 'laneCall') {
+        // A lane command goes to that lane's worker, checked against its own schema first.
+        const lane = args as { lane: number; command: string; args: unknown };
+        const inner = validateArgs(lane.command, lane.args);
+        if (inner) {
+          if (r.ok || r.error.code !== inner.code) return { kind: 'violation', problem: `invalid lane payload not refused: ${JSON.stringify(r).slice(0, 200)}` };
+          if (relayed !== 0) return { kind: 'violation', problem: 'an invalid lane payload reached a worker' };
+          return { kind: 'rejected' };
+        }
+        if (relayed !== 1) return { kind: 'violation', problem: `a valid lane ${lane.command} reached a worker ${relayed} times` };
+        const sent = state.workerInbox[state.workerInbox.length - 1] as { command?: unknown; args?: unknown };
+        if (sent.command !== lane.command || !isDeepStrictEqual(sent.args, lane.args)) return { kind: 'violation', problem: `the lane worker received ${JSON.stringify(sent).slice(0, 200)}` };
+        if (!r.ok) return { kind: 'violation', problem: `valid lane command failed: ${r.error.code} ${r.error.message}` };
+        return { kind: 'accepted' };
+      }
       if (host) {
         if (!r.ok) return { kind: 'violation', problem: `valid host command failed: ${r.error.code} ${r.error.message}` };
         if (relayed !== 0) return { kind: 'violation', problem: 'a host command reached the worker' };

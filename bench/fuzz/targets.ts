@@ -405,6 +405,8 @@ export const VALID_HOST_ARGS: { [K in HostCommandName]: HostCommandArgs<K>[] } =
   openIomemFile: [{}],
   saveFile: [{ suggestedName: 'report.json', text: '{}' }],
   restartWorker: [{}],
+  laneCall: [{ lane: 0, command: 'hello', args: {} }, { lane: 5, command: 'metrics', args: { since: 0 } }],
+  laneStop: [{ lane: 0 }],
 };
 
 export interface PayloadInput {

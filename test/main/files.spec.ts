@@ -9,6 +9,9 @@ vi.mock('electron', async () => (await import('./electron-fake.js')).electronMod
 
 const { readTextFile, hostHandlers } = await import('../../main/dialogs.js');
 
+/** Dialog tests use no lanes. */
+const NO_LANES = { call: async () => ({ ok: true as const, value: null }), stop: () => ({ ok: true as const, value: null }) };
+
 describe('atomic writes', () => {
   it('replaces the target in one step and leaves no temp file', async () => {
     const dir = mkdtempSync(path.join(tmpdir(), 'memhp-save-'));
@@ -43,7 +46,7 @@ describe('reading picked files', () => {
   it('opens a scenario picked in the dialog; cancel gives null', async () => {
     const file = path.join(dir, 's.yaml');
     writeFileSync(file, 'name: s\n');
-    const h = hostHandlers({} as never, () => 0);
+    const h = hostHandlers({} as never, () => 0, NO_LANES);
     state.openDialogResult = { canceled: false, filePaths: [file] };
     expect(await h.openScenarioFile({})).toEqual({ ok: true, value: { name: 's.yaml', text: 'name: s\n' } });
     state.openDialogResult = { canceled: true, filePaths: [] };
@@ -52,7 +55,7 @@ describe('reading picked files', () => {
 
   it('saves through the dialog atomically and reports the path', async () => {
     const file = path.join(dir, 'export.csv');
-    const h = hostHandlers({} as never, () => 0);
+    const h = hostHandlers({} as never, () => 0, NO_LANES);
     state.saveDialogResult = { canceled: false, filePath: file };
     expect(await h.saveFile({ suggestedName: 'export.csv', text: 'a,b\r\n' })).toEqual({ ok: true, value: file });
     expect(readFileSync(file, 'utf8')).toBe('a,b\r\n');

@@ -115,3 +115,32 @@ describe('lane bridges', () => {
     expect(offenders).toEqual([]);
   });
 });
+
+describe('lane bridges in Electron', () => {
+  it('createLaneBridge sends each lane its commands through window.lab.laneCall, lane numbers handed out in turn', async () => {
+    const calls: unknown[] = [];
+    const lab = {
+      laneCall: async (a: unknown) => (calls.push(a), { ok: true, value: { protocolVersion: 1 } }),
+      laneStop: async (a: unknown) => (calls.push(['stop', a]), { ok: true, value: null }),
+      onEvent: () => () => {},
+    } as unknown as LabApi;
+    (window as unknown as { lab?: LabApi }).lab = lab;
+    try {
+      const a = createLaneBridge();
+      const b = createLaneBridge();
+      expect(a.mode).toBe('electron');
+      await a.call('hello', {});
+      await b.call('step', { count: 2 });
+      await b.restartWorker();
+      const lanes = calls.slice(0, 2).map((c) => (c as { lane: number }).lane);
+      expect(lanes[1]).toBe((lanes[0]! + 1) % 6);
+      expect(calls).toEqual([
+        { lane: lanes[0], command: 'hello', args: {} },
+        { lane: lanes[1], command: 'step', args: { count: 2 } },
+        ['stop', { lane: lanes[1] }],
+      ]);
+    } finally {
+      delete (window as unknown as { lab?: LabApi }).lab;
+    }
+  });
+});

@@ -26,3 +26,21 @@ export function electronBridge(lab: LabApi): LabBridge {
     },
   };
 }
+
+/**
+ * A compare lane in Electron: lane `lane`'s worker, which main starts on first use (the same
+ * worker host as the session). Lanes push no events; files go through the window's dialogs.
+ */
+export function electronLaneBridge(lab: LabApi, lane: number): LabBridge {
+  const main = electronBridge(lab);
+  return {
+    ...main,
+    async call(command, args) {
+      return unwrap(await lab.laneCall({ lane, command, args })) as never;
+    },
+    onEvent: () => () => {},
+    async restartWorker() {
+      unwrap(await lab.laneStop({ lane }));
+    },
+  };
+}

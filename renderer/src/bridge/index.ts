@@ -3,9 +3,9 @@
  * Web Worker started here (browser). Stores get it through `getBridge()`; tests `setBridge()` a fake.
  * Compare lanes get theirs from `createLaneBridge()`: only this file decides how a worker is started.
  */
-import type { LabApi } from '../../../worker/protocol.js';
+import { MAX_LANES, type LabApi } from '../../../worker/protocol.js';
 import { browserBridge, defaultWorkerFactory, type WorkerLike } from './browser.js';
-import { electronBridge } from './electron.js';
+import { electronBridge, electronLaneBridge } from './electron.js';
 import type { LabBridge } from './types.js';
 
 export type { LabBridge, BridgeMode } from './types.js';
@@ -19,12 +19,16 @@ export function createBridge(): LabBridge {
   return lab ? electronBridge(lab) : browserBridge();
 }
 
+let lanesCreated = 0;
+
 /**
- * A bridge to one more lab worker, for a compare lane: a further Web Worker in the browser. In
- * Electron the renderer starts it the same way (its CSP allows same-origin workers): main's worker
- * host serves the one interactive session and has no per-lane channels yet.
+ * A bridge to one more lab worker, for a compare lane. In Electron, a further worker in main,
+ * through the same host as the session (`laneCall`, lane numbers 0…MAX_LANES-1 handed out in
+ * turn); in a browser, a further Web Worker (`create`, for tests).
  */
 export function createLaneBridge(create: () => WorkerLike = defaultWorkerFactory): LabBridge {
+  const lab = (window as unknown as { lab?: LabApi }).lab;
+  if (lab) return electronLaneBridge(lab, lanesCreated++ % MAX_LANES);
   return browserBridge(create);
 }
 

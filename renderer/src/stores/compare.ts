@@ -213,7 +213,7 @@ export const useCompareStore = defineStore('compare', () => {
           date: now.toISOString(),
           userAgent: globalThis.navigator?.userAgent ?? 'unknown',
           cpus: globalThis.navigator?.hardwareConcurrency ?? 0,
-          transport: `${getBridge().mode} app, one Web Worker per lane`,
+          transport: getBridge().mode === 'electron' ? 'electron app, one lab worker per lane in main' : 'browser app, one Web Worker per lane',
         },
         lanes: results,
       });
