@@ -291,7 +291,10 @@ export interface DeviceSnapshot {
   details: Record<string, string | number | boolean | null>;
 }
 
-/** The engine's kdump verdict without kexec's messages; `missedBytes` is null while a run streams. */
+/**
+ * The engine's kdump verdict without kexec's messages. `missedBytes` and `headroomBlocks` are null
+ * when a snapshot carries the last step's own verdict (whenever its `iomem.hash` is null).
+ */
 export type KdumpVerdict = Omit<EngineKdumpVerdict, 'messages' | 'missedBytes'> & { missedBytes: EngineKdumpVerdict['missedBytes'] | null };
 
 export interface Timings {
