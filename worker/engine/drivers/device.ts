@@ -7,7 +7,7 @@
  * eject) handled synchronously by `request()`, and the guest driver's worker, run by `work()` when
  * the machine settles. A worker that has to wait arms a SimClock timer and reports 'waiting'.
  */
-import type { ResourceTree } from '../kernel/resource.js';
+import { NIL, type ResourceTree } from '../kernel/resource.js';
 import type { SimClock } from '../lab/clock.js';
 import type { MemoryHotplug } from '../mm/memory-hotplug.js';
 import type { MemoryBlocks } from '../base/memory.js';
@@ -138,4 +138,16 @@ export interface HasRegion {
 
 export function hasRegion(d: Device): d is Device & HasRegion {
   return typeof (d as Partial<HasRegion>).region === 'function';
+}
+
+/**
+ * Pages of boot "System RAM" at the top level of the tree, i.e. totalram before any hot-add: what the
+ * Hyper-V balloon counts as its starting memory and the Xen balloon as get_num_physpages().
+ */
+export function bootSystemRamPages(tree: ResourceTree): bigint {
+  let pages = 0n;
+  for (let r = tree.child(tree.root); r !== NIL; r = tree.sibling(r)) {
+    if (tree.name(r) === 'System RAM') pages += (tree.end(r) - tree.start(r) + 1n) >> 12n;
+  }
+  return pages;
 }

@@ -14,9 +14,8 @@
  * info level, warns when a balloon request is not a multiple of 2 MiB) and the current one.
  * The chunk is a fixed 128 MiB until the 2024 change, then the memory block size.
  */
-import type { Device, DeviceContext, DeviceFactoryResult, DeviceSpec, DeviceState, HostRequest } from './device.js';
+import { bootSystemRamPages, type Device, type DeviceContext, type DeviceFactoryResult, type DeviceSpec, type DeviceState, type HostRequest } from './device.js';
 import type { MemoryNotify } from '../base/memory.js';
-import { NIL } from '../kernel/resource.js';
 import { EEXIST, EINVAL, ENODEV } from '../errno.js';
 import { parseSize } from '../sizes.js';
 
@@ -189,22 +188,12 @@ export class HvBalloon implements Device {
     this.old = !ctx.profile.mhpFlags;
     this.chunkPages = ctx.profile.hvChunk === 'fixed-128M' ? HA_CHUNK_FIXED : ctx.blocks.blockSize >> PAGE_SHIFT;
     this.doHotAdd = !params.allowHibernation;
-    this.bootRamPages = this.countBootRamPages();
+    this.bootRamPages = bootSystemRamPages(ctx.tree);
     this.probe();
   }
 
   private log(level: 'info' | 'warn' | 'error', message: string): void {
     this.ctx.log('hv_balloon', level, message);
-  }
-
-  /** Pages of the boot "System RAM" (top level), i.e. totalram before any hot-add. */
-  private countBootRamPages(): bigint {
-    const t = this.ctx.tree;
-    let pages = 0n;
-    for (let r = t.child(t.root); r !== NIL; r = t.sibling(r)) {
-      if (t.name(r) === 'System RAM') pages += (t.end(r) - t.start(r) + 1n) >> PAGE_SHIFT;
-    }
-    return pages;
   }
 
   /**

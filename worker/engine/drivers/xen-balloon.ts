@@ -14,9 +14,9 @@
  * `schedule_delay` seconds (doubling up to 32) after a hypervisor refusal, giving up after four
  * retries for an hour; one iteration populates at most one page of frame numbers (512 pages).
  */
-import type { Device, DeviceContext, DeviceFactoryResult, DeviceSpec, DeviceState, HostRequest } from './device.js';
+import { bootSystemRamPages, type Device, type DeviceContext, type DeviceFactoryResult, type DeviceSpec, type DeviceState, type HostRequest } from './device.js';
 import type { MemoryNotify } from '../base/memory.js';
-import { IORESOURCE_BUSY, IORESOURCE_SYSTEM_RAM, NIL, type NameId } from '../kernel/resource.js';
+import { IORESOURCE_BUSY, IORESOURCE_SYSTEM_RAM, type NameId } from '../kernel/resource.js';
 import { EBUSY, EINVAL } from '../errno.js';
 import { U64_MAX, parseSize } from '../sizes.js';
 
@@ -112,7 +112,7 @@ export class XenBalloon implements Device {
     private readonly params: XenBalloonParams,
     private readonly nid = 0,
   ) {
-    this.bootPages = this.countBootRamPages();
+    this.bootPages = bootSystemRamPages(ctx.tree);
     this.currentPages = this.bootPages;
     this.targetPages = this.bootPages;
     this.totalPages = this.bootPages;
@@ -124,16 +124,6 @@ export class XenBalloon implements Device {
 
   private log(level: 'info' | 'warn' | 'error', message: string): void {
     this.ctx.log('xen:balloon', level, message);
-  }
-
-  /** get_num_physpages() of an HVM guest: the boot "System RAM" pages. */
-  private countBootRamPages(): bigint {
-    const t = this.ctx.tree;
-    let pages = 0n;
-    for (let r = t.child(t.root); r !== NIL; r = t.sibling(r)) {
-      if (t.name(r) === 'System RAM') pages += (t.end(r) - t.start(r) + 1n) >> PAGE_SHIFT;
-    }
-    return pages;
   }
 
   private currentCredit(): bigint {
