@@ -7,7 +7,7 @@
  * as a `LabFailure` carrying a coded `LabError`; the worker entry turns it into a reply.
  */
 import type { EngineRun, EngineStep, LabEngine, LoadedScenario } from './engine-port.js';
-import { fingerprint, LatencyHistogram, StepLog } from './step-log.js';
+import { fingerprint, LatencyHistogram, StepLog, type StepSampling } from './step-log.js';
 import {
   PROFILE_NAMES,
   PROTOCOL_VERSION,
@@ -48,6 +48,8 @@ export interface SessionHooks {
   emit(event: LabEvent): void;
   /** Up to this many /proc/iomem lines every idle snapshot carries the hash (default HASH_INLINE_LINES). */
   hashInlineLines?: number;
+  /** Step records kept before the log thins itself (default STEP_LOG_CAP; an even number). */
+  stepLogCap?: number;
 }
 
 /** How long one slice of a continuous run may hold the worker before it yields (ms). */
@@ -71,7 +73,7 @@ export class LabSession {
   private sourceKind: 'preset' | 'file' | 'iomem' = 'preset';
   private opts: RunOpts = {};
   private run: EngineRun | null = null;
-  private readonly records = new StepLog();
+  private readonly records: StepLog;
   private readonly latency = new LatencyHistogram();
   private lastStep: EngineStep | null = null;
   private lastWallMs = 0;
@@ -97,7 +99,9 @@ export class LabSession {
   constructor(
     private readonly engine: LabEngine | null,
     private readonly hooks: SessionHooks,
-  ) {}
+  ) {
+    this.records = new StepLog(1024, hooks.stepLogCap);
+  }
 
   get isRunning(): boolean {
     return this.running;
@@ -217,7 +221,8 @@ export class LabSession {
     iomemWindow: (a) => this.window(a.from, a.count, a.maxDepth, a.user ?? false),
     iomemSearch: (a) => this.search(a.query, a.from, a.limit ?? 200),
     lsmem: (a) => ({ text: this.timed(() => this.needRun().lsmem(a.all ?? false)) }),
-    metrics: (a) => this.records.slice(a.since, a.limit ?? 100_000),
+    // `since` counts step records from the run's start (thinned ones included), as before thinning.
+    metrics: (a) => this.records.from(a.since, a.limit ?? 100_000),
     log: (a) => this.logEntries(a.since, a.limit ?? 10_000),
     summary: () => this.summary(),
     exportData: (a) => this.exportData(a.format),
@@ -376,9 +381,10 @@ export class LabSession {
 
   /** Pushes step records and log entries not sent yet, progress, and a snapshot when due (or forced). */
   private flush(force: boolean): void {
-    if (this.records.length > this.stepsSent) {
-      this.hooks.emit({ type: 'steps', steps: this.records.slice(this.stepsSent, this.records.length - this.stepsSent) });
-      this.stepsSent = this.records.length;
+    // stepsSent is an ordinal: records thinned away before they were pushed are simply not sent.
+    if (this.records.recorded > this.stepsSent) {
+      this.hooks.emit({ type: 'steps', steps: this.records.from(this.stepsSent, this.records.cap) });
+      this.stepsSent = this.records.recorded;
     }
     if (this.run && this.run.logLength() > this.logSent) {
       const entries = this.logEntries(this.logSent, 5000);
@@ -596,13 +602,13 @@ export class LabSession {
       case 'scenario':
         return { filename: `${slug(sc.info.name)}.yaml`, mime: 'text/yaml', text: sc.text };
       case 'csv':
-        return { filename: `${base}-steps.csv`, mime: 'text/csv', text: stepsCsv(this.records.slice(0, this.records.length)) };
+        return { filename: `${base}-steps.csv`, mime: 'text/csv', text: stepsCsv(this.records.all(), this.records.sampling()) };
       case 'json': {
         const snap = this.snapshot();
         const data = {
           schema: 'memhp-lab/run', protocolVersion: PROTOCOL_VERSION,
           scenario: snap.scenario, profile: snap.profile, strategy: snap.strategy, seed: snap.seed,
-          summary: this.summary(), devices: snap.devices, steps: this.records.slice(0, this.records.length),
+          summary: this.summary(), devices: snap.devices, stepSampling: this.records.sampling(), steps: this.records.all(),
         };
         return { filename: `${base}.json`, mime: 'application/json', text: JSON.stringify(data, null, 2) + '\n' };
       }
@@ -625,7 +631,7 @@ function slug(name: string): string {
   return name.toLowerCase().replace(/[^a-z0-9.]+/g, '-').replace(/^-+|-+$/g, '') || 'lab';
 }
 
-const CSV_HEADER = 'index,label,simTimeMs,wallMs,visits,resources,topLevel,systemRam,iomemLines,iomemBytes,plugged,blocksOnline,blocksOffline,kdumpRanges,kdumpCap,kdumpOk';
+const CSV_HEADER = 'index,label,simTimeMs,wallMs,visits,resources,topLevel,systemRam,iomemLines,iomemBytes,plugged,blocksOnline,blocksOffline,kdumpRanges,kdumpCap,kdumpOk,stride';
 
 /** RFC 4180: fields with a comma, quote or newline are quoted, quotes doubled. */
 function csvField(v: string | number | boolean): string {
@@ -633,10 +639,14 @@ function csvField(v: string | number | boolean): string {
   return /[",\r\n]/.test(t) ? `"${t.replace(/"/g, '""')}"` : t;
 }
 
-export function stepsCsv(records: StepRecord[]): string {
+/**
+ * The steps as CSV. The last column, `stride`, is the step log's stride on every row: 1 when every
+ * step is there, k when only every k-th step (from the first) and the last one were kept.
+ */
+export function stepsCsv(records: StepRecord[], sampling: Pick<StepSampling, 'stride'> = { stride: 1 }): string {
   const rows = records.map((r) =>
     [r.index, r.label, r.simTimeMs, r.wallMs.toFixed(4), r.visits, r.resources.total, r.resources.topLevel, r.resources.systemRam,
-      r.iomem.lines, r.iomem.bytes, r.plugged, r.blocks.online, r.blocks.offline, r.kdump.ranges, r.kdump.cap, r.kdump.ok]
+      r.iomem.lines, r.iomem.bytes, r.plugged, r.blocks.online, r.blocks.offline, r.kdump.ranges, r.kdump.cap, r.kdump.ok, sampling.stride]
       .map(csvField)
       .join(','),
   );

@@ -1,6 +1,6 @@
 /**
- * Compact, append-only storage for per-step records and a latency histogram, so a soak run of
- * hundreds of thousands of steps costs a few bytes per step instead of an object each.
+ * Compact storage for per-step records and a latency histogram, so a soak run costs a few bytes per
+ * step instead of an object each, and at most `cap` records whatever the run's length.
  */
 import type { StepRecord } from './protocol.js';
 
@@ -9,31 +9,90 @@ const COLUMNS = [
 ] as const;
 type Column = (typeof COLUMNS)[number];
 
-/** Column store of StepRecords (numbers in Float64Arrays; plugged bytes stay exact below 2^53). */
+/**
+ * Records kept by default: 2^16, so one `metrics` page (100,000 by default) always holds the whole
+ * log, and the worker keeps about 13 MB of step records however long the run is.
+ */
+export const STEP_LOG_CAP = 65_536;
+
+/** How a step log sampled the run: the fields exports carry next to the records. */
+export interface StepSampling {
+  /** Steps recorded since the run started (every step executed). */
+  recorded: number;
+  /** Records kept (at most the cap). */
+  kept: number;
+  /** Kept records are the steps whose ordinal (0-based) is a multiple of this, plus the latest. */
+  stride: number;
+  /** True once the stride is above 1, i.e. some records were dropped. */
+  thinned: boolean;
+}
+
+/**
+ * Column store of StepRecords (numbers in Float64Arrays; plugged bytes stay exact below 2^53),
+ * bounded: every record is kept until `cap`; then the stride doubles and every other record goes,
+ * so the log always holds the steps at ordinals 0, stride, 2·stride, … plus the latest step.
+ * The ordinal of a record is its position among all records pushed since `clear`, thinned or not;
+ * `from(since)` pages by it, so a reader's cursor stays valid across thinning.
+ */
 export class StepLog {
   private cols: Record<Column, Float64Array>;
+  private ords: Float64Array;
   private labels: string[] = [];
   private results: string[] = [];
   private n = 0;
+  private pushed = 0;
+  private step = 1;
+  readonly cap: number;
 
-  constructor(capacity = 1024) {
-    this.cols = Object.fromEntries(COLUMNS.map((c) => [c, new Float64Array(capacity)])) as Record<Column, Float64Array>;
+  constructor(capacity = 1024, cap = STEP_LOG_CAP) {
+    if (!Number.isSafeInteger(cap) || cap < 2 || cap % 2 !== 0) throw new RangeError(`StepLog: cap must be an even integer >= 2, got ${cap}`);
+    this.cap = cap;
+    const size = Math.max(1, Math.min(capacity, cap));
+    this.cols = Object.fromEntries(COLUMNS.map((c) => [c, new Float64Array(size)])) as Record<Column, Float64Array>;
+    this.ords = new Float64Array(size);
   }
 
+  /** Records kept. */
   get length(): number {
     return this.n;
   }
 
+  /** Records pushed since `clear` (the ordinal the next one gets). */
+  get recorded(): number {
+    return this.pushed;
+  }
+
+  /** The current stride (1 until the log first filled up). */
+  get stride(): number {
+    return this.step;
+  }
+
+  /** Allocated slots per column (never above the cap): what a memory check looks at. */
+  get allocated(): number {
+    return this.ords.length;
+  }
+
+  sampling(): StepSampling {
+    return { recorded: this.pushed, kept: this.n, stride: this.step, thinned: this.step > 1 };
+  }
+
   clear(): void {
     this.n = 0;
+    this.pushed = 0;
+    this.step = 1;
     this.labels = [];
     this.results = [];
   }
 
   push(r: StepRecord): void {
-    if (this.n === this.cols.index.length) this.grow();
+    const ord = this.pushed++;
+    // The previous latest stays only if it lies on the grid; off the grid it was kept for being latest.
+    if (this.n > 0 && this.ords[this.n - 1]! % this.step !== 0) this.truncate(this.n - 1);
+    if (this.n === this.cap) this.thin();
+    if (this.n === this.ords.length) this.grow();
     const i = this.n++;
     const c = this.cols;
+    this.ords[i] = ord;
     c.index[i] = r.index;
     c.simTimeMs[i] = r.simTimeMs;
     c.wallMs[i] = r.wallMs;
@@ -49,8 +108,13 @@ export class StepLog {
     c.kranges[i] = r.kdump.ranges;
     c.kcap[i] = r.kdump.cap;
     c.kok[i] = r.kdump.ok ? 1 : 0;
-    this.labels.push(r.label);
-    this.results.push(r.result);
+    this.labels[i] = r.label;
+    this.results[i] = r.result;
+  }
+
+  /** The ordinal of the i-th kept record. */
+  ordinalAt(i: number): number {
+    return this.ords[i]!;
   }
 
   at(i: number): StepRecord {
@@ -70,6 +134,7 @@ export class StepLog {
     };
   }
 
+  /** Up to `limit` kept records from position `from` (positions, not ordinals). */
   slice(from: number, limit: number): StepRecord[] {
     const out: StepRecord[] = [];
     const end = Math.min(this.n, from + limit);
@@ -77,12 +142,56 @@ export class StepLog {
     return out;
   }
 
+  /** Up to `limit` kept records whose ordinal is at least `since`, oldest first. */
+  from(since: number, limit: number): StepRecord[] {
+    let lo = 0;
+    let hi = this.n;
+    while (lo < hi) {
+      const mid = (lo + hi) >>> 1;
+      if (this.ords[mid]! < since) lo = mid + 1;
+      else hi = mid;
+    }
+    return this.slice(lo, limit);
+  }
+
+  /** Every kept record, oldest first. */
+  all(): StepRecord[] {
+    return this.slice(0, this.n);
+  }
+
+  /** Doubles the stride and keeps the records on the new grid (ordinal 0 always is). */
+  private thin(): void {
+    this.step *= 2;
+    let w = 0;
+    for (let r = 0; r < this.n; r++) {
+      if (this.ords[r]! % this.step !== 0) continue;
+      if (w !== r) {
+        this.ords[w] = this.ords[r]!;
+        for (const k of COLUMNS) this.cols[k][w] = this.cols[k][r]!;
+        this.labels[w] = this.labels[r]!;
+        this.results[w] = this.results[r]!;
+      }
+      w++;
+    }
+    this.truncate(w);
+  }
+
+  private truncate(n: number): void {
+    this.n = n;
+    this.labels.length = n;
+    this.results.length = n;
+  }
+
   private grow(): void {
+    const size = Math.min(this.cap, this.ords.length * 2);
     for (const k of COLUMNS) {
-      const next = new Float64Array(this.cols[k].length * 2);
+      const next = new Float64Array(size);
       next.set(this.cols[k]);
       this.cols[k] = next;
     }
+    const ords = new Float64Array(size);
+    ords.set(this.ords);
+    this.ords = ords;
   }
 }
 
