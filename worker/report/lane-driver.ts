@@ -73,14 +73,22 @@ export async function driveLane(call: LaneCall, job: LaneJob, onProgress: (p: La
     return reply.value;
   };
   const records: StepRecord[] = [];
+  // The worker's `since` is an ordinal: steps recorded since the load, thinned ones included, so
+  // once its step log thins, `records.length` falls behind it. One record per step, consecutive
+  // step indices: a record's ordinal is its index minus the first record's (ordinal 0 is always
+  // kept). Records at or below the last index held are dropped all the same.
+  let since = 0;
   const fetchNew = async (): Promise<void> => {
     for (;;) {
-      const got = await must('metrics', { since: records.length, limit: METRICS_PAGE });
-      if (got.length) {
-        records.push(...got);
-        opts.onSteps?.(got);
+      const got = await must('metrics', { since, limit: METRICS_PAGE });
+      const last = records.length ? records[records.length - 1]!.index : -Infinity;
+      const fresh = got.filter((r) => r.index > last);
+      if (fresh.length) {
+        records.push(...fresh);
+        since = Math.max(since, fresh[fresh.length - 1]!.index - records[0]!.index + 1);
+        opts.onSteps?.(fresh);
       }
-      if (got.length < METRICS_PAGE) return;
+      if (got.length < METRICS_PAGE || fresh.length === 0) return;
     }
   };
   try {
