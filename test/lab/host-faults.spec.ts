@@ -1,22 +1,7 @@
 import { describe, expect, it } from 'vitest';
-import { Runner, type StepMetrics } from '../../worker/engine/lab/runner.js';
+import { runAll, scenario } from './helpers.js';
 import { normalizeScenario } from '../../worker/engine/lab/normalize.js';
 import { loadScenarioText } from '../../worker/lab-io/scenario-io.js';
-import type { Scenario } from '../../worker/engine/lab/scenario.js';
-
-function scenario(devices: unknown[], timeline: unknown[]): Scenario {
-  const r = normalizeScenario({ name: 't', machine: { boot: 'q35-2g', onlinePolicy: 'online_movable' }, devices, timeline });
-  if (!r.ok) throw new Error(JSON.stringify(r.errors));
-  return r.scenario;
-}
-
-function runAll(s: Scenario): { runner: Runner; steps: StepMetrics[] } {
-  const r = Runner.create(s);
-  if (!r.ok) throw new Error(r.error);
-  const steps: StepMetrics[] = [];
-  for (let m = r.runner.step(); m; m = r.runner.step()) steps.push(m);
-  return { runner: r.runner, steps };
-}
 
 const M = 1n << 20n;
 const HV = { kind: 'hv-balloon', id: 'hv0' };

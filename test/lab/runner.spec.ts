@@ -1,24 +1,11 @@
 import { describe, expect, it } from 'vitest';
+import { runAll, scenario } from './helpers.js';
 import { Runner, type StepMetrics } from '../../worker/engine/lab/runner.js';
 import { getPreset } from '../../worker/engine/lab/presets.js';
 import { normalizeScenario } from '../../worker/engine/lab/normalize.js';
 import type { Scenario, StrategyName } from '../../worker/engine/lab/scenario.js';
 import { deviceFactory, registerDeviceFactory } from '../../worker/engine/drivers/index.js';
 import { KernelBug } from '../../worker/engine/errno.js';
-
-function scenario(devices: unknown[], timeline: unknown[], machine: Record<string, unknown> = {}, extra: Record<string, unknown> = {}): Scenario {
-  const r = normalizeScenario({ name: 't', machine: { boot: 'q35-2g', onlinePolicy: 'online_movable', ...machine }, devices, timeline, ...extra });
-  if (!r.ok) throw new Error(JSON.stringify(r.errors));
-  return r.scenario;
-}
-
-function runAll(s: Scenario, opts: Parameters<typeof Runner.create>[1] = {}): { runner: Runner; steps: StepMetrics[] } {
-  const r = Runner.create(s, opts);
-  if (!r.ok) throw new Error(r.error);
-  const steps: StepMetrics[] = [];
-  for (let m = r.runner.step(); m; m = r.runner.step()) steps.push(m);
-  return { runner: r.runner, steps };
-}
 
 const VM = { kind: 'virtio-mem', id: 'vm0', regionSize: '16G' };
 

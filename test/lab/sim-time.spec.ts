@@ -1,28 +1,14 @@
 import { describe, expect, it } from 'vitest';
-import { Runner, type StepMetrics } from '../../worker/engine/lab/runner.js';
+import { runAll, scenario } from './helpers.js';
+import { Runner } from '../../worker/engine/lab/runner.js';
 import { normalizeScenario } from '../../worker/engine/lab/normalize.js';
 import { getPreset } from '../../worker/engine/lab/presets.js';
-import type { Scenario } from '../../worker/engine/lab/scenario.js';
-
-function scenario(devices: unknown[], timeline: unknown[], extra: Record<string, unknown> = {}, machine: Record<string, unknown> = {}): Scenario {
-  const r = normalizeScenario({ name: 't', machine: { boot: 'q35-2g', onlinePolicy: 'online_movable', ...machine }, devices, timeline, ...extra });
-  if (!r.ok) throw new Error(JSON.stringify(r.errors));
-  return r.scenario;
-}
-
-function runAll(s: Scenario, steps = Infinity): { runner: Runner; steps: StepMetrics[] } {
-  const r = Runner.create(s);
-  if (!r.ok) throw new Error(r.error);
-  const out: StepMetrics[] = [];
-  for (let m = out.length < steps ? r.runner.step() : null; m; m = out.length < steps ? r.runner.step() : null) out.push(m);
-  return { runner: r.runner, steps: out };
-}
 
 const stepStarts = (r: Runner) => r.events().filter((e) => e.source === 'lab' && /^step \d+:/.test(e.message)).map((e) => e.t);
 
 describe('simulated time in the log', () => {
   it('steps start 1 s apart by default, so the drivers\' log lines carry their step\'s time, not 0', () => {
-    const { runner, steps } = runAll(getPreset('seed-100g-virtio-mem')!, 5);
+    const { runner, steps } = runAll(getPreset('seed-100g-virtio-mem')!, {}, 5);
     expect(stepStarts(runner)).toEqual([1000, 2000, 3000, 4000, 5000]);
     expect(steps.map((m) => m.simTimeMs)).toEqual([1000, 2000, 3000, 4000, 5000]);
     const driverLines = runner.events().filter((e) => e.source !== 'lab' && e.source !== 'kernel' && e.t > 0);
@@ -36,7 +22,7 @@ describe('simulated time in the log', () => {
   ];
   for (const c of INTERVALS) {
     it(`stepInterval ${JSON.stringify(c.stepInterval)} spaces the step starts`, () => {
-      const { runner } = runAll(scenario([{ kind: 'virtio-mem', id: 'vm0', regionSize: '4G' }], [{ op: 'repeat', count: 3, steps: [{ op: 'resize', device: 'vm0', by: '+128M' }] }], { stepInterval: c.stepInterval }));
+      const { runner } = runAll(scenario([{ kind: 'virtio-mem', id: 'vm0', regionSize: '4G' }], [{ op: 'repeat', count: 3, steps: [{ op: 'resize', device: 'vm0', by: '+128M' }] }], {}, { stepInterval: c.stepInterval }));
       expect(stepStarts(runner)).toEqual(c.starts);
     });
   }
@@ -47,7 +33,7 @@ describe('simulated time in the log', () => {
   });
 
   it('Hyper-V with memory left offline waits 5 s per chunk for onlining: the step takes 10 s for 2 chunks', () => {
-    const { steps } = runAll(scenario([{ kind: 'hv-balloon', id: 'hv0' }], [{ op: 'hv-hot-add', device: 'hv0', size: '256M' }, { op: 'mark' }], {}, { onlinePolicy: 'offline' }));
+    const { steps } = runAll(scenario([{ kind: 'hv-balloon', id: 'hv0' }], [{ op: 'hv-hot-add', device: 'hv0', size: '256M' }, { op: 'mark' }], { onlinePolicy: 'offline' }));
     expect(steps.map((m) => m.simTimeMs)).toEqual([1000 + 2 * 5000, 1000 + 2 * 5000]);
   });
 
@@ -63,7 +49,7 @@ describe('simulated time in the log', () => {
       { op: 'fault-add-memory', count: 1 },
       { op: 'resize', device: 'vm0', size: '256M' },
       { op: 'repeat', count: 60, steps: [{ op: 'mark' }] },
-    ], { stepTimeout: '10s' }));
+    ], {}, { stepTimeout: '10s' }));
     expect(steps[1]!.result).toBe('timeout: vm0 plugged 0 of 256M');
     const first = steps.findIndex((m) => m.plugged === String(256n << 20n));
     // The resize started at 2 s; the driver's 50 s retry timer fires at 52 s, during the mark starting then.
@@ -75,7 +61,7 @@ describe('simulated time in the log', () => {
       { op: 'fault-add-memory', count: 1 },
       { op: 'resize', device: 'vm0', size: '256M' },
       { op: 'wait', duration: '60s' },
-    ], { stepTimeout: '10s' }));
+    ], {}, { stepTimeout: '10s' }));
     expect(steps[2]).toMatchObject({ simTimeMs: 12_000 + 60_000, plugged: String(256n << 20n) });
   });
 
