@@ -1,27 +1,11 @@
 import { describe, expect, it } from 'vitest';
+import { SMALL_SCENARIO_YAML } from '../../bench/fuzz/corpus.js';
 import { readFileSync } from 'node:fs';
 import { loadScenarioText, formatIssues, pointerToPath, TEXT_LIMITS } from '../../worker/lab-io/scenario-io.js';
 import { generateValidatorSource, SCHEMA_PATH, OUTPUT_PATH } from '../../worker/lab-io/generate-validator.mjs';
 
-const GOOD = `
-name: small
-seed: 7
-profile: "6.12"
-machine:
-  boot: q35-2g
-  blockSize: 128M
-  onlinePolicy: online_movable
-devices:
-  - { kind: virtio-mem, id: vm0, regionSize: 16G }
-timeline:
-  - { op: resize, device: vm0, size: 1G }
-  - { op: offline, blocks: "33-39/2" }
-  - { op: wait, duration: 5s }
-  - op: repeat
-    count: 3
-    steps:
-      - { op: resize, device: vm0, by: +128M }
-`;
+// The fuzzers start their near-valid mutations from the same small scenario.
+const GOOD = SMALL_SCENARIO_YAML;
 
 function errorsOf(text: string, opts: Parameters<typeof loadScenarioText>[1] = {}): string[] {
   const r = loadScenarioText(text, opts);
