@@ -304,6 +304,8 @@ export class ResourceStore {
   }
 
   /** Number of children of `p` whose start < key (or <= key); qPred = the last such child, qNode the next. */
+  // Same descent as belowEnd with another comparison: kept as two loops on purpose, since a
+  // predicate callback on this hot path (every request, merge and split) costs more than the copy.
   protected belowStart(p: Handle, hi: number, lo: number, inclusive: boolean): number {
     let t = this.trt[p]!;
     let b = 0;
