@@ -120,7 +120,9 @@ const UNUSED_VARS_OPTIONS = {
   ignoreRestSiblings: true,
 };
 
-const ENGINE_CLOCK_MESSAGE = 'The engine never reads a clock, randomness or the DOM: use SimClock (lab/clock.ts) / SeededRng (lab/rng.ts).';
+const COMMON_MESSAGE = 'common/ runs in the worker, the renderer and the CLI: no Electron, Node, DOM, main/ or renderer/ (ARCHITECTURE.md §3).';
+const WORKER_MESSAGE = 'worker/ is the lab worker: no Electron, Vue, main/ or renderer/ (ARCHITECTURE.md §3).';
+const ENGINE_CLOCK_MESSAGE = 'The engine never reads a clock, randomness or the DOM: use SimClock (clock.ts) / SeededRng (rng.ts).';
 
 export default defineConfig(
   {
@@ -282,6 +284,44 @@ export default defineConfig(
             { regex: '^node:', message: 'The renderer runs in a browser: no Node built-ins (ARCHITECTURE.md §3).' },
             { regex: '^(\\.\\./)+main(/|$)', message: 'The renderer never imports the main process (ARCHITECTURE.md §3).' },
           ],
+        },
+      ],
+    },
+  },
+
+  // common/: code that runs in the worker, the renderer and the CLI alike (reports, scenario files,
+  // the lane driver): no Electron, no Node built-ins, no DOM, and never main/ or renderer/.
+  {
+    name: 'memhp/common-imports',
+    files: ['common/**/*.ts', 'common/**/*.mts'],
+    rules: {
+      'no-restricted-imports': [
+        'error',
+        {
+          paths: [
+            ...banned(['electron', 'vue', 'pinia', 'web-worker'], COMMON_MESSAGE),
+            ...banned(NODE_BUILTINS, COMMON_MESSAGE),
+          ],
+          patterns: [
+            { regex: '^node:', message: COMMON_MESSAGE },
+            { regex: '^(\\.\\./)+(main|renderer)(/|$)', message: COMMON_MESSAGE },
+          ],
+        },
+      ],
+      'no-restricted-globals': ['error', ...['document', 'window', 'navigator', 'process', 'localStorage', 'indexedDB'].map((name) => ({ name, message: COMMON_MESSAGE }))],
+    },
+  },
+
+  // worker/ (outside the engine): the worker itself; never Electron, Vue or the other processes.
+  {
+    name: 'memhp/worker-imports',
+    files: ['worker/*.ts'],
+    rules: {
+      'no-restricted-imports': [
+        'error',
+        {
+          paths: banned(['electron', 'vue', 'pinia'], WORKER_MESSAGE),
+          patterns: [{ regex: '^(\\.\\./)+(main|renderer)(/|$)', message: WORKER_MESSAGE }],
         },
       ],
     },

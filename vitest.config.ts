@@ -16,7 +16,7 @@ export default defineConfig({
         test: {
           name: 'node',
           environment: 'node',
-          include: ['test/{engine,lab,main,cli,worker,tooling,reports,fuzz}/**/*.spec.ts'],
+          include: ['test/{engine,common,main,cli,worker,tooling,fuzz}/**/*.spec.ts'],
           globalSetup: ['test/setup/build-node.ts'],
           testTimeout: 60_000,
         },

@@ -5,17 +5,17 @@
  */
 import type { EngineDeviceState, EngineRun, EngineStep, LabEngine, LoadedScenario, RunOptions } from './engine-port.js';
 import type { DeviceSpecPayload, KdumpVerdict, OnlinePolicy } from './protocol.js';
-import { Runner, plainState, type StepMetrics } from './engine/lab/runner.js';
-import { getPreset, presetInfo, presetInput } from './engine/lab/presets.js';
-import { formatIssue, normalizeScenario } from './engine/lab/normalize.js';
-import type { Scenario } from './engine/lab/scenario.js';
-import { kdumpSettings, kdumpVerdict } from './engine/lab/kdump.js';
+import { Runner, plainState, type StepMetrics } from './engine/runner/runner.js';
+import { getPreset, presetInfo, presetInput } from './engine/scenario/presets.js';
+import { formatIssue, normalizeScenario } from './engine/scenario/normalize.js';
+import type { Scenario } from './engine/scenario/scenario.js';
+import { kdumpSettings, kdumpVerdict } from './engine/userspace/kdump.js';
 import { renderIomem, renderIomemLines } from './engine/kernel/iomem.js';
 import { lsmem, lsmemInput } from './engine/userspace/lsmem.js';
 import type { DeviceSpec } from './engine/drivers/device.js';
 import { errnoName } from './engine/errno.js';
 import { parseSize } from './engine/sizes.js';
-import { loadScenarioText } from './lab-io/scenario-io.js';
+import { loadScenarioText } from '../common/scenario-io/scenario-io.js';
 import { stringify } from 'yaml';
 
 function toStep(m: StepMetrics): EngineStep {

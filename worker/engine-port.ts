@@ -7,8 +7,8 @@
  * the engine below it is still moving.
  */
 import type { DeviceSpecPayload, KdumpVerdict, OnlinePolicy, ProfileName, StrategyName } from './protocol.js';
-import type { RunSummary, StepMetrics } from './engine/lab/runner.js';
-import type { LogEntry, MachineStats } from './engine/machine.js';
+import type { RunSummary, StepMetrics } from './engine/runner/runner.js';
+import type { LogEntry, MachineStats } from './engine/machine/machine.js';
 import type { DeviceState } from './engine/drivers/device.js';
 
 /**

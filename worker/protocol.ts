@@ -14,9 +14,9 @@
  * for windows of lines. This module imports nothing at run time, so the sandboxed preload, the
  * engine-side worker and the renderer can all use it.
  */
-import type { RunSummary, StepMetrics } from './engine/lab/runner.js';
-import type { KdumpVerdict as EngineKdumpVerdict } from './engine/lab/kdump.js';
-import type { LogEntry as MachineLogEntry, MachineStats } from './engine/machine.js';
+import type { RunSummary, StepMetrics } from './engine/runner/runner.js';
+import type { KdumpVerdict as EngineKdumpVerdict } from './engine/userspace/kdump.js';
+import type { LogEntry as MachineLogEntry, MachineStats } from './engine/machine/machine.js';
 
 export const PROTOCOL_VERSION = 1;
 

@@ -8,7 +8,7 @@ import { existsSync, readFileSync, readdirSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { stringify as yamlStringify } from 'yaml';
-import { presetInput, presetNames } from '../../worker/engine/lab/presets.js';
+import { presetInput, presetNames } from '../../worker/engine/scenario/presets.js';
 
 let rootCache: string | null = null;
 
@@ -101,7 +101,7 @@ export function scenarioTexts(): { text: string; source: string }[] {
 
 /** The golden JSON report written by the report generator. */
 export function reportCorpus(): string[] {
-  const p = path.join(repoRoot(), 'test/reports/golden/report.json');
-  if (!existsSync(p)) throw new Error('fuzz corpus: test/reports/golden/report.json is missing');
+  const p = path.join(repoRoot(), 'test/common/report/golden/report.json');
+  if (!existsSync(p)) throw new Error('fuzz corpus: test/common/report/golden/report.json is missing');
   return [readFileSync(p, 'utf8')];
 }

@@ -5,9 +5,9 @@
  * hundreds of MiB and run only in `npm run fuzz`.
  */
 import { parseIomem, MAX_LINE_LENGTH, MAX_LINES } from '../../worker/engine/kernel/iomem.js';
-import { loadScenarioText, TEXT_LIMITS } from '../../worker/lab-io/scenario-io.js';
-import { SCENARIO_LIMITS } from '../../worker/engine/lab/scenario.js';
-import { parseReportJson, MAX_REPORT_JSON_BYTES } from '../../worker/report/json.js';
+import { loadScenarioText, TEXT_LIMITS } from '../../common/scenario-io/scenario-io.js';
+import { SCENARIO_LIMITS } from '../../worker/engine/scenario/scenario.js';
+import { parseReportJson, MAX_REPORT_JSON_BYTES } from '../../common/report/json.js';
 import { MAX_IOMEM_CHARS, MAX_SCENARIO_CHARS, MAX_WINDOW_LINES, validateArgs, validateHostArgs } from '../../worker/protocol.js';
 import { reportCorpus } from './corpus.js';
 import { parseTrace } from '../../worker/engine/oracle/trace.js';
@@ -131,38 +131,38 @@ export const LIMIT_CASES: LimitCase[] = [
   // ---- scenario files ---------------------------------------------------------------------------
   {
     name: `scenario: text longer than ${TEXT_LIMITS.chars} characters`,
-    where: 'worker/lab-io/scenario-io.ts load (TEXT_LIMITS.chars)',
+    where: 'common/scenario-io/scenario-io.ts load (TEXT_LIMITS.chars)',
     over: () => scenario(`${scenarioJson({})}${' '.repeat(TEXT_LIMITS.chars)}`),
     under: () => scenario(scenarioJson({ description: 'x'.repeat(4000) })),
     expect: /^the scenario is \d+ characters long; the limit is 1048576 \(1 MiB\)$/,
   },
   {
     name: `scenario: more than ${TEXT_LIMITS.aliases} YAML aliases (alias bomb)`,
-    where: 'worker/lab-io/scenario-io.ts parseYaml (TEXT_LIMITS.aliases)',
+    where: 'common/scenario-io/scenario-io.ts parseYaml (TEXT_LIMITS.aliases)',
     over: () => scenario(`a0: &a0 [lol, lol]\n${Array.from({ length: 9 }, (_, i) => `a${i + 1}: &a${i + 1} [${Array.from({ length: 9 }, () => `*a${i}`).join(', ')}]`).join('\n')}\n`, { source: 'bomb.yaml' }),
     expect: /^the YAML uses 81 aliases; at most 50 are accepted \(alias bombs are refused, not expanded\)$/,
   },
   {
     name: `scenario: data nested deeper than ${TEXT_LIMITS.depth} levels`,
-    where: 'worker/lab-io/scenario-io.ts checkShape (TEXT_LIMITS.depth)',
+    where: 'common/scenario-io/scenario-io.ts checkShape (TEXT_LIMITS.depth)',
     over: () => scenario(scenarioJson({ description: undefined, x: JSON.parse(`${'['.repeat(70)}1${']'.repeat(70)}`) as unknown })),
     expect: /^the document nests deeper than 64 levels$/,
   },
   {
     name: 'scenario: nesting deep enough to exhaust a recursive parser',
-    where: 'worker/lab-io/scenario-io.ts loadScenarioText (RangeError guard) and JSON.parse',
+    where: 'common/scenario-io/scenario-io.ts loadScenarioText (RangeError guard) and JSON.parse',
     over: () => scenario(`{"a":${'['.repeat(200_000)}${']'.repeat(200_000)}}`),
     expect: /nests deeper than 64 levels|nested too deeply/,
   },
   {
     name: `scenario: more than ${TEXT_LIMITS.nodes} values`,
-    where: 'worker/lab-io/scenario-io.ts checkShape (TEXT_LIMITS.nodes)',
+    where: 'common/scenario-io/scenario-io.ts checkShape (TEXT_LIMITS.nodes)',
     over: () => scenario(`{"x":[${new Array(TEXT_LIMITS.nodes + 1).fill('0').join(',')}]}`),
     expect: /^the document holds more than 200000 values$/,
   },
   {
     name: `scenario: more than ${SCENARIO_LIMITS.devices} devices`,
-    where: 'schema/scenario.schema.json + worker/engine/lab/normalize.ts (SCENARIO_LIMITS.devices)',
+    where: 'schema/scenario.schema.json + worker/engine/scenario/normalize.ts (SCENARIO_LIMITS.devices)',
     over: () => scenario(scenarioJson({ devices: Array.from({ length: SCENARIO_LIMITS.devices + 1 }, (_, i) => ({ kind: 'acpi-dimm', id: `d${i}`, size: '128M' })) })),
     expect: /devices: must have at most 64 entries/,
   },
@@ -175,7 +175,7 @@ export const LIMIT_CASES: LimitCase[] = [
   },
   {
     name: `scenario: repeat nested deeper than ${SCENARIO_LIMITS.repeatDepth}`,
-    where: 'worker/engine/lab/normalize.ts (SCENARIO_LIMITS.repeatDepth)',
+    where: 'worker/engine/scenario/normalize.ts (SCENARIO_LIMITS.repeatDepth)',
     over: () => scenario(scenarioJson({ timeline: [nestedRepeat(SCENARIO_LIMITS.repeatDepth + 1)] })),
     under: () => scenario(scenarioJson({ timeline: [nestedRepeat(SCENARIO_LIMITS.repeatDepth)] })),
     expect: /timeline\[0\](\.steps\[0\])*.*(8|deep)/,
@@ -189,21 +189,21 @@ export const LIMIT_CASES: LimitCase[] = [
   },
   {
     name: `scenario: more than ${SCENARIO_LIMITS.expandedSteps} steps after expanding repeats`,
-    where: 'worker/engine/lab/normalize.ts (SCENARIO_LIMITS.expandedSteps)',
+    where: 'worker/engine/scenario/normalize.ts (SCENARIO_LIMITS.expandedSteps)',
     over: () => scenario(scenarioJson({ timeline: [{ op: 'repeat', count: 1_000_000, steps: waits(11) }] })),
     under: () => scenario(scenarioJson({ timeline: [{ op: 'repeat', count: 1_000_000, steps: waits(10) }] })),
     expect: /11000000.*10000000|10000000/,
   },
   {
     name: 'scenario: one wait longer than 30 days',
-    where: 'worker/engine/lab/normalize.ts (SCENARIO_LIMITS.waitMs)',
+    where: 'worker/engine/scenario/normalize.ts (SCENARIO_LIMITS.waitMs)',
     over: () => scenario(scenarioJson({ timeline: [{ op: 'wait', duration: SCENARIO_LIMITS.waitMs + 1 }] })),
     under: () => scenario(scenarioJson({ timeline: [{ op: 'wait', duration: SCENARIO_LIMITS.waitMs }] })),
     expect: /timeline\[0\]\.duration/,
   },
   {
     name: `scenario: one step naming more than ${SCENARIO_LIMITS.blocksPerStep} blocks`,
-    where: 'worker/engine/lab/normalize.ts parseBlocks (SCENARIO_LIMITS.blocksPerStep)',
+    where: 'worker/engine/scenario/normalize.ts parseBlocks (SCENARIO_LIMITS.blocksPerStep)',
     over: () => scenario(scenarioJson({ timeline: [{ op: 'offline', blocks: `0-${SCENARIO_LIMITS.blocksPerStep}` }] })),
     under: () => scenario(scenarioJson({ timeline: [{ op: 'offline', blocks: `0-${SCENARIO_LIMITS.blocksPerStep - 1}` }] })),
     expect: /timeline\[0\]\.blocks/,
@@ -223,7 +223,7 @@ export const LIMIT_CASES: LimitCase[] = [
   },
   {
     name: `scenario: imported boot /proc/iomem over ${SCENARIO_LIMITS.iomemChars} characters`,
-    where: 'worker/lab-io/scenario-io.ts resolveBootFile (SCENARIO_LIMITS.iomemChars)',
+    where: 'common/scenario-io/scenario-io.ts resolveBootFile (SCENARIO_LIMITS.iomemChars)',
     heavy: true,
     over: () => scenario(scenarioJson({ machine: { boot: { file: 'boot.txt' }, blockSize: '128M' } }), { source: 'a.json', readFile: () => ' '.repeat(SCENARIO_LIMITS.iomemChars + 1) }),
     expect: /^machine\.boot\.file: "boot\.txt" is larger than 67108864 characters$/,
@@ -231,7 +231,7 @@ export const LIMIT_CASES: LimitCase[] = [
   // ---- JSON reports -------------------------------------------------------------------------------
   {
     name: `report: text longer than ${MAX_REPORT_JSON_BYTES} characters`,
-    where: 'worker/report/json.ts parseReportJson (MAX_REPORT_JSON_BYTES)',
+    where: 'common/report/json.ts parseReportJson (MAX_REPORT_JSON_BYTES)',
     heavy: true,
     over: () => report(' '.repeat(MAX_REPORT_JSON_BYTES + 1)),
     expect: /^\(root\): report is 268435457 characters, more than the 268435456 limit$/,
@@ -249,7 +249,7 @@ export const LIMIT_CASES: LimitCase[] = [
   },
   {
     name: 'report: nesting deep enough to exhaust a recursive parser',
-    where: 'worker/report/json.ts (JSON.parse, jsonErrorOffset)',
+    where: 'common/report/json.ts (JSON.parse, jsonErrorOffset)',
     over: () => report(`${'['.repeat(500_000)}${']'.repeat(500_000)}`),
     expect: /^\(root\): /,
   },

@@ -4,8 +4,8 @@
  * after a forced GC. The runner keeps only the first `keepMetrics` step records, so anything that
  * still grows with the number of steps shows up as a heap ratio above 1.
  */
-import { Runner } from '../../worker/engine/lab/runner.js';
-import { normalizeScenario } from '../../worker/engine/lab/normalize.js';
+import { Runner } from '../../worker/engine/runner/runner.js';
+import { normalizeScenario } from '../../worker/engine/scenario/normalize.js';
 import { heapNow, type SoakSample } from './soak.js';
 
 export interface RunnerSoakResult {

@@ -5,8 +5,8 @@
 import fc from 'fast-check';
 import { parseIomem, renderIomem, iomemEntries } from '../../worker/engine/kernel/iomem.js';
 import { IORESOURCE_MEM, ResourceTree } from '../../worker/engine/kernel/resource.js';
-import { loadScenarioText } from '../../worker/lab-io/scenario-io.js';
-import { parseReportJson, renderReportJson } from '../../worker/report/json.js';
+import { loadScenarioText } from '../../common/scenario-io/scenario-io.js';
+import { parseReportJson, renderReportJson } from '../../common/report/json.js';
 import {
   COMMANDS,
   COMMAND_NAMES,
@@ -24,7 +24,7 @@ import { garbageText, hostileYaml, mutatedJson, mutatedText, oddValue, toJsonTex
 import { iomemCorpus, oracleTraces, reportCorpus, scenarioTexts } from './corpus.js';
 import { parseTrace } from '../../worker/engine/oracle/trace.js';
 import { replayTrace } from '../../worker/engine/oracle/replay.js';
-import { Runner } from '../../worker/engine/lab/runner.js';
+import { Runner } from '../../worker/engine/runner/runner.js';
 import { checkTree } from './tree-check.js';
 
 const ACCEPTED: Verdict = { kind: 'accepted' };

@@ -10,10 +10,10 @@ import { existsSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { WorkerHost, type WorkerLike } from '../worker-host.js';
-import { driveLane, failedLane, type LaneJob, type LaneProgress, type LaneResult } from '../../worker/report/lane-driver.js';
+import { driveLane, failedLane, type LaneJob, type LaneProgress, type LaneResult } from '../../common/lanes/lane-driver.js';
 
-export type { LaneJob, LaneProgress, LaneResult, LaneScenario } from '../../worker/report/lane-driver.js';
-export { fetchExcerpt } from '../../worker/report/lane-driver.js';
+export type { LaneJob, LaneProgress, LaneResult, LaneScenario } from '../../common/lanes/lane-driver.js';
+export { fetchExcerpt } from '../../common/lanes/lane-driver.js';
 
 export interface LaneTransport {
   /** Shown in the report's environment ("worker_threads (web-worker)"). */

@@ -5,7 +5,7 @@
  */
 import type { WorkerLike } from '../../main/worker-host.js';
 import type { LaneJob, LaneProgress, LaneResult, LaneTransport } from '../../main/cli/lanes.js';
-import { FIXTURE_INPUT } from '../reports/fixtures/report-input.js';
+import { FIXTURE_INPUT } from '../common/report/fixtures/report-input.js';
 
 export const FAKE_SCENARIO_YAML = 'name: fake-scenario\nseed: 3\nmachine: { boot: { map: q35-2g } }\ndevices:\n  - kind: virtio-mem\n    id: vm0\n    blockSize: "2097152"\ntimeline: []\n';
 

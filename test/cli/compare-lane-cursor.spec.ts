@@ -5,7 +5,7 @@
  * (live charts) or once at the end (the CLI).
  */
 import { describe, expect, it } from 'vitest';
-import { chunkOf, driveLane, type LaneCall, type LaneJob } from '../../worker/report/lane-driver.js';
+import { chunkOf, driveLane, type LaneCall, type LaneJob } from '../../common/lanes/lane-driver.js';
 import { LabFailure, LabSession } from '../../worker/session.js';
 import type { StepRecord } from '../../worker/protocol.js';
 import { fakeEngine } from '../worker/fake-engine.js';

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { fetchExcerpt, runLanes, WorkerLaneTransport, type LaneJob, type LaneProgress } from '../../main/cli/lanes.js';
-import { buildReport, validateReport } from '../../worker/report/index.js';
+import { buildReport, validateReport } from '../../common/report/index.js';
 import { CannedTransport, fakeWorker, type FakeWorkerOptions } from './compare-fakes.js';
 
 const job = (lane: number, extra: Partial<LaneJob> = {}): LaneJob => ({ lane, scenario: { kind: 'preset', name: 'seed-100g-virtio-mem' }, strategy: 'none', ...extra });

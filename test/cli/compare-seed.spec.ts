@@ -10,8 +10,8 @@ import os from 'node:os';
 import path from 'node:path';
 import { writeFileSync } from 'node:fs';
 import { stringify } from 'yaml';
-import { parseReportJson } from '../../worker/report/index.js';
-import { presetInput } from '../../worker/engine/lab/presets.js';
+import { parseReportJson } from '../../common/report/index.js';
+import { presetInput } from '../../worker/engine/scenario/presets.js';
 
 const root = path.resolve(__dirname, '../..');
 const cli = path.join(root, 'out/cli/memhp.js');

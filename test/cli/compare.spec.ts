@@ -4,7 +4,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { CHROME_MISSING, planLanes, ProgressView, resolveScenario, runCompare } from '../../main/cli/commands/compare.js';
 import { CliError } from '../../main/cli/errors.js';
-import { parseReportJson, STEP_METRICS } from '../../worker/report/index.js';
+import { parseReportJson, STEP_METRICS } from '../../common/report/index.js';
 import { CannedTransport } from './compare-fakes.js';
 
 const tmp = mkdtempSync(path.join(os.tmpdir(), 'memhp-compare-'));

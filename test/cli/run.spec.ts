@@ -4,11 +4,11 @@ import { spawnSync } from 'node:child_process';
 import os from 'node:os';
 import path from 'node:path';
 import { runRun, jsonStride, humanBytes, resolveScenario, scenarioIomem, looksLikeScenario, summaryTable, type RunJson } from '../../main/cli/commands/run.js';
-import { loadScenarioText, formatIssues } from '../../worker/lab-io/scenario-io.js';
+import { loadScenarioText, formatIssues } from '../../common/scenario-io/scenario-io.js';
 import { runIomem } from '../../main/cli/commands/iomem.js';
 import { buildProgram } from '../../main/cli/memhp.js';
 import { CliError } from '../../main/cli/errors.js';
-import { Runner } from '../../worker/engine/lab/runner.js';
+import { Runner } from '../../worker/engine/runner/runner.js';
 
 const root = path.resolve(__dirname, '../..');
 

@@ -11,8 +11,8 @@ import os from 'node:os';
 import path from 'node:path';
 import type { AddressInfo } from 'node:net';
 import { chromium, type Browser } from 'playwright-core';
-import { buildReport, renderReportHtml, STEP_METRICS, type ReportInput } from '../../worker/report/index.js';
-import { FIXTURE_INPUT } from '../reports/fixtures/report-input.js';
+import { buildReport, renderReportHtml, STEP_METRICS, type ReportInput } from '../../common/report/index.js';
+import { FIXTURE_INPUT } from '../common/report/fixtures/report-input.js';
 
 function chromePath(): string {
   const found = [process.env['CHROME_PATH'], '/usr/bin/chromium', '/usr/bin/chromium-browser', '/usr/bin/google-chrome'].find((p) => p && existsSync(p));

@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { readFileSync, readdirSync, statSync, existsSync } from 'node:fs';
 import path from 'node:path';
+import { builtinModules } from 'node:module';
 
 // ARCHITECTURE.md §3 "who may import what", enforced by reading every import in the tree.
 const root = path.resolve(__dirname, '../..');
@@ -29,6 +30,23 @@ function resolvesInto(file: string, spec: string, dir: string): boolean {
   if (!spec.startsWith('.')) return false;
   const target = path.normalize(path.join(path.dirname(file), spec));
   return target === dir || target.startsWith(dir + path.sep);
+}
+
+const NODE_BUILTINS = new Set(builtinModules.filter((m) => !m.startsWith('_')));
+
+/** What makes a file unfit for common/: Electron, Node, Vue, main/, renderer/ imports, DOM or process globals. */
+function commonViolations(file: string, text: string): string[] {
+  const bad: string[] = [];
+  for (const spec of importsOf(text)) {
+    const bare = spec.split('/')[0]!;
+    if (spec.startsWith('node:') || NODE_BUILTINS.has(spec) || NODE_BUILTINS.has(bare) || ['electron', 'vue', 'pinia', 'web-worker'].includes(bare)) bad.push(`${file}: ${spec}`);
+    if (resolvesInto(file, spec, 'main') || resolvesInto(file, spec, 'renderer')) bad.push(`${file}: ${spec}`);
+  }
+  const code = text.replace(/\/\/.*$|\/\*[\s\S]*?\*\//gm, '');
+  for (const word of ['document.', 'window.', 'navigator.', 'process.', 'localStorage', 'indexedDB']) {
+    if (new RegExp(`(^|[^.\\w])${word.replace('.', '\\.')}`).test(code)) bad.push(`${file}: ${word}`);
+  }
+  return bad;
 }
 
 describe('import boundaries', () => {
@@ -87,6 +105,41 @@ describe('import boundaries', () => {
       }
     }
     expect(bad).toEqual([]);
+  });
+
+  it('common/ reaches no Electron, Node, DOM, main/ or renderer/ (and the check catches each)', () => {
+    const probe = [
+      "import { app } from 'electron';",
+      "import { readFile } from 'node:fs/promises';",
+      "import path from 'path';",
+      "import { x } from '../../main/atomic-write.js';",
+      "import { y } from '../../renderer/src/format.js';",
+      'const t = document.title;',
+      'const w = window.innerWidth;',
+      'const e = process.env;',
+    ];
+    for (const line of probe) expect(commonViolations('common/report/probe.ts', line), line).not.toEqual([]);
+    expect(commonViolations('common/report/probe.ts', "import { parseSize } from '../../worker/engine/sizes.js';\nimport { stringify } from 'yaml';")).toEqual([]);
+    const files = sources('common');
+    expect(files.length).toBeGreaterThan(10);
+    const bad = files.flatMap((f) => commonViolations(f, readFileSync(path.join(root, f), 'utf8')));
+    expect(bad).toEqual([]);
+  });
+
+  it('worker/ holds only the worker and the engine: its own files import no Electron, Vue, main/ or renderer/', () => {
+    const bad: string[] = [];
+    for (const f of sources('worker').filter((f) => !f.startsWith(path.join('worker', 'engine')))) {
+      for (const spec of importsOf(readFileSync(path.join(root, f), 'utf8'))) {
+        if (spec === 'electron' || spec === 'vue' || spec === 'pinia') bad.push(`${f}: ${spec}`);
+        if (resolvesInto(f, spec, 'main') || resolvesInto(f, spec, 'renderer')) bad.push(`${f}: ${spec}`);
+      }
+    }
+    expect(bad).toEqual([]);
+  });
+
+  it('the engine check catches an import from outside the engine', () => {
+    expect(resolvesInto('worker/engine/kernel/x.ts', '../../protocol.js', 'worker/engine')).toBe(false);
+    expect(resolvesInto('worker/engine/kernel/x.ts', '../sizes.js', 'worker/engine')).toBe(true);
   });
 
   it('the renderer imports the worker side only through protocol types', () => {

@@ -20,13 +20,13 @@ describe('lint rules fire on bad code', () => {
     ['worker/engine/kernel/bad.ts', "import { readFileSync } from 'node:fs';\nexport const f = readFileSync;\n", 'no-restricted-imports'],
     ['worker/engine/kernel/bad.ts', "import path from 'path';\nexport const p = path;\n", 'no-restricted-imports'],
     ['worker/engine/bad.ts', "import { app } from 'electron';\nexport const a = app;\n", 'no-restricted-imports'],
-    ['worker/engine/lab/bad.ts', "import { ref } from 'vue';\nexport const r = ref;\n", 'no-restricted-imports'],
-    ['worker/engine/lab/bad.ts', "import { labError } from '../../protocol.js';\nexport const e = labError;\n", 'no-restricted-imports'],
+    ['worker/engine/scenario/bad.ts', "import { ref } from 'vue';\nexport const r = ref;\n", 'no-restricted-imports'],
+    ['worker/engine/scenario/bad.ts', "import { labError } from '../../protocol.js';\nexport const e = labError;\n", 'no-restricted-imports'],
     ['worker/engine/bad.ts', "import { x } from '../session.js';\nexport const y = x;\n", 'no-restricted-imports'],
-    ['worker/engine/lab/bad.ts', "import { x } from 'lodash';\nexport const y = x;\n", 'no-restricted-imports'],
+    ['worker/engine/scenario/bad.ts', "import { x } from 'lodash';\nexport const y = x;\n", 'no-restricted-imports'],
     // worker/engine: purity
-    ['worker/engine/lab/bad.ts', 'export const t = Date.now();\n', 'no-restricted-properties'],
-    ['worker/engine/lab/bad.ts', 'export const r = Math.random();\n', 'no-restricted-properties'],
+    ['worker/engine/scenario/bad.ts', 'export const t = Date.now();\n', 'no-restricted-properties'],
+    ['worker/engine/scenario/bad.ts', 'export const r = Math.random();\n', 'no-restricted-properties'],
     ['worker/engine/bad.ts', 'export const t = performance.now();\n', 'no-restricted-globals'],
     ['worker/engine/drivers/bad.ts', 'setTimeout(() => {}, 10);\n', 'no-restricted-globals'],
     ['worker/engine/bad.ts', 'export const w = document.title;\n', 'no-restricted-globals'],
@@ -40,10 +40,22 @@ describe('lint rules fire on bad code', () => {
     // main/cli
     ['main/cli/commands/bad.ts', "import { app } from 'electron';\nexport const a = app;\n", 'no-restricted-imports'],
     // worker/protocol.ts: engine types only
-    ['worker/protocol.ts', "import { Machine } from './engine/machine.js';\nexport const m = Machine;\n", '@typescript-eslint/no-restricted-imports'],
+    ['worker/protocol.ts', "import { Machine } from './engine/machine/machine.js';\nexport const m = Machine;\n", '@typescript-eslint/no-restricted-imports'],
     ['worker/protocol.ts', "import type { LabSession } from './session.js';\nexport type S = LabSession;\n", '@typescript-eslint/no-restricted-imports'],
     // main/preload.ts: electron only at run time
     ['main/preload.ts', "import { COMMANDS } from '../worker/protocol.js';\nexport const c = COMMANDS;\n", '@typescript-eslint/no-restricted-imports'],
+    // common/: runs in the worker, the renderer and the CLI
+    ['common/report/bad.ts', "import { app } from 'electron';\nexport const a = app;\n", 'no-restricted-imports'],
+    ['common/report/bad.ts', "import { readFileSync } from 'node:fs';\nexport const f = readFileSync;\n", 'no-restricted-imports'],
+    ['common/scenario-io/bad.ts', "import path from 'path';\nexport const p = path;\n", 'no-restricted-imports'],
+    ['common/lanes/bad.ts', "import { ref } from 'vue';\nexport const r = ref;\n", 'no-restricted-imports'],
+    ['common/lanes/bad.ts', "import { x } from '../../renderer/src/format.js';\nexport const y = x;\n", 'no-restricted-imports'],
+    ['common/bad.ts', "import { x } from '../main/atomic-write.js';\nexport const y = x;\n", 'no-restricted-imports'],
+    ['common/report/bad.ts', 'export const t = document.title;\n', 'no-restricted-globals'],
+    ['common/report/bad.ts', 'export const e = process.env;\n', 'no-restricted-globals'],
+    // worker/ outside the engine
+    ['worker/bad.ts', "import { app } from 'electron';\nexport const a = app;\n", 'no-restricted-imports'],
+    ['worker/bad.ts', "import { x } from '../main/atomic-write.js';\nexport const y = x;\n", 'no-restricted-imports'],
     // a disable comment must say why
     ['worker/session.ts', '// eslint-disable-next-line no-console\nconsole.log(1);\n', 'memhp/require-disable-reason'],
   ])('%s: %j is reported by %s', async (file, code, rule) => {
@@ -53,11 +65,12 @@ describe('lint rules fire on bad code', () => {
 
 describe('lint rules pass clean code', () => {
   it.each([
-    ['worker/engine/lab/good.ts', "import { SimClock } from './clock.js';\nexport const c = new SimClock();\nexport const d = new Date(0);\n"],
+    ['worker/engine/scenario/good.ts', "import { SimClock } from '../clock.js';\nexport const c = new SimClock();\nexport const d = new Date(0);\n"],
     ['worker/engine/good.ts', "import { parseSize } from './sizes.js';\nexport const s = parseSize('1G');\n"],
-    ['worker/protocol.ts', "import type { Machine } from './engine/machine.js';\nexport type M = Machine;\n"],
+    ['worker/protocol.ts', "import type { Machine } from './engine/machine/machine.js';\nexport type M = Machine;\n"],
     ['main/preload.ts', "import { contextBridge } from 'electron';\nimport type { LabApi } from '../worker/protocol.js';\nexport const c = contextBridge;\nexport type A = LabApi;\n"],
     ['renderer/src/stores/good.ts', "import { ref } from 'vue';\nimport type { Snapshot } from '../../../worker/protocol.js';\nexport const r = ref<Snapshot | null>(null);\n"],
+    ['common/report/good.ts', "import { parseSize } from '../../worker/engine/sizes.js';\nimport type { Snapshot } from '../../worker/protocol.js';\nexport const s = parseSize('1G');\nexport type S = Snapshot;\n"],
     ['main/cli/commands/good.ts', "import { readFileSync } from 'node:fs';\nexport const f = readFileSync;\n"],
   ])('%s: clean', async (file, code) => {
     expect(await ruleIds(file, code)).toEqual([]);

@@ -101,8 +101,8 @@ describe('engine binding: resizing from the UI plays the host', () => {
 describe('engine binding: the session summary is the runner summary', () => {
   it.each(['seed-100g-virtio-mem', 'seed-100g-hv-balloon', 'unplug-fragmentation'])('%s: the worker `summary` equals Runner.summary() field by field, step results included', async (preset) => {
     const { LabSession } = await import('../../worker/session.js');
-    const { Runner } = await import('../../worker/engine/lab/runner.js');
-    const { getPreset } = await import('../../worker/engine/lab/presets.js');
+    const { Runner } = await import('../../worker/engine/runner/runner.js');
+    const { getPreset } = await import('../../worker/engine/scenario/presets.js');
     const sc = getPreset(preset);
     if (!sc) throw new Error(`no preset ${preset}`);
     const session = new LabSession(createEngine(), { now: () => 0, emit: () => {} });

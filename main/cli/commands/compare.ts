@@ -16,9 +16,9 @@ import { pathToFileURL } from 'node:url';
 import { CliError } from '../errors.js';
 import { writeFileAtomic } from '../../atomic-write.js';
 import { runLanes, WorkerLaneTransport, type LaneJob, type LaneProgress, type LaneScenario, type LaneTransport } from '../lanes.js';
-import { getPreset, presetNames } from '../../../worker/engine/lab/presets.js';
-import { loadScenarioText, formatIssues, TEXT_LIMITS } from '../../../worker/lab-io/scenario-io.js';
-import type { Scenario } from '../../../worker/engine/lab/scenario.js';
+import { getPreset, presetNames } from '../../../worker/engine/scenario/presets.js';
+import { loadScenarioText, formatIssues, TEXT_LIMITS } from '../../../common/scenario-io/scenario-io.js';
+import type { Scenario } from '../../../worker/engine/scenario/scenario.js';
 import { PROFILE_NAMES, STRATEGY_NAMES, type ProfileName, type StrategyName } from '../../../worker/protocol.js';
 import {
   buildReport,
@@ -28,7 +28,7 @@ import {
   renderReportJson,
   renderReportMarkdown,
   type Report,
-} from '../../../worker/report/index.js';
+} from '../../../common/report/index.js';
 import pkg from '../../../package.json';
 
 export const MIN_LANES = 2;

@@ -18,10 +18,10 @@ import { CliError } from '../errors.js';
 import { writeFileAtomic } from '../../atomic-write.js';
 import { registerIomemSource, type IomemRenderOptions } from './iomem.js';
 import { checkOverrides } from './replay.js';
-import { getPreset, presetNames } from '../../../worker/engine/lab/presets.js';
-import { loadScenarioText, formatIssues, TEXT_LIMITS } from '../../../worker/lab-io/scenario-io.js';
-import { Runner, type RunSummary, type StepMetrics } from '../../../worker/engine/lab/runner.js';
-import { SCENARIO_LIMITS, type Scenario } from '../../../worker/engine/lab/scenario.js';
+import { getPreset, presetNames } from '../../../worker/engine/scenario/presets.js';
+import { loadScenarioText, formatIssues, TEXT_LIMITS } from '../../../common/scenario-io/scenario-io.js';
+import { Runner, type RunSummary, type StepMetrics } from '../../../worker/engine/runner/runner.js';
+import { SCENARIO_LIMITS, type Scenario } from '../../../worker/engine/scenario/scenario.js';
 import { formatSize } from '../../../worker/engine/sizes.js';
 
 export interface RunCliOptions {

@@ -3,21 +3,21 @@
  * scenario, each run in its own lab worker; live per-lane step series for the charts (kept out of
  * reactivity); the resulting report (a shallowRef, replaced whole) and its view; exports; and
  * re-opening a JSON report into the same view. The report model and generators live in
- * worker/report; nothing here computes engine figures.
+ * common/report; nothing here computes engine figures.
  */
 import { defineStore } from 'pinia';
 import { computed, markRaw, ref, shallowRef } from 'vue';
 import { parse as parseYaml } from 'yaml';
 import { BridgeError, createLaneBridge, getBridge, type LabBridge } from '../bridge/index.js';
 import { labError, type ProfileName, type StepRecord, type StrategyName } from '../../../worker/protocol.js';
-import { driveLane, type LaneCall, type LaneJob, type LaneResult, type LaneScenario } from '../../../worker/report/lane-driver.js';
-import { buildReport } from '../../../worker/report/build.js';
-import { buildReportView, type ReportView } from '../../../worker/report/view.js';
-import { parseReportJson, renderReportJson } from '../../../worker/report/json.js';
-import { renderReportCsv } from '../../../worker/report/csv.js';
-import { renderReportMarkdown } from '../../../worker/report/markdown.js';
-import type { ReportError } from '../../../worker/report/validate.js';
-import { STEP_METRICS, type Report, type ReportStep } from '../../../worker/report/model.js';
+import { driveLane, type LaneCall, type LaneJob, type LaneResult, type LaneScenario } from '../../../common/lanes/lane-driver.js';
+import { buildReport } from '../../../common/report/build.js';
+import { buildReportView, type ReportView } from '../../../common/report/view.js';
+import { parseReportJson, renderReportJson } from '../../../common/report/json.js';
+import { renderReportCsv } from '../../../common/report/csv.js';
+import { renderReportMarkdown } from '../../../common/report/markdown.js';
+import type { ReportError } from '../../../common/report/validate.js';
+import { STEP_METRICS, type Report, type ReportStep } from '../../../common/report/model.js';
 import { useUiStore } from './ui.js';
 import pkg from '../../../package.json';
 
@@ -295,7 +295,7 @@ export const useCompareStore = defineStore('compare', () => {
       case 'md':
         return { name: `${base}.md`, text: renderReportMarkdown(r, view.value ?? undefined), mime: 'text/markdown' };
       case 'html': {
-        const { renderReportHtml } = await import('../../../worker/report/html.js');
+        const { renderReportHtml } = await import('../../../common/report/html.js');
         return { name: `${base}.html`, text: renderReportHtml(r, view.value ?? undefined), mime: 'text/html' };
       }
     }
@@ -321,7 +321,7 @@ export const useCompareStore = defineStore('compare', () => {
   async function printPdf(): Promise<void> {
     const r = report.value;
     if (!r) return;
-    const { renderReportBody, REPORT_CSS } = await import('../../../worker/report/html.js');
+    const { renderReportBody, REPORT_CSS } = await import('../../../common/report/html.js');
     document.getElementById(PRINT_ID)?.remove();
     const host = document.createElement('div');
     host.id = PRINT_ID;

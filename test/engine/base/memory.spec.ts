@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { EINVAL, ENOENT, EBUSY } from '../../../worker/engine/errno.js';
 import { MemoryBlocks, parseMemoryBlocks } from '../../../worker/engine/base/memory.js';
-import { Faults } from '../../../worker/engine/faults.js';
+import { Faults } from '../../../worker/engine/machine/faults.js';
 import type { OnlinePolicy } from '../../../worker/engine/base/memory.js';
 import { machine, hotBlocks, BLOCK, GiB, MiB, BOOT_BLOCKS } from '../machine/fixture.js';
 

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { EIO } from '../../../worker/engine/errno.js';
 import type { Device } from '../../../worker/engine/drivers/device.js';
-import type { Machine } from '../../../worker/engine/machine.js';
+import type { Machine } from '../../../worker/engine/machine/machine.js';
 import type { OnlinePolicy } from '../../../worker/engine/base/memory.js';
 import { machine, hotLines, hotBlocks, MiB } from '../machine/fixture.js';
 

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { Machine, type MachineConfig } from '../../../worker/engine/machine.js';
-import { bootMapIomem } from '../../../worker/engine/lab/boot-maps.js';
+import { Machine, type MachineConfig } from '../../../worker/engine/machine/machine.js';
+import { bootMapIomem } from '../../../worker/engine/machine/boot-maps.js';
 import { computeBalloonFloor, HvBalloon } from '../../../worker/engine/drivers/hv-balloon.js';
 import { iomemEntries } from '../../../worker/engine/kernel/iomem.js';
 import { kdumpView } from '../../../worker/engine/userspace/kexec.js';
@@ -254,7 +254,7 @@ describe('hv_balloon ballooning and the never-removed rule', () => {
   });
 
   it('after a partly fulfilled balloon-up, a later hot-add converges instead of timing out', async () => {
-    const { Runner } = await import('../../../worker/engine/lab/runner.js');
+    const { Runner } = await import('../../../worker/engine/runner/runner.js');
     const r = Runner.create({
       name: 'hv-partial', seed: 1, machine: { boot: 'q35-2g', blockSize: String(128n * MiB), physBits: 40, onlinePolicy: 'online_movable' },
       devices: [{ kind: 'hv-balloon', id: 'hv0', guestUsed: String(2560n * MiB) }],

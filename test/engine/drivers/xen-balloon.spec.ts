@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { Machine, type MachineConfig } from '../../../worker/engine/machine.js';
-import { bootMapIomem } from '../../../worker/engine/lab/boot-maps.js';
+import { Machine, type MachineConfig } from '../../../worker/engine/machine/machine.js';
+import { bootMapIomem } from '../../../worker/engine/machine/boot-maps.js';
 import { XenBalloon } from '../../../worker/engine/drivers/xen-balloon.js';
 import { EBUSY, EINVAL } from '../../../worker/engine/errno.js';
 import type { ProfileName } from '../../../worker/engine/profiles.js';

@@ -1,6 +1,6 @@
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
-import { Machine, type MachineConfig } from '../../../worker/engine/machine.js';
+import { Machine, type MachineConfig } from '../../../worker/engine/machine/machine.js';
 import type { VirtioMemDevice } from '../../../worker/engine/drivers/virtio-mem.js';
 
 const d = readFileSync(path.resolve(__dirname, '../../fixtures/oracle/d-split-on-unplug.txt'), 'utf8');

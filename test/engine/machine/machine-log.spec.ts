@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { MachineLog, LOG_CAPACITY } from '../../../worker/engine/machine-log.js';
+import { MachineLog, LOG_CAPACITY } from '../../../worker/engine/machine/machine-log.js';
 import { machine } from './fixture.js';
 
 const entry = (i: number) => ({ t: i, source: 's', level: 'info' as const, message: `m${i}` });

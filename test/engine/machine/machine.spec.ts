@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { Machine, parseKernelCmdline, type MachineConfig } from '../../../worker/engine/machine.js';
+import { Machine, type MachineConfig } from '../../../worker/engine/machine/machine.js';
+import { parseKernelCmdline } from '../../../worker/engine/machine/kernel-params.js';
 import { PROFILES, profileForKernel } from '../../../worker/engine/profiles.js';
 import { registerDeviceFactory, deviceFactory } from '../../../worker/engine/drivers/index.js';
 import { BOOT_IOMEM, BOOT_BLOCKS, BOOT_IOMEM_NO_VIRTIO, BLOCK, GiB, machine, withVirtioMem } from './fixture.js';

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { Machine } from '../../../worker/engine/machine.js';
-import { bootMapIomem } from '../../../worker/engine/lab/boot-maps.js';
+import { Machine } from '../../../worker/engine/machine/machine.js';
+import { bootMapIomem } from '../../../worker/engine/machine/boot-maps.js';
 import {
   lsmem,
   lsmemInput,

@@ -5,10 +5,10 @@ import path from 'node:path';
 import { setBridge } from '../../../renderer/src/bridge/index.js';
 import { applyParams, parseParams, printCss, setLaneBridgeFactory, useCompareStore } from '../../../renderer/src/stores/compare.js';
 import { useUiStore } from '../../../renderer/src/stores/ui.js';
-import { parseReportJson } from '../../../worker/report/index.js';
+import { parseReportJson } from '../../../common/report/index.js';
 import { appBridge, laneBridge } from './fakes.js';
 
-const golden = readFileSync(path.join(__dirname, '../../reports/golden/report.json'), 'utf8');
+const golden = readFileSync(path.join(__dirname, '../../common/report/golden/report.json'), 'utf8');
 
 let calls: { command: string; args: unknown }[][] = [];
 

@@ -7,7 +7,7 @@ import { setBridge } from '../../../renderer/src/bridge/index.js';
 import { setLaneBridgeFactory, useCompareStore } from '../../../renderer/src/stores/compare.js';
 import { appBridge, laneBridge } from './fakes.js';
 
-const golden = readFileSync(path.join(__dirname, '../../reports/golden/report.json'), 'utf8');
+const golden = readFileSync(path.join(__dirname, '../../common/report/golden/report.json'), 'utf8');
 // uPlot needs a canvas; the chart component is stubbed, its inputs are checked instead.
 const stubs = { UPlotChart: { props: ['options', 'data', 'version'], template: '<div class="uplot-stub" :data-series="options.series.length" :data-title="options.title" />' } };
 
@@ -104,6 +104,6 @@ describe('CompareView', () => {
     await w.get('[data-testid="compare-export-md"]').trigger('click');
     await flushPromises();
     expect(app.saved.map((f) => f.name)).toEqual(['fixture-virtio-mem-512m-compare.md']);
-    expect(app.saved[0]!.text).toBe(readFileSync(path.join(__dirname, '../../reports/golden/report.md'), 'utf8'));
+    expect(app.saved[0]!.text).toBe(readFileSync(path.join(__dirname, '../../common/report/golden/report.md'), 'utf8'));
   });
 });

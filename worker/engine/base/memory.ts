@@ -7,7 +7,7 @@
  * blocks), grown on demand; there is no object per block.
  */
 import { EBUSY, EEXIST, EINVAL, ENOENT } from '../errno.js';
-import type { Faults } from '../faults.js';
+import type { Faults } from '../machine/faults.js';
 
 export const MEM_ABSENT = 0;
 export const MEM_OFFLINE = 1;

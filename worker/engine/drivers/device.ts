@@ -8,12 +8,13 @@
  * the machine settles. A worker that has to wait arms a SimClock timer and reports 'waiting'.
  */
 import { NIL, type ResourceTree } from '../kernel/resource.js';
-import type { SimClock } from '../lab/clock.js';
+import type { SimClock } from '../clock.js';
 import type { MemoryHotplug } from '../mm/memory-hotplug.js';
 import type { MemoryBlocks } from '../base/memory.js';
-import type { Faults } from '../faults.js';
+import type { Faults } from '../machine/faults.js';
 import type { Profile, StrategyName } from '../profiles.js';
-import type { KernelParams } from '../machine.js';
+import type { KernelParams } from '../machine/kernel-params.js';
+import type { LogLevel } from '../machine/machine-log.js';
 
 export type DeviceKind = 'virtio-mem' | 'acpi-dimm' | 'hv-balloon' | 'xen-balloon';
 export const DEVICE_KINDS: readonly DeviceKind[] = ['virtio-mem', 'acpi-dimm', 'hv-balloon', 'xen-balloon'];
@@ -105,7 +106,7 @@ export interface Device {
   state(): DeviceState;
 }
 
-export type LogLevel = 'info' | 'warn' | 'error';
+export type { LogLevel };
 
 /** What the machine lends a driver: the kernel services and a few machine-level hooks. */
 export interface DeviceContext {

@@ -18,7 +18,7 @@ import {
   type ResourceTree,
 } from '../kernel/resource.js';
 import { ZONE_MOVABLE, type MemoryBlocks } from '../base/memory.js';
-import type { Faults } from '../faults.js';
+import type { Faults } from '../machine/faults.js';
 import type { Profile, StrategyName } from '../profiles.js';
 import { E2BIG, EBUSY, EEXIST, EINVAL } from '../errno.js';
 

@@ -8,7 +8,7 @@
  * the plugged size, the `--- iomem` section and the `--- memory-blocks` section byte for byte, and
  * whether a guest command's exit status was zero.
  */
-import { Machine } from '../machine.js';
+import { Machine } from '../machine/machine.js';
 import { profileForKernel, type ProfileName, type StrategyName } from '../profiles.js';
 import { parseMemoryBlocks, ONLINE_POLICIES, type OnlinePolicy } from '../base/memory.js';
 import { NIL } from '../kernel/resource.js';

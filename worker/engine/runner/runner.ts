@@ -1,0 +1,783 @@
+/**
+ * The seeded scenario runner: builds a `Machine` from a scenario, then runs its timeline one step
+ * at a time (repeats and soaks expanded lazily). Pausing, resuming and running to the end are
+ * the caller's: it calls `step()` until `done`. Time is the machine's SimClock; randomness (soak
+ * steps) is a SeededRng seeded from the scenario, so a scenario and its seed reproduce a run
+ * exactly. Wall time is measured only through the `now` function the caller injects (the worker
+ * passes `performance.now`); without it every wall figure is 0.
+ *
+ * After a host request or guest action the runner lets the machine settle and, like the oracle's
+ * recorder, lets simulated time pass (firing the drivers' timers) until every device has what the
+ * host asked for or `stepTimeout` (default 60 s) has passed; a step that does not converge is
+ * recorded as `timeout …`, not as a failure of the run. Steps start `stepInterval` (default 1 s)
+ * of simulated time apart, so the log's timestamps and the drivers' timers move on between them.
+ *
+ * Per step it records counts that are O(1) or O(log n) to get from the tree (resources, /proc/iomem
+ * lines and bytes, blocks, plugged bytes, visits), the "System RAM" line count (one walk by name,
+ * only when the tree changed), the devices' states, the kdump verdict (O(lines); past
+ * KDUMP_LINES_PER_STEP lines it is computed only at the last step, see `kdump`) and, while the
+ * file is small, the lines the step changed.
+ */
+import { Machine, type LogEntry } from '../machine/machine.js';
+import type { Device, DeviceSpec, HostRequest } from '../drivers/device.js';
+import { NIL } from '../kernel/resource.js';
+import { HvBalloon } from '../drivers/hv-balloon.js';
+import { iomemEntries, iomemStats, type IomemEntry } from '../kernel/iomem.js';
+import { E2BIG, EAGAIN, EBUSY, EEXIST, EINVAL, ENODEV, ENOMEM, ENOSPC, errnoName } from '../errno.js';
+import { GiB, formatSize } from '../sizes.js';
+import { SeededRng } from '../rng.js';
+import { bootMapIomem } from '../machine/boot-maps.js';
+import { formatIssue, normalizeScenario, parseBlocks } from '../scenario/normalize.js';
+import { TimelineCursor, describeStep } from '../scenario/timeline.js';
+import type { TimelineLeaf } from '../scenario/timeline.js';
+import { kdumpSettings, kdumpVerdict } from '../userspace/kdump.js';
+import type { KdumpVerdict } from '../userspace/kdump.js';
+import type { KdumpSettings } from '../userspace/kexec.js';
+import { DEFAULT_STEP_INTERVAL_MS, DEFAULT_STEP_TIMEOUT_MS } from '../scenario/scenario.js';
+import type { AcpiDimmDecl, AddMemoryErrno, DeviceDecl, FaultHostStep, ProfileName, Scenario, Step, StepOp, StrategyName } from '../scenario/scenario.js';
+
+/** Above this many /proc/iomem lines the kdump verdict is computed at the last step only. */
+export const KDUMP_LINES_PER_STEP = 100_000;
+/** Up to this many /proc/iomem lines each step reports the lines it changed (`changedLines`). */
+export const CHANGED_LINES_LIMIT = 20_000;
+
+/** A device's state as plain data (sizes as decimal strings; bigint details too). */
+export interface LabDeviceState {
+  id: string;
+  kind: Device['kind'];
+  plugged: string;
+  requested: string;
+  details: Record<string, string | number | boolean | null>;
+}
+
+export interface StepMetrics {
+  /** 1-based position in the expanded timeline (0 = the booted machine, before any step). */
+  index: number;
+  label: string;
+  op: StepOp | 'boot';
+  /** What happened: "ok", "timeout: …", "rejected: …", "partial: …", "error: …". */
+  result: string;
+  simTimeMs: number;
+  /** Wall time of the step, from the injected timer (0 without one). */
+  wallMs: number;
+  /** Nodes the kernel's list walks visited during the step (spec §3.0). */
+  visits: number;
+  resources: { total: number; topLevel: number; systemRam: number };
+  iomem: { lines: number; bytes: number };
+  /** Bytes the devices have plugged / the host asked for (decimal). */
+  plugged: string;
+  requested: string;
+  blocks: { online: number; offline: number };
+  /** `stale`: carried over from an earlier step (the file is too large to re-read every step). */
+  kdump: { ranges: number; cap: number; ok: boolean; stale?: true };
+  devices: LabDeviceState[];
+  /** /proc/iomem line ranges [from, to) touched by the step, when known. */
+  changedLines?: [number, number][];
+  /** Set when the engine threw (a broken invariant): the run stops here. */
+  error?: string;
+}
+
+export interface RunSummary {
+  scenario: string;
+  profile: ProfileName;
+  strategy: StrategyName;
+  seed: number;
+  steps: number;
+  totalSteps: number;
+  done: boolean;
+  simTimeMs: number;
+  resources: { total: number; topLevel: number; systemRam: number };
+  iomem: { lines: number; bytes: number };
+  kdump: { ranges: number; cap: number; ok: boolean; missedBytes: string; headroomBlocks: number | null; messages: string[] };
+  /** Visits of all steps (boot and device probing excluded). */
+  visits: { total: number };
+  wallMs: number;
+  plugged: string;
+  requested: string;
+  blocks: { online: number; offline: number };
+  /** Largest values seen at the end of any step. */
+  peak: { resources: number; systemRam: number; iomemLines: number };
+  /** Steps that did not converge within stepTimeout, or that the host/guest refused in part. */
+  timeouts: number;
+  rejected: number;
+  /** The engine error that stopped the run, if any. */
+  error?: string;
+}
+
+export interface RunnerOptions {
+  strategy?: StrategyName;
+  profile?: ProfileName;
+  seed?: number;
+  /** Wall-clock milliseconds (e.g. performance.now); the engine never reads a clock itself. */
+  now?: () => number;
+  /** Keep at most the first this many StepMetrics for `metrics()` (the summary still covers every step). Default 100,000. */
+  keepMetrics?: number;
+}
+
+export type RunnerCreateResult = { ok: true; runner: Runner } | { ok: false; error: string };
+
+const ERRNO: Record<AddMemoryErrno, number> = { ENOMEM, EBUSY, EEXIST, EINVAL, E2BIG, ENOSPC };
+const DEFAULT_PROFILE: ProfileName = '6.12';
+const PAGE = 4096n;
+/** dm_mem_page_range carries a 24-bit page count. */
+const HV_MAX_PAGES = (1n << 24n) - 1n;
+
+export class Runner {
+  readonly machine: Machine;
+  readonly scenario: Scenario;
+  readonly profile: ProfileName;
+  readonly strategy: StrategyName;
+  readonly seed: number;
+  readonly totalSteps: number;
+  /** The machine after boot and device probing, before step 1. */
+  readonly initial: StepMetrics;
+  private readonly cursor: TimelineCursor;
+  private readonly rng: SeededRng;
+  private readonly now: () => number;
+  private readonly keep: number;
+  private readonly stepTimeout: number;
+  private readonly stepInterval: number;
+  /** Simulated time the previous step started at (boot: 0). */
+  private prevStart = 0;
+  private readonly decls: Map<string, DeviceDecl>;
+  private readonly kdumpCfg: KdumpSettings;
+  private readonly kept: StepMetrics[] = [];
+  private readonly hvNext = new Map<string, bigint>();
+  private readonly keptOffline = new Set<number>();
+  private readonly hostFaulted = new Set<string>();
+  /** Hyper-V host faults in force, by device. */
+  private readonly hvFault = new Map<string, 'hot-add-cancel' | 'hot-add-fail'>();
+  private readonly ramNames = new Map<number, boolean>();
+  private ramCache: { key: string; value: number } | null = null;
+  private lastKdump: KdumpVerdict;
+  /** /proc/iomem lines after the previous step, while few enough to compare (see CHANGED_LINES_LIMIT). */
+  private prevLines: IomemEntry[] | null = null;
+  private last: StepMetrics;
+  private executed = 0;
+  private halted: string | undefined;
+  private wallTotal = 0;
+  private visitTotal = 0;
+  private timeouts = 0;
+  private rejected = 0;
+  private peak = { resources: 0, systemRam: 0, iomemLines: 0 };
+
+  private constructor(machine: Machine, scenario: Scenario, profile: ProfileName, seed: number, opts: RunnerOptions, total: number) {
+    this.machine = machine;
+    this.scenario = scenario;
+    this.profile = profile;
+    this.strategy = machine.strategy;
+    this.seed = seed;
+    this.totalSteps = total;
+    this.cursor = new TimelineCursor(scenario.timeline);
+    this.rng = new SeededRng(seed);
+    this.now = opts.now ?? (() => 0);
+    this.keep = opts.keepMetrics ?? 100_000;
+    this.stepTimeout = scenario.stepTimeout ?? DEFAULT_STEP_TIMEOUT_MS;
+    this.stepInterval = scenario.stepInterval ?? DEFAULT_STEP_INTERVAL_MS;
+    this.prevStart = machine.clock.now;
+    this.decls = new Map(scenario.devices.map((d) => [d.id, d]));
+    this.kdumpCfg = kdumpSettings(scenario.machine.kdump, machine.tree, machine.profile.resource.walkScope, machine.blocks.blockSize);
+    this.lastKdump = kdumpVerdict(machine.tree, this.kdumpCfg);
+    this.initial = this.measure(0, 'boot', 'boot', 'ok', 0, 0, true);
+    this.last = this.initial;
+  }
+
+  /**
+   * Validates the scenario, boots its machine, attaches its devices and lets them probe. Bad input
+   * gives `{ ok: false, error }` naming what is wrong; never throws.
+   */
+  static create(scenario: Scenario, opts: RunnerOptions = {}): RunnerCreateResult {
+    try {
+      return Runner.build(scenario, opts);
+    } catch (e) {
+      return { ok: false, error: `engine error while starting the scenario: ${e instanceof Error ? e.message : String(e)}` };
+    }
+  }
+
+  private static build(input: Scenario, opts: RunnerOptions): RunnerCreateResult {
+    const norm = normalizeScenario(input);
+    if (!norm.ok) return { ok: false, error: norm.errors.map(formatIssue).join('\n') };
+    const s = norm.scenario;
+    const profile = opts.profile ?? s.profile ?? DEFAULT_PROFILE;
+    const seed = opts.seed ?? s.seed;
+    if (!Number.isInteger(seed) || seed < 0 || seed > 0xffffffff) return { ok: false, error: `seed: must be an integer from 0 to 4294967295, got ${seed}` };
+    const boot = s.machine.boot;
+    const bootIomem = 'map' in boot
+      ? bootMapIomem(boot.map, { maxmem: boot.maxmem !== undefined ? BigInt(boot.maxmem) : undefined, slots: boot.slots })
+      : boot.iomem;
+    const mc = Machine.create({
+      bootIomem,
+      physBits: s.machine.physBits,
+      blockSize: BigInt(s.machine.blockSize),
+      onlinePolicy: s.machine.onlinePolicy,
+      profile,
+      strategy: opts.strategy ?? s.strategy,
+      bootBlocks: s.machine.bootBlocks,
+    });
+    if (!mc.ok) return { ok: false, error: `machine: ${mc.error}` };
+    const machine = mc.machine;
+    for (const [i, d] of s.devices.entries()) {
+      if (d.kind === 'acpi-dimm' && !d.present) continue;
+      const r = machine.addDevice(deviceSpec(d));
+      if (!r.ok) return { ok: false, error: `devices[${i}] (${d.id}): ${r.error}` };
+    }
+    const total = countSteps(s.timeline);
+    const runner = new Runner(machine, s, profile, seed, opts, total);
+    return { ok: true, runner };
+  }
+
+  /** Steps executed so far. */
+  get stepIndex(): number {
+    return this.executed;
+  }
+
+  get done(): boolean {
+    return this.halted !== undefined || this.executed >= this.totalSteps;
+  }
+
+  /** Runs the next timeline step and returns its metrics; null when the run is over. */
+  step(): StepMetrics | null {
+    if (this.done) return null;
+    const leaf = this.cursor.next();
+    if (!leaf) {
+      this.halted = this.halted ?? '';
+      return null;
+    }
+    const t0 = this.now();
+    const v0 = this.machine.tree.totalVisits;
+    let outcome: Outcome;
+    let error: string | undefined;
+    try {
+      this.pace();
+      this.machine.addLog('lab', 'info', `step ${this.executed + 1}: ${describeStep(leaf.step, leaf.iteration)}`);
+      outcome = this.exec(leaf);
+    } catch (e) {
+      error = e instanceof Error ? `${e.name}: ${e.message}` : String(e);
+      outcome = { result: `error: ${error}` };
+      this.halted = error;
+      this.machine.addLog('lab', 'error', `the engine stopped the run: ${error}`);
+    }
+    const wall = this.now() - t0;
+    this.executed++;
+    if (outcome.result.startsWith('timeout')) this.timeouts++;
+    if (outcome.result.startsWith('rejected') || outcome.result.startsWith('partial')) this.rejected++;
+    const label = describeStep(leaf.step, leaf.iteration, outcome.drawn);
+    const m = this.measure(this.executed, label, leaf.step.op, outcome.result, wall, this.machine.tree.totalVisits - v0, this.done);
+    if (error !== undefined) m.error = error;
+    this.wallTotal += wall;
+    this.visitTotal += m.visits;
+    this.last = m;
+    if (this.kept.length < this.keep) this.kept.push(m);
+    return m;
+  }
+
+  /**
+   * Lets simulated time pass until this step is due: `stepInterval` after the previous step
+   * started (after boot for the first). The machine's clock moves and the drivers' timers fire on
+   * the way; a step that already took longer than the interval starts the next one at once.
+   */
+  private pace(): void {
+    const due = this.prevStart + this.stepInterval;
+    const now = this.machine.clock.now;
+    if (due > now) this.machine.advance(due - now);
+    this.prevStart = this.machine.clock.now;
+  }
+
+  /** Metrics of the executed steps (at most `keepMetrics` of them). */
+  metrics(): readonly StepMetrics[] {
+    return this.kept;
+  }
+
+  /**
+   * The dmesg-like log from entry `sinceIndex` (numbered from boot) on; entries the machine already
+   * dropped are skipped (the first returned is then `machine.log.dropped`).
+   */
+  events(sinceIndex = 0): LogEntry[] {
+    return this.machine.log.since(Math.max(0, sinceIndex));
+  }
+
+  summary(): RunSummary {
+    const l = this.last;
+    const k = this.lastKdump;
+    const sum: RunSummary = {
+      scenario: this.scenario.name,
+      profile: this.profile,
+      strategy: this.strategy,
+      seed: this.seed,
+      steps: this.executed,
+      totalSteps: this.totalSteps,
+      done: this.done,
+      simTimeMs: this.machine.clock.now,
+      resources: { ...l.resources },
+      iomem: { ...l.iomem },
+      kdump: { ranges: k.ranges, cap: k.cap, ok: k.ok, missedBytes: k.missedBytes, headroomBlocks: k.headroomBlocks, messages: [...k.messages] },
+      visits: { total: this.visitTotal },
+      wallMs: this.wallTotal,
+      plugged: l.plugged,
+      requested: l.requested,
+      blocks: { ...l.blocks },
+      peak: { ...this.peak },
+      timeouts: this.timeouts,
+      rejected: this.rejected,
+    };
+    if (this.halted) sum.error = this.halted;
+    return sum;
+  }
+
+  // ------------------------------------------------------------------------------- steps
+
+  private exec(leaf: TimelineLeaf): Outcome {
+    const s = leaf.step;
+    switch (s.op) {
+      case 'resize':
+        return this.resize(s.device, (cur) => (s.size !== undefined ? BigInt(s.size) : cur + BigInt(s.by!)));
+      case 'hv-hot-add':
+        return this.hvHotAdd(s.device, BigInt(s.size), s.start !== undefined ? BigInt(s.start) : undefined);
+      case 'xen-target':
+        return this.xenTarget(s.device, (cur) => (s.target !== undefined ? BigInt(s.target) : cur + BigInt(s.by!)));
+      case 'dimm-add':
+        return this.dimmAdd(s.device);
+      case 'dimm-remove':
+        return this.dimmRemove(s.device);
+      case 'online':
+      case 'offline':
+        return this.guestWrite(s.blocks, s.op === 'online' ? s.type : 'offline');
+      case 'fault-unmovable': {
+        const bytes = s.size !== undefined ? BigInt(s.size) : this.machine.blocks.blockSize;
+        this.forBlocks(s.blocks, (b) => this.machine.faults.setUnmovable(b, bytes));
+        return this.converge();
+      }
+      case 'fault-add-memory':
+        this.machine.faults.failAddMemory({ err: ERRNO[s.error], count: s.count });
+        return { result: 'ok' };
+      case 'fault-host':
+        return this.hostFault(s);
+      case 'fault-keep-offline':
+        this.forBlocks(s.blocks, (b) => {
+          this.machine.faults.setKeepOffline(b, true);
+          this.keptOffline.add(b);
+        });
+        return this.converge();
+      case 'fault-clear':
+        this.clearFaults(s.fault);
+        return this.converge();
+      case 'wait':
+        this.machine.advance(s.duration);
+        return { result: 'ok' };
+      case 'mark':
+        this.machine.settle();
+        return { result: 'ok' };
+      case 'soak':
+        return this.soak(s, leaf.iteration ?? 0);
+    }
+  }
+
+  private device(id: string): Device | undefined {
+    return this.machine.device(id);
+  }
+
+  /** Host: virtio-mem requested-size. */
+  private resize(id: string, target: (current: bigint) => bigint): Outcome {
+    const d = this.device(id);
+    if (!d) return { result: `rejected: no device ${id}` };
+    let size = target(d.state().requested);
+    if (size < 0n) size = 0n;
+    const rc = d.request({ type: 'resize', size });
+    if (rc < 0) return { result: `rejected: the host refused requested-size ${formatSize(size)} (${errnoName(rc)})` };
+    return this.converge();
+  }
+
+  /**
+   * Host: a Hyper-V hot-add request; without `start`, right after this device's previous one.
+   * Under a `hot-add-cancel` fault the host withdraws it (nothing reaches the guest, the next one
+   * starts at the same place); under `hot-add-fail` the guest's first add_memory() for it fails.
+   */
+  private hvHotAdd(id: string, size: bigint, start?: bigint): Outcome {
+    return this.hvHotAddRc(id, size, start).outcome;
+  }
+
+  private hvHotAddRc(id: string, size: bigint, start?: bigint): { outcome: Outcome; rc: number } {
+    const d = this.device(id);
+    const decl = this.decls.get(id);
+    if (!d || d.kind !== 'hv-balloon') return { outcome: { result: `rejected: no hv-balloon device ${id}` }, rc: ENODEV };
+    const at = start ?? this.hvNext.get(id) ?? (decl?.kind === 'hv-balloon' ? BigInt(decl.hotAddBase) : 4n * GiB);
+    const fault = this.hvFault.get(id);
+    if (fault === 'hot-add-cancel') return { outcome: { result: `rejected: the host cancelled the hot-add of ${formatSize(size)} at 0x${at.toString(16)}` }, rc: EAGAIN };
+    const failAt = fault === 'hot-add-fail' ? hvFirstChunk(d, at) : null;
+    const f = this.machine.faults;
+    const pending = f.pendingAddFailures();
+    if (failAt !== null) f.failAddMemory({ start: failAt, err: ENOMEM, count: 1 });
+    const rc = d.request({ type: 'hot-add', startPfn: at / PAGE, pages: size / PAGE });
+    this.hvNext.set(id, at + size);
+    const outcome = rc < 0 ? { result: `rejected: ${errnoName(rc)}` } : this.converge();
+    // The failure was meant for this request only: withdraw it if the guest never got that far.
+    if (failAt !== null && f.pendingAddFailures() > pending) f.takeAddMemoryFailure(failAt);
+    return { outcome, rc };
+  }
+
+  /**
+   * A host request from outside the timeline (the app's resize control): device `id` should now
+   * provide `size` bytes, counted as its `requested` figure. virtio-mem gets a new requested-size;
+   * an ACPI DIMM can only be ejected (size 0); the Xen host moves the target by the difference.
+   * The Hyper-V host, like Windows, balloons pages out to shrink, and to grow first hands back
+   * ballooned pages, hot-adding only the remainder after everything it hot-added before (in
+   * requests of at most 2^24 - 1 pages, the protocol's limit). 0, -errno, or null for no such device.
+   */
+  hostResize(id: string, size: bigint): number | null {
+    const d = this.device(id);
+    if (!d) return null;
+    if (typeof size !== 'bigint' || size < 0n) return EINVAL;
+    switch (d.kind) {
+      case 'virtio-mem':
+        return d.request({ type: 'resize', size });
+      case 'acpi-dimm':
+        // A DIMM cannot change size: 0 asks the guest to eject it.
+        return size === 0n ? d.request({ type: 'eject' }) : EINVAL;
+      case 'xen-balloon': {
+        // `requested` is the target beyond boot memory; the target itself is the guest's total.
+        const target = xenCurrentTarget(d) - d.state().requested + size;
+        return target < 0n ? EINVAL : d.request({ type: 'target', bytes: target });
+      }
+      case 'hv-balloon':
+        return this.hvResize(d, size);
+    }
+  }
+
+  private hvResize(d: Device, size: bigint): number {
+    if (size % PAGE !== 0n) return EINVAL;
+    const current = d.state().requested;
+    if (size < current) return d.request({ type: 'balloon', pages: (current - size) / PAGE });
+    let grow = (size - current) / PAGE;
+    const inBalloon = bigintDetail(d.state().details.pagesBallooned);
+    const back = grow < inBalloon ? grow : inBalloon;
+    if (back > 0n) {
+      const rc = d.request({ type: 'unballoon', pages: back });
+      if (rc < 0) return rc;
+      grow -= back;
+    }
+    while (grow > 0n) {
+      const pages = grow < HV_MAX_PAGES ? grow : HV_MAX_PAGES;
+      const { rc } = this.hvHotAddRc(d.id, pages * PAGE);
+      if (rc < 0) return rc;
+      grow -= pages;
+    }
+    return 0;
+  }
+
+  /** Host: the Xen balloon target (total guest memory in bytes). */
+  private xenTarget(id: string, target: (current: bigint) => bigint, drawn?: string): Outcome {
+    const d = this.device(id);
+    if (!d) return { result: `rejected: no device ${id}` };
+    let bytes = target(xenCurrentTarget(d));
+    if (bytes < 0n) bytes = 0n;
+    const rc = d.request({ type: 'target', bytes });
+    if (rc < 0) return { result: `rejected: ${errnoName(rc)}`, drawn };
+    return { ...this.converge(), drawn };
+  }
+
+  private dimmAdd(id: string): Outcome {
+    const decl = this.decls.get(id);
+    if (decl?.kind !== 'acpi-dimm') return { result: `rejected: no acpi-dimm device ${id}` };
+    if (this.device(id)) return { result: `rejected: DIMM ${id} is already plugged` };
+    const r = this.machine.addDevice(deviceSpec(decl));
+    if (!r.ok) return { result: `rejected: ${r.error}` };
+    return this.converge();
+  }
+
+  private dimmRemove(id: string): Outcome {
+    const d = this.device(id);
+    if (!d) return { result: `rejected: DIMM ${id} is not plugged` };
+    const rc = d.request({ type: 'eject' });
+    if (rc < 0) return { result: `rejected: ${errnoName(rc)}` };
+    return this.converge();
+  }
+
+  /** Guest: echo <value> > memoryN/state for every named block. */
+  private guestWrite(blocks: readonly string[], value: string): Outcome {
+    const failed = new Map<number, number>();
+    let total = 0;
+    this.forBlocks(blocks, (b) => {
+      total++;
+      const rc = this.machine.guestWriteState(b, value);
+      if (rc < 0) failed.set(rc, (failed.get(rc) ?? 0) + 1);
+    });
+    const out = this.converge();
+    if (failed.size === 0) return out;
+    const n = [...failed.values()].reduce((a, b) => a + b, 0);
+    const why = [...failed.entries()].map(([rc, c]) => `${errnoName(rc)} ×${c}`).join(', ');
+    return { result: `partial: ${n} of ${total} writes failed (${why})${out.result === 'ok' ? '' : `; ${out.result}`}` };
+  }
+
+  /** A host fault, in the way the device's host protocol can go wrong (HOST_FAULTS in ./scenario.ts). */
+  private hostFault(s: FaultHostStep): Outcome {
+    const id = s.device;
+    const d = this.device(id);
+    if (!d) return { result: `rejected: no device ${id}` };
+    let req: HostRequest | null = null;
+    switch (d.kind) {
+      case 'virtio-mem':
+        req = { type: 'custom', name: 'host-response', args: { response: s.response } };
+        break;
+      case 'hv-balloon':
+        if (s.response === 'hot-add-cancel' || s.response === 'hot-add-fail') this.hvFault.set(id, s.response);
+        else req = { type: 'custom', name: s.response };
+        break;
+      case 'xen-balloon':
+        if (s.response === 'populate-fail') req = { type: 'custom', name: 'populate-fail', args: { count: s.count ?? 1 } };
+        else if (s.response === 'maxmem') req = { type: 'custom', name: 'maxmem', args: { bytes: BigInt(s.size ?? '0') } };
+        else req = { type: 'custom', name: s.response };
+        break;
+      case 'acpi-dimm':
+        req = { type: 'custom', name: s.response };
+        break;
+    }
+    const rc = req ? d.request(req) : 0;
+    if (rc < 0) return { result: `rejected: ${d.kind} ${id} has no host fault ${s.response} (${errnoName(rc)})` };
+    this.hostFaulted.add(id);
+    return this.converge();
+  }
+
+  /** Puts the host of a faulted device back to normal. */
+  private clearHostFault(id: string): void {
+    const d = this.device(id);
+    this.hvFault.delete(id);
+    if (!d) return;
+    if (d.kind === 'virtio-mem') d.request({ type: 'custom', name: 'host-response', args: { response: 'ack' } });
+    if (d.kind === 'xen-balloon') {
+      const decl = this.decls.get(id);
+      d.request({ type: 'custom', name: 'populate-fail', args: { count: 0 } });
+      d.request({ type: 'custom', name: 'maxmem', args: { bytes: decl?.kind === 'xen-balloon' && decl.maxmem !== undefined ? BigInt(decl.maxmem) : null } });
+    }
+  }
+
+  private clearFaults(kind: 'all' | 'unmovable' | 'add-memory' | 'host' | 'keep-offline'): void {
+    const f = this.machine.faults;
+    if (kind === 'all' || kind === 'unmovable') for (const { block } of f.unmovableBlocks()) f.setUnmovable(block, 0n);
+    if (kind === 'all' || kind === 'keep-offline') {
+      for (const b of this.keptOffline) f.setKeepOffline(b, false);
+      this.keptOffline.clear();
+    }
+    if (kind === 'all' || kind === 'add-memory') f.clearAddMemoryFailures();
+    if (kind === 'all' || kind === 'host') {
+      for (const id of this.hostFaulted) this.clearHostFault(id);
+      this.hostFaulted.clear();
+    }
+  }
+
+  /** One random soak request: a size in [min, max], a multiple of granularity. */
+  private soak(s: Extract<Step, { op: 'soak' }>, _iteration: number): Outcome {
+    const min = BigInt(s.min);
+    const gran = BigInt(s.granularity);
+    const choices = Number((BigInt(s.max) - min) / gran);
+    const size = min + gran * BigInt(this.rng.int(0, choices));
+    const drawn = formatSize(size);
+    const decl = this.decls.get(s.device);
+    if (decl?.kind === 'xen-balloon') return this.xenTarget(s.device, () => size, drawn);
+    return { ...this.resize(s.device, () => size), drawn };
+  }
+
+  private forBlocks(blocks: readonly string[], fn: (b: number) => void): void {
+    const ranges = parseBlocks(blocks);
+    if (typeof ranges === 'string') return;
+    for (const r of ranges) for (let b = r.first; b <= r.last; b += r.stride) fn(b);
+  }
+
+  /**
+   * Settles the machine and lets simulated time pass, timer by timer, until every device has what
+   * the host asked for, or stepTimeout has passed (then the clock stands at the deadline).
+   */
+  private converge(): Outcome {
+    const m = this.machine;
+    const deadline = m.clock.now + this.stepTimeout;
+    m.settle();
+    for (;;) {
+      const pending = m.devices().map((d) => d.state()).filter((st) => st.plugged !== st.requested);
+      if (pending.length === 0) return { result: 'ok' };
+      const next = m.clock.nextDue();
+      if (next === null || next > deadline) {
+        if (m.clock.now < deadline) m.advance(deadline - m.clock.now);
+        const still = m.devices().map((d) => d.state()).filter((st) => st.plugged !== st.requested);
+        if (still.length === 0) return { result: 'ok' };
+        return { result: `timeout: ${still.map((st) => `${st.id} plugged ${formatSize(st.plugged)} of ${formatSize(st.requested)}`).join('; ')}` };
+      }
+      m.settle(next - m.clock.now);
+    }
+  }
+
+  // ------------------------------------------------------------------------------- metrics
+
+  private measure(index: number, label: string, op: StepOp | 'boot', result: string, wallMs: number, visits: number, final: boolean): StepMetrics {
+    const m = this.machine;
+    // Not m.stats(): its systemRam walks the whole tree by flags; ours counts names (one walk, cached).
+    const iomem = iomemStats(m.tree);
+    const counts = m.blocks.counts();
+    const devices = m.devices().map(plainState);
+    let requested = 0n;
+    let plugged = 0n;
+    for (const d of devices) {
+      requested += BigInt(d.requested);
+      plugged += BigInt(d.plugged);
+    }
+    const systemRam = this.systemRamLines();
+    let kdump: StepMetrics['kdump'];
+    if (final || index === 0 || iomem.lines <= KDUMP_LINES_PER_STEP) {
+      this.lastKdump = kdumpVerdict(m.tree, this.kdumpCfg);
+      kdump = { ranges: this.lastKdump.ranges, cap: this.lastKdump.cap, ok: this.lastKdump.ok };
+    } else {
+      kdump = { ranges: this.lastKdump.ranges, cap: this.lastKdump.cap, ok: this.lastKdump.ok, stale: true };
+    }
+    const changedLines = this.changedLines(iomem.lines);
+    const resources = { total: m.tree.count(), topLevel: m.tree.topLevelCount(), systemRam };
+    this.peak.resources = Math.max(this.peak.resources, resources.total);
+    this.peak.systemRam = Math.max(this.peak.systemRam, systemRam);
+    this.peak.iomemLines = Math.max(this.peak.iomemLines, iomem.lines);
+    return {
+      index,
+      label,
+      op,
+      result,
+      simTimeMs: m.clock.now,
+      wallMs,
+      visits,
+      resources,
+      iomem: { lines: iomem.lines, bytes: iomem.bytes },
+      plugged: String(plugged),
+      requested: String(requested),
+      blocks: { online: counts.online, offline: counts.offline },
+      kdump,
+      devices,
+      ...(changedLines ? { changedLines } : {}),
+    };
+  }
+
+  /**
+   * The /proc/iomem lines [from, to) that differ from the previous step's: everything between the
+   * common first and last lines (one range; empty when lines were only removed). A line is the
+   * same when it shows the same node with the same range, name and depth. Only while the file is
+   * at most CHANGED_LINES_LIMIT lines, since it compares whole files.
+   */
+  private changedLines(lines: number): [number, number][] | undefined {
+    if (lines > CHANGED_LINES_LIMIT) {
+      this.prevLines = null;
+      return undefined;
+    }
+    const now: IomemEntry[] = [...iomemEntries(this.machine.tree)];
+    const before = this.prevLines;
+    this.prevLines = now;
+    if (!before) return undefined;
+    const same = (a: IomemEntry, b: IomemEntry): boolean => a.res === b.res && a.start === b.start && a.end === b.end && a.depth === b.depth && a.name === b.name;
+    let head = 0;
+    while (head < now.length && head < before.length && same(now[head]!, before[head]!)) head++;
+    let tail = 0;
+    while (tail < now.length - head && tail < before.length - head && same(now[now.length - 1 - tail]!, before[before.length - 1 - tail]!)) tail++;
+    const to = now.length - tail;
+    return to > head ? [[head, to]] : [];
+  }
+
+  /** /proc/iomem lines whose name contains "System RAM" (cached until the tree changes). */
+  private systemRamLines(): number {
+    const t = this.machine.tree;
+    const key = `${t.totalVisits}:${t.count()}`;
+    if (this.ramCache?.key === key) return this.ramCache.value;
+    let n = 0;
+    const stack: number[] = [];
+    for (let c = t.child(t.root); c !== NIL; c = t.sibling(c)) stack.push(c);
+    while (stack.length) {
+      const r = stack.pop()!;
+      const id = t.nameId(r);
+      if (id !== null) {
+        let ram = this.ramNames.get(id);
+        if (ram === undefined) this.ramNames.set(id, (ram = t.nameText(id).includes('System RAM')));
+        if (ram) n++;
+      }
+      for (let c = t.child(r); c !== NIL; c = t.sibling(c)) stack.push(c);
+    }
+    this.ramCache = { key, value: n };
+    return n;
+  }
+}
+
+interface Outcome {
+  result: string;
+  /** What a soak step drew, for its label. */
+  drawn?: string;
+}
+
+/**
+ * The Xen balloon's current target in bytes (total guest memory): its `targetPages` detail; the
+ * device's `requested` (the part beyond boot memory) when it does not report one.
+ */
+function xenCurrentTarget(d: Device): bigint {
+  const st = d.state();
+  const pages = st.details.targetPages;
+  if (typeof pages === 'bigint') return pages * PAGE;
+  if (typeof pages === 'number' && Number.isSafeInteger(pages)) return BigInt(pages) * PAGE;
+  return st.requested;
+}
+
+/**
+ * Where hv_balloon's next add_memory() for a request at `at` starts: the region holding it adds
+ * from its ha_end; otherwise a new region starts at `at` rounded down to the chunk size.
+ */
+function hvFirstChunk(d: Device, at: bigint): bigint | null {
+  if (!(d instanceof HvBalloon)) return null;
+  const pfn = at / PAGE;
+  const has = d.hotAddRegions().find((h) => pfn >= h.startPfn && pfn < h.endPfn);
+  if (has) return has.haEndPfn * PAGE;
+  const chunk = d.state().details.chunkBytes;
+  const bytes = typeof chunk === 'bigint' ? chunk : BigInt(Number(chunk));
+  return bytes > 0n ? (at / bytes) * bytes : at;
+}
+
+/** A bigint-valued device detail (0 when absent). */
+function bigintDetail(v: unknown): bigint {
+  if (typeof v === 'bigint') return v;
+  if (typeof v === 'number' && Number.isSafeInteger(v)) return BigInt(v);
+  if (typeof v === 'string' && /^\d+$/.test(v)) return BigInt(v);
+  return 0n;
+}
+
+/** Runner steps of a timeline, repeats and soaks expanded. */
+function countSteps(timeline: readonly Step[]): number {
+  let n = 0;
+  for (const s of timeline) n += s.op === 'repeat' ? s.count * countSteps(s.steps) : s.op === 'soak' ? s.count : 1;
+  return n;
+}
+
+/** The engine's DeviceSpec for a scenario device. */
+function deviceSpec(d: DeviceDecl): DeviceSpec {
+  switch (d.kind) {
+    case 'virtio-mem':
+      return { kind: d.kind, id: d.id, node: d.node, addr: BigInt(d.addr), regionSize: BigInt(d.regionSize), blockSize: BigInt(d.blockSize), requested: BigInt(d.requestedSize) };
+    case 'acpi-dimm':
+      return dimmSpec(d);
+    case 'hv-balloon': {
+      const spec: DeviceSpec = { kind: d.kind, id: d.id, node: d.node };
+      if (d.protocol !== undefined) spec.protocol = d.protocol;
+      if (d.capabilitiesAccepted !== undefined) spec.capabilitiesAccepted = d.capabilitiesAccepted;
+      if (d.allowHibernation !== undefined) spec.allowHibernation = d.allowHibernation;
+      if (d.maxDynamicMemory !== undefined) spec.maxDynamicMemory = BigInt(d.maxDynamicMemory);
+      if (d.guestUsed !== undefined) spec.guestUsed = BigInt(d.guestUsed);
+      return spec;
+    }
+    case 'xen-balloon': {
+      const spec: DeviceSpec = { kind: d.kind, id: d.id, node: d.node };
+      if (d.maxmem !== undefined) spec.maxmem = BigInt(d.maxmem);
+      if (d.memoryHotplug !== undefined) spec.memoryHotplug = d.memoryHotplug;
+      if (d.guestUsed !== undefined) spec.guestUsed = BigInt(d.guestUsed);
+      return spec;
+    }
+  }
+}
+
+function dimmSpec(d: AcpiDimmDecl): DeviceSpec {
+  return { kind: 'acpi-dimm', id: d.id, node: d.node, addr: BigInt(d.addr), size: BigInt(d.size) };
+}
+
+/** A DeviceState with bigints turned into decimal strings. */
+export function plainState(d: Device): LabDeviceState {
+  const st = d.state();
+  const details: LabDeviceState['details'] = {};
+  for (const [k, v] of Object.entries(st.details)) details[k] = typeof v === 'bigint' ? String(v) : v;
+  return { id: st.id, kind: st.kind, plugged: String(st.plugged), requested: String(st.requested), details };
+}
