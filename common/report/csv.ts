@@ -1,5 +1,6 @@
-/** The CSV report: per-step metrics, one row per lane and step (RFC 4180: CRLF, quoted when needed). */
+/** The CSV report: per-step metrics, one row per lane and step (RFC 4180 through `common/csv.ts`). */
 import type { Report } from './model.js';
+import { csvField } from '../csv.js';
 
 export const CSV_COLUMNS = [
   'lane_id',
@@ -23,12 +24,6 @@ export const CSV_COLUMNS = [
   'kdump_cap',
   'kdump_ok',
 ] as const;
-
-/** One field, quoted (with doubled quotes) when it holds a comma, a quote, CR or LF. */
-export function csvField(value: string | number | boolean): string {
-  const s = String(value);
-  return /[",\r\n]/.test(s) ? `"${s.replace(/"/g, '""')}"` : s;
-}
 
 /** The whole CSV text: a header record, then one record per lane and step, each ended by CRLF. */
 export function renderReportCsv(report: Report): string {

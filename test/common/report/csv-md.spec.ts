@@ -1,24 +1,10 @@
 import { describe, expect, it } from 'vitest';
 import { buildReport, CSV_COLUMNS, renderReportCsv, renderReportMarkdown, type ReportInput } from '../../../common/report/index.js';
-import { csvField } from '../../../common/report/csv.js';
 import { mdCell } from '../../../common/report/markdown.js';
 import { FIXTURE_INPUT, fixtureReport } from './fixtures/report-input.js';
 
 describe('CSV (RFC 4180)', () => {
-  // [value, field as written]
-  const fields: [string | number | boolean, string][] = [
-    ['plain', 'plain'],
-    [42, '42'],
-    [0.25, '0.25'],
-    [true, 'true'],
-    ['a,b', '"a,b"'],
-    ['say "hi"', '"say ""hi"""'],
-    ['two\nlines', '"two\nlines"'],
-    ['cr\rhere', '"cr\rhere"'],
-    ['', ''],
-  ];
-  for (const [value, written] of fields) it(`${JSON.stringify(value)} -> ${JSON.stringify(written)}`, () => expect(csvField(value)).toBe(written));
-
+  // The field cases (quoting, the formula guard) are in test/common/csv.spec.ts with the shared writer.
   it('has a header and one CRLF-ended record per lane and step, every record with every column', () => {
     const csv = renderReportCsv(fixtureReport());
     expect(csv.endsWith('\r\n')).toBe(true);
