@@ -163,7 +163,7 @@ function runnerSoak(): void {
   const sampleAt = [first, Math.floor(RUNNER_STEPS / 2), RUNNER_STEPS];
   const clearLog = process.env['FUZZ_RUNNER_CLEAR_LOG'] === '1';
   if (clearLog) console.log('  (diagnosis: the machine log is emptied whenever it passes 10,000 entries)');
-  const r = soakRunner(RUNNER_STEPS, sampleAt, SEED, 1000, clearLog);
+  const r = soakRunner(RUNNER_STEPS, sampleAt, SEED, clearLog);
   for (const x of r.samples) console.log(`  after ${String(x.ops).padStart(8)} steps: heap ${(x.heapBytes / 1048576).toFixed(2)} MiB, tree ${x.nodes} nodes, machine log ${x.logEntries} entries`);
   console.log(`  ${r.steps} steps in ${r.seconds.toFixed(1)} s (${Math.round(r.steps / Math.max(r.seconds, 1e-9))}/s)`);
   if (r.error || r.samples.length < 2) {

@@ -3,9 +3,10 @@
  * over a `Machine`; iomem windows, lsmem and the kdump verdict come from the engine's own views.
  * Host requests and guest actions made from the UI go straight to the runner's machine.
  */
-import type { EngineDeviceState, EngineRun, EngineStep, LabEngine, LoadedScenario, RunOptions } from './engine-port.js';
+import type { EngineDeviceState, EngineRun, LabEngine, LoadedScenario, RunOptions } from './engine-port.js';
 import type { DeviceSpecPayload, KdumpVerdict, OnlinePolicy } from './protocol.js';
-import { Runner, plainState, type StepMetrics } from './engine/runner/runner.js';
+import { Runner, plainState } from './engine/runner/runner.js';
+import type { StepRecord } from './engine/runner/step-record.js';
 import { getPreset, presetInfo, presetInput } from './engine/scenario/presets.js';
 import { formatIssue, normalizeScenario } from './engine/scenario/normalize.js';
 import type { Scenario } from './engine/scenario/scenario.js';
@@ -17,23 +18,6 @@ import { errnoName } from './engine/errno.js';
 import { parseSize } from './engine/sizes.js';
 import { loadScenarioText } from '../common/scenario-io/scenario-io.js';
 import { stringify } from 'yaml';
-
-function toStep(m: StepMetrics): EngineStep {
-  return {
-    index: m.index,
-    label: m.result === 'ok' ? m.label : `${m.label} (${m.result})`,
-    result: m.result,
-    simTimeMs: m.simTimeMs,
-    visits: m.visits,
-    resources: m.resources,
-    iomem: m.iomem,
-    plugged: m.plugged,
-    blocks: m.blocks,
-    kdump: { ranges: m.kdump.ranges, cap: m.kdump.cap, ok: m.kdump.ok },
-    ...(m.changedLines ? { changedLines: m.changedLines } : {}),
-    ...(m.error ? { error: m.error } : {}),
-  };
-}
 
 /** The engine's DeviceSpec for a device attached from the UI (sizes parsed; the payload schema checked their form). */
 export function deviceSpec(p: DeviceSpecPayload): DeviceSpec | string {
@@ -108,9 +92,14 @@ class RunnerRun implements EngineRun {
   get done(): boolean {
     return this.runner.done;
   }
-  step(): EngineStep | null {
-    const m = this.runner.step();
-    return m ? toStep(m) : null;
+  get scenario(): Scenario {
+    return this.runner.scenario;
+  }
+  get boot(): StepRecord {
+    return this.runner.initial;
+  }
+  step(): StepRecord | null {
+    return this.runner.step();
   }
   stats() {
     return this.runner.machine.stats();

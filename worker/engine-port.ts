@@ -7,17 +7,11 @@
  * the engine below it is still moving.
  */
 import type { DeviceSpecPayload, KdumpVerdict, OnlinePolicy, ProfileName, StrategyName } from './protocol.js';
-import type { RunSummary, StepMetrics } from './engine/runner/runner.js';
+import type { RunSummary } from './engine/runner/runner.js';
+import type { StepRecord } from './engine/runner/step-record.js';
+import type { Scenario } from './engine/scenario/scenario.js';
 import type { LogEntry, MachineStats } from './engine/machine/machine.js';
 import type { DeviceState } from './engine/drivers/device.js';
-
-/**
- * The engine's per-step metrics (runner.ts `StepMetrics`), reduced to what the worker reads. `error`
- * is set when the engine hit a broken invariant during the step: the run stops there.
- */
-export type EngineStep = Pick<StepMetrics, 'index' | 'label' | 'result' | 'simTimeMs' | 'visits' | 'resources' | 'iomem' | 'plugged' | 'blocks' | 'changedLines' | 'error'> & {
-  kdump: Pick<StepMetrics['kdump'], 'ranges' | 'cap' | 'ok'>;
-};
 
 /** One entry of the machine's dmesg-like log. */
 export type EngineLogEntry = LogEntry;
@@ -36,7 +30,15 @@ export interface EngineRun {
   readonly totalSteps: number;
   readonly stepIndex: number;
   readonly done: boolean;
-  step(): EngineStep | null;
+  /** The scenario as run (normalized), for exports. */
+  readonly scenario: Scenario;
+  /** The booted machine before step 1 (the runner's `initial` record). */
+  readonly boot: StepRecord;
+  /**
+   * Runs the next step and returns the engine's record of it (with `error` set when the engine
+   * hit a broken invariant: the run stops there); null when the run is over.
+   */
+  step(): StepRecord | null;
   stats(): EngineStats;
   /** The runner's own summary of the run so far (the one source of `memhp run --json`'s summary). */
   summary(): RunSummary;

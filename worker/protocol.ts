@@ -14,7 +14,8 @@
  * for windows of lines. This module imports nothing at run time, so the sandboxed preload, the
  * engine-side worker and the renderer can all use it.
  */
-import type { RunSummary, StepMetrics } from './engine/runner/runner.js';
+import type { RunSummary } from './engine/runner/runner.js';
+import type { StepPoint } from './engine/runner/step-record.js';
 import type { KdumpVerdict as EngineKdumpVerdict } from './engine/userspace/kdump.js';
 import type { LogEntry as MachineLogEntry, MachineStats } from './engine/machine/machine.js';
 
@@ -339,12 +340,10 @@ export interface Snapshot {
 }
 
 /**
- * One executed step, as the charts and exports need it: the runner's StepMetrics reduced to its
- * counters. `wallMs` is the wall time of the engine call as the worker measured it.
+ * Steps cross the boundary as the engine's own types (`worker/engine/runner/step-record.ts`): the
+ * `metrics` command and `steps` events carry `StepPoint`s, the counters the worker's step log keeps.
  */
-export type StepRecord = Pick<StepMetrics, 'index' | 'label' | 'result' | 'simTimeMs' | 'wallMs' | 'visits' | 'resources' | 'iomem' | 'plugged' | 'blocks'> & {
-  kdump: Pick<StepMetrics['kdump'], 'ranges' | 'cap' | 'ok'>;
-};
+export type { StepPoint, StepRecord } from './engine/runner/step-record.js';
 
 export interface Progress {
   stepIndex: number;
@@ -466,7 +465,7 @@ export const COMMANDS = {
   /** lsmem's default table (or --all). */
   lsmem: { args: s.obj({ all: s.optional(s.bool()) }), result: returns<{ text: string }>() },
   /** Step records from index `since` (for charts catching up, and for the CLI). */
-  metrics: { args: s.obj({ since: s.int(0, 100_000_000), limit: s.optional(s.int(1, 1_000_000)) }), result: returns<StepRecord[]>() },
+  metrics: { args: s.obj({ since: s.int(0, 100_000_000), limit: s.optional(s.int(1, 1_000_000)) }), result: returns<StepPoint[]>() },
   /** Log entries from `since`. */
   log: { args: s.obj({ since: s.int(0, 100_000_000), limit: s.optional(s.int(1, 100_000)) }), result: returns<LogEntry[]>() },
   summary: { args: none, result: returns<RunSummaryPayload>() },
@@ -558,7 +557,7 @@ export type LabEvent =
   | { type: 'ready'; protocolVersion: number; engine: boolean }
   | { type: 'snapshot'; snapshot: Snapshot }
   | { type: 'progress'; progress: Progress }
-  | { type: 'steps'; steps: StepRecord[] }
+  | { type: 'steps'; steps: StepPoint[] }
   | { type: 'log'; entries: LogEntry[] }
   | { type: 'error'; error: LabError }
   /** The worker died and was restarted by its host; the new one has nothing loaded. */

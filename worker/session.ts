@@ -6,8 +6,10 @@
  * exports. It never renders the whole /proc/iomem while a run is streaming. Every failure leaves
  * as a `LabFailure` carrying a coded `LabError`; the worker entry turns it into a reply.
  */
-import type { EngineRun, EngineStep, LabEngine, LoadedScenario } from './engine-port.js';
-import { fingerprint, LatencyHistogram, StepLog, type StepSampling } from './step-log.js';
+import type { EngineDeviceState, EngineRun, LabEngine, LoadedScenario } from './engine-port.js';
+import { fingerprint, LatencyHistogram, StepLog } from './step-log.js';
+import { stepTitle, type LabDeviceState } from './engine/runner/step-record.js';
+import { runDocument, runJsonText, stepsCsv, type RunDocument } from '../common/run-export/index.js';
 import {
   PROFILE_NAMES,
   PROTOCOL_VERSION,
@@ -75,7 +77,7 @@ export class LabSession {
   private run: EngineRun | null = null;
   private readonly records: StepLog;
   private readonly latency = new LatencyHistogram();
-  private lastStep: EngineStep | null = null;
+  private lastStep: StepRecord | null = null;
   private lastWallMs = 0;
   private totalWallMs = 0;
   private lastStepVisits = 0;
@@ -306,11 +308,11 @@ export class LabSession {
       const m = this.timed(() => run.step());
       if (!m) break;
       n++;
-      this.record(m, this.lastWallMs);
+      this.record(m);
       if (m.error) {
         this.running = false;
         this.version++;
-        fail('ENGINE_FAILED', `step ${m.index} (${m.label}): the engine stopped the run: ${m.error}`);
+        fail('ENGINE_FAILED', `step ${m.index} (${stepTitle(m)}): the engine stopped the run: ${m.error}`);
       }
       if (this.hooks.now() - t0 >= budgetMs) break;
     }
@@ -322,23 +324,12 @@ export class LabSession {
     return n;
   }
 
-  private record(m: EngineStep, wallMs: number): void {
+  /** Keeps the engine's record of a step: whole as the last step, its counters in the step log. */
+  private record(m: StepRecord): void {
     this.lastStep = m;
     this.lastStepVisits = m.visits;
-    this.latency.add(wallMs);
-    this.records.push({
-      index: m.index,
-      label: m.label,
-      result: m.result,
-      simTimeMs: m.simTimeMs,
-      wallMs,
-      visits: m.visits,
-      resources: { ...m.resources },
-      iomem: { ...m.iomem },
-      plugged: m.plugged,
-      blocks: { ...m.blocks },
-      kdump: { ...m.kdump },
-    });
+    this.latency.add(m.wallMs);
+    this.records.push(m);
   }
 
   private afterManualChange(): void {
@@ -453,7 +444,7 @@ export class LabSession {
       profile: run.profile,
       strategy: run.strategy,
       seed: this.opts.seed ?? sc.seed,
-      step: { index: run.stepIndex, total: run.totalSteps, done: run.done, running: this.running, label: this.lastStep?.label ?? '' },
+      step: { index: run.stepIndex, total: run.totalSteps, done: run.done, running: this.running, label: this.lastStep ? stepTitle(this.lastStep) : '' },
       speed: this.speed,
       simTimeMs: run.simTimeMs(),
       resources: { ...stats.resources },
@@ -461,13 +452,7 @@ export class LabSession {
       plugged: stats.plugged.toString(),
       requested: requested.toString(),
       blocks: { ...stats.blocks, size: run.blockSize().toString() },
-      devices: devices.map((d) => ({
-        id: d.id,
-        kind: d.kind,
-        plugged: d.plugged.toString(),
-        requested: d.requested.toString(),
-        details: d.details,
-      })),
+      devices: devices.map(plainDevice),
       kdump: this.kdump(stats.iomem.lines),
       visits: { total: stats.visits.total, lastStep: this.lastStepVisits },
       timings,
@@ -494,7 +479,10 @@ export class LabSession {
 
   /** The full verdict (cached per machine version) when `fullView`, else the last step's own. */
   private kdump(lines: number): Snapshot['kdump'] {
-    if (!this.fullView(lines) && this.lastStep) return { ...this.lastStep.kdump, missedBytes: null, headroomBlocks: null };
+    if (!this.fullView(lines) && this.lastStep) {
+      const { ranges, cap, ok } = this.lastStep.kdump;
+      return { ranges, cap, ok, missedBytes: null, headroomBlocks: null };
+    }
     if (this.kdumpCache?.version !== this.version) this.kdumpCache = { version: this.version, verdict: this.needRun().kdump() };
     return this.kdumpCache.verdict;
   }
@@ -580,6 +568,19 @@ export class LabSession {
     return this.needRun().summary();
   }
 
+  /** The run document (`common/run-export`) of the run so far, with the step log's sampled steps. */
+  private runDocument(run: EngineRun): RunDocument {
+    return runDocument({
+      scenario: run.scenario,
+      environment: { runtime: 'lab worker', protocolVersion: PROTOCOL_VERSION },
+      summary: this.summary(),
+      boot: run.boot,
+      devices: run.devices().map(plainDevice),
+      stride: this.records.stride,
+      steps: this.records.all(),
+    });
+  }
+
   private exportData(format: 'json' | 'csv' | 'iomem' | 'lsmem' | 'log' | 'scenario'): ExportData {
     const run = this.needRun();
     const sc = this.needScenario();
@@ -602,16 +603,9 @@ export class LabSession {
       case 'scenario':
         return { filename: `${slug(sc.info.name)}.yaml`, mime: 'text/yaml', text: sc.text };
       case 'csv':
-        return { filename: `${base}-steps.csv`, mime: 'text/csv', text: stepsCsv(this.records.all(), this.records.sampling()) };
-      case 'json': {
-        const snap = this.snapshot();
-        const data = {
-          schema: 'memhp-lab/run', protocolVersion: PROTOCOL_VERSION,
-          scenario: snap.scenario, profile: snap.profile, strategy: snap.strategy, seed: snap.seed,
-          summary: this.summary(), devices: snap.devices, stepSampling: this.records.sampling(), steps: this.records.all(),
-        };
-        return { filename: `${base}.json`, mime: 'application/json', text: JSON.stringify(data, null, 2) + '\n' };
-      }
+        return { filename: `${base}-steps.csv`, mime: 'text/csv', text: stepsCsv(this.records.all(), this.records.stride) };
+      case 'json':
+        return { filename: `${base}.json`, mime: 'application/json', text: runJsonText(this.runDocument(run)) };
     }
   }
 }
@@ -623,32 +617,15 @@ export function depthOf(line: string): number {
   return i >> 1;
 }
 
+/** A device's state with its sizes as decimal strings (as snapshots and exports carry it). */
+function plainDevice(d: EngineDeviceState): LabDeviceState {
+  return { id: d.id, kind: d.kind, plugged: d.plugged.toString(), requested: d.requested.toString(), details: d.details };
+}
+
 function definedOnly<T extends object>(o: T): T {
   return Object.fromEntries(Object.entries(o).filter(([, v]) => v !== undefined)) as T;
 }
 
 function slug(name: string): string {
   return name.toLowerCase().replace(/[^a-z0-9.]+/g, '-').replace(/^-+|-+$/g, '') || 'lab';
-}
-
-const CSV_HEADER = 'index,label,simTimeMs,wallMs,visits,resources,topLevel,systemRam,iomemLines,iomemBytes,plugged,blocksOnline,blocksOffline,kdumpRanges,kdumpCap,kdumpOk,stride';
-
-/** RFC 4180: fields with a comma, quote or newline are quoted, quotes doubled. */
-function csvField(v: string | number | boolean): string {
-  const t = String(v);
-  return /[",\r\n]/.test(t) ? `"${t.replace(/"/g, '""')}"` : t;
-}
-
-/**
- * The steps as CSV. The last column, `stride`, is the step log's stride on every row: 1 when every
- * step is there, k when only every k-th step (from the first) and the last one were kept.
- */
-export function stepsCsv(records: StepRecord[], sampling: Pick<StepSampling, 'stride'> = { stride: 1 }): string {
-  const rows = records.map((r) =>
-    [r.index, r.label, r.simTimeMs, r.wallMs.toFixed(4), r.visits, r.resources.total, r.resources.topLevel, r.resources.systemRam,
-      r.iomem.lines, r.iomem.bytes, r.plugged, r.blocks.online, r.blocks.offline, r.kdump.ranges, r.kdump.cap, r.kdump.ok, sampling.stride]
-      .map(csvField)
-      .join(','),
-  );
-  return [CSV_HEADER, ...rows].join('\r\n') + '\r\n';
 }

@@ -2,16 +2,17 @@
  * Compact storage for per-step records and a latency histogram, so a soak run costs a few bytes per
  * step instead of an object each, and at most `cap` records whatever the run's length.
  */
-import type { StepRecord } from './protocol.js';
+import { ThinnedColumns } from '../common/thinning.js';
+import type { StepPoint } from './protocol.js';
 
 const COLUMNS = [
-  'index', 'simTimeMs', 'wallMs', 'visits', 'total', 'topLevel', 'systemRam', 'lines', 'bytes', 'plugged', 'online', 'offline', 'kranges', 'kcap', 'kok',
+  'index', 'simTimeMs', 'wallMs', 'visits', 'total', 'topLevel', 'systemRam', 'lines', 'bytes', 'plugged', 'requested', 'online', 'offline', 'kranges', 'kcap', 'kok', 'kstale',
 ] as const;
-type Column = (typeof COLUMNS)[number];
+const TEXTS = ['label', 'op', 'result'] as const;
 
 /**
  * Records kept by default: 2^16, so one `metrics` page (100,000 by default) always holds the whole
- * log, and the worker keeps about 13 MB of step records however long the run is.
+ * log, and the worker keeps about 14 MB of step records however long the run is.
  */
 export const STEP_LOG_CAP = 65_536;
 
@@ -28,33 +29,27 @@ export interface StepSampling {
 }
 
 /**
- * Column store of StepRecords (numbers in Float64Arrays; plugged bytes stay exact below 2^53),
- * bounded: every record is kept until `cap`; then the stride doubles and every other record goes,
- * so the log always holds the steps at ordinals 0, stride, 2·stride, … plus the latest step.
- * The ordinal of a record is its position among all records pushed since `clear`, thinned or not;
- * `from(since)` pages by it, so a reader's cursor stays valid across thinning.
+ * The step points of a run in columns (numbers in Float64Arrays; plugged and requested bytes stay
+ * exact below 2^53), bounded by `common/thinning.ts`: every record until `cap`, then an evenly
+ * thinned history holding the first and the latest step. The ordinal of a record is its position
+ * among all records pushed since `clear`, thinned or not; `from(since)` pages by it, so a reader's
+ * cursor stays valid across thinning.
  */
 export class StepLog {
-  private cols: Record<Column, Float64Array>;
-  private ords: Float64Array;
-  private labels: string[] = [];
-  private results: string[] = [];
-  private n = 0;
+  private readonly table: ThinnedColumns<(typeof COLUMNS)[number], (typeof TEXTS)[number]>;
   private pushed = 0;
-  private step = 1;
-  readonly cap: number;
 
   constructor(capacity = 1024, cap = STEP_LOG_CAP) {
-    if (!Number.isSafeInteger(cap) || cap < 2 || cap % 2 !== 0) throw new RangeError(`StepLog: cap must be an even integer >= 2, got ${cap}`);
-    this.cap = cap;
-    const size = Math.max(1, Math.min(capacity, cap));
-    this.cols = Object.fromEntries(COLUMNS.map((c) => [c, new Float64Array(size)])) as Record<Column, Float64Array>;
-    this.ords = new Float64Array(size);
+    this.table = new ThinnedColumns(COLUMNS, cap, TEXTS, Math.max(1, capacity));
+  }
+
+  get cap(): number {
+    return this.table.cap;
   }
 
   /** Records kept. */
   get length(): number {
-    return this.n;
+    return this.table.length;
   }
 
   /** Records pushed since `clear` (the ordinal the next one gets). */
@@ -64,134 +59,91 @@ export class StepLog {
 
   /** The current stride (1 until the log first filled up). */
   get stride(): number {
-    return this.step;
+    return this.table.stride;
   }
 
   /** Allocated slots per column (never above the cap): what a memory check looks at. */
   get allocated(): number {
-    return this.ords.length;
+    return this.table.allocated;
   }
 
   sampling(): StepSampling {
-    return { recorded: this.pushed, kept: this.n, stride: this.step, thinned: this.step > 1 };
+    return { recorded: this.pushed, kept: this.length, stride: this.stride, thinned: this.stride > 1 };
   }
 
   clear(): void {
-    this.n = 0;
     this.pushed = 0;
-    this.step = 1;
-    this.labels = [];
-    this.results = [];
+    this.table.clear();
   }
 
-  push(r: StepRecord): void {
-    const ord = this.pushed++;
-    // The previous latest stays only if it lies on the grid; off the grid it was kept for being latest.
-    if (this.n > 0 && this.ords[this.n - 1]! % this.step !== 0) this.truncate(this.n - 1);
-    if (this.n === this.cap) this.thin();
-    if (this.n === this.ords.length) this.grow();
-    const i = this.n++;
-    const c = this.cols;
-    this.ords[i] = ord;
-    c.index[i] = r.index;
-    c.simTimeMs[i] = r.simTimeMs;
-    c.wallMs[i] = r.wallMs;
-    c.visits[i] = r.visits;
-    c.total[i] = r.resources.total;
-    c.topLevel[i] = r.resources.topLevel;
-    c.systemRam[i] = r.resources.systemRam;
-    c.lines[i] = r.iomem.lines;
-    c.bytes[i] = r.iomem.bytes;
-    c.plugged[i] = Number(r.plugged);
-    c.online[i] = r.blocks.online;
-    c.offline[i] = r.blocks.offline;
-    c.kranges[i] = r.kdump.ranges;
-    c.kcap[i] = r.kdump.cap;
-    c.kok[i] = r.kdump.ok ? 1 : 0;
-    this.labels[i] = r.label;
-    this.results[i] = r.result;
+  /** Keeps the point of a step (a whole `StepRecord` may be passed: its lists are not kept). */
+  push(r: StepPoint): void {
+    this.table.push(this.pushed++, {
+      index: r.index,
+      label: r.label,
+      op: r.op,
+      result: r.result,
+      simTimeMs: r.simTimeMs,
+      wallMs: r.wallMs,
+      visits: r.visits,
+      total: r.resources.total,
+      topLevel: r.resources.topLevel,
+      systemRam: r.resources.systemRam,
+      lines: r.iomem.lines,
+      bytes: r.iomem.bytes,
+      plugged: Number(r.plugged),
+      requested: Number(r.requested),
+      online: r.blocks.online,
+      offline: r.blocks.offline,
+      kranges: r.kdump.ranges,
+      kcap: r.kdump.cap,
+      kok: r.kdump.ok ? 1 : 0,
+      kstale: r.kdump.stale ? 1 : 0,
+    });
   }
 
   /** The ordinal of the i-th kept record. */
   ordinalAt(i: number): number {
-    return this.ords[i]!;
+    return this.table.ordinalAt(i);
   }
 
-  at(i: number): StepRecord {
-    const c = this.cols;
+  at(i: number): StepPoint {
+    const c = this.table.cols;
+    const t = this.table.texts;
+    const num = (k: (typeof COLUMNS)[number]): number => c[k].data[i]!;
     return {
-      index: c.index[i]!,
-      label: this.labels[i]!,
-      result: this.results[i]!,
-      simTimeMs: c.simTimeMs[i]!,
-      wallMs: c.wallMs[i]!,
-      visits: c.visits[i]!,
-      resources: { total: c.total[i]!, topLevel: c.topLevel[i]!, systemRam: c.systemRam[i]! },
-      iomem: { lines: c.lines[i]!, bytes: c.bytes[i]! },
-      plugged: BigInt(c.plugged[i]!).toString(),
-      blocks: { online: c.online[i]!, offline: c.offline[i]! },
-      kdump: { ranges: c.kranges[i]!, cap: c.kcap[i]!, ok: c.kok[i] === 1 },
+      index: num('index'),
+      label: t.label[i]!,
+      op: t.op[i]! as StepPoint['op'],
+      result: t.result[i]!,
+      simTimeMs: num('simTimeMs'),
+      wallMs: num('wallMs'),
+      visits: num('visits'),
+      resources: { total: num('total'), topLevel: num('topLevel'), systemRam: num('systemRam') },
+      iomem: { lines: num('lines'), bytes: num('bytes') },
+      plugged: BigInt(num('plugged')).toString(),
+      requested: BigInt(num('requested')).toString(),
+      blocks: { online: num('online'), offline: num('offline') },
+      kdump: { ranges: num('kranges'), cap: num('kcap'), ok: num('kok') === 1, ...(num('kstale') === 1 ? { stale: true as const } : {}) },
     };
   }
 
   /** Up to `limit` kept records from position `from` (positions, not ordinals). */
-  slice(from: number, limit: number): StepRecord[] {
-    const out: StepRecord[] = [];
-    const end = Math.min(this.n, from + limit);
+  slice(from: number, limit: number): StepPoint[] {
+    const out: StepPoint[] = [];
+    const end = Math.min(this.length, from + limit);
     for (let i = Math.max(0, from); i < end; i++) out.push(this.at(i));
     return out;
   }
 
   /** Up to `limit` kept records whose ordinal is at least `since`, oldest first. */
-  from(since: number, limit: number): StepRecord[] {
-    let lo = 0;
-    let hi = this.n;
-    while (lo < hi) {
-      const mid = (lo + hi) >>> 1;
-      if (this.ords[mid]! < since) lo = mid + 1;
-      else hi = mid;
-    }
-    return this.slice(lo, limit);
+  from(since: number, limit: number): StepPoint[] {
+    return this.slice(this.table.lowerBound(since), limit);
   }
 
   /** Every kept record, oldest first. */
-  all(): StepRecord[] {
-    return this.slice(0, this.n);
-  }
-
-  /** Doubles the stride and keeps the records on the new grid (ordinal 0 always is). */
-  private thin(): void {
-    this.step *= 2;
-    let w = 0;
-    for (let r = 0; r < this.n; r++) {
-      if (this.ords[r]! % this.step !== 0) continue;
-      if (w !== r) {
-        this.ords[w] = this.ords[r]!;
-        for (const k of COLUMNS) this.cols[k][w] = this.cols[k][r]!;
-        this.labels[w] = this.labels[r]!;
-        this.results[w] = this.results[r]!;
-      }
-      w++;
-    }
-    this.truncate(w);
-  }
-
-  private truncate(n: number): void {
-    this.n = n;
-    this.labels.length = n;
-    this.results.length = n;
-  }
-
-  private grow(): void {
-    const size = Math.min(this.cap, this.ords.length * 2);
-    for (const k of COLUMNS) {
-      const next = new Float64Array(size);
-      next.set(this.cols[k]);
-      this.cols[k] = next;
-    }
-    const ords = new Float64Array(size);
-    ords.set(this.ords);
-    this.ords = ords;
+  all(): StepPoint[] {
+    return this.slice(0, this.length);
   }
 }
 

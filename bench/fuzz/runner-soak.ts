@@ -1,8 +1,8 @@
 /**
  * Soak through the scenario runner: a seeded random plug/unplug workload (a `soak` step of
  * virtio-mem resizes, or Hyper-V hot-adds) run step by step on the Machine, with the heap sampled
- * after a forced GC. The runner keeps only the first `keepMetrics` step records, so anything that
- * still grows with the number of steps shows up as a heap ratio above 1.
+ * after a forced GC. The runner keeps no step records (each is returned and dropped here), so
+ * anything that still grows with the number of steps shows up as a heap ratio above 1.
  */
 import { Runner } from '../../worker/engine/runner/runner.js';
 import { normalizeScenario } from '../../worker/engine/scenario/normalize.js';
@@ -28,14 +28,13 @@ export function soakScenarioInput(count: number, seed: number): Record<string, u
 }
 
 /**
- * Runs the soak scenario for `steps` steps, sampling at each of `sampleAt`. Step records are kept
- * for the first `keepMetrics` steps only (the runner's own bound), so they do not mask other growth.
+ * Runs the soak scenario for `steps` steps, sampling at each of `sampleAt`.
  * `clearLog` (diagnosis) empties the machine log whenever it passes 10,000 entries.
  */
-export function soakRunner(steps: number, sampleAt: readonly number[], seed: number, keepMetrics = 1000, clearLog = false): RunnerSoakResult {
+export function soakRunner(steps: number, sampleAt: readonly number[], seed: number, clearLog = false): RunnerSoakResult {
   const norm = normalizeScenario(soakScenarioInput(steps, seed));
   if (!norm.ok) return { steps: 0, samples: [], seconds: 0, error: norm.errors.map((e) => `${e.path}: ${e.message}`).join('; ') };
-  const created = Runner.create(norm.scenario, { seed, now: () => performance.now(), keepMetrics });
+  const created = Runner.create(norm.scenario, { seed, now: () => performance.now() });
   if (!created.ok) return { steps: 0, samples: [], seconds: 0, error: created.error };
   const r = created.runner;
   const want = new Set(sampleAt);

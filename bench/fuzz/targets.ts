@@ -295,7 +295,7 @@ export const RUNNER_FUZZ_STEPS = 40;
 /**
  * Scenarios the loader accepts, mutated from the presets (sizes, counts, devices, steps), run on
  * the engine: starting may be refused with a message, but no step may make the engine throw
- * (a StepMetrics `error` means an exception escaped the engine: a broken invariant).
+ * (a step record's `error` means an exception escaped the engine: a broken invariant).
  */
 export function runnerTarget(): FuzzTarget<string> {
   // scale-64t takes seconds per 40 steps (64 TiB); the other presets take milliseconds.
@@ -309,7 +309,7 @@ export function runnerTarget(): FuzzTarget<string> {
     check(text) {
       const loaded = loadScenarioText(text, { source: 'x.json' });
       if (!loaded.ok) return REJECTED;
-      const created = Runner.create(loaded.scenario, { now: () => 0, keepMetrics: 0 });
+      const created = Runner.create(loaded.scenario, { now: () => 0 });
       if (!created.ok) {
         if (typeof created.error !== 'string' || created.error.trim().length < 4) return violation(`Runner.create refused without a message: ${JSON.stringify(created.error)}`);
         if (/engine error while starting/.test(created.error)) return violation(`the engine threw while starting an accepted scenario: ${created.error}`);

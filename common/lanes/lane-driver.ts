@@ -5,7 +5,7 @@
  * the final /proc/iomem excerpt (`iomemWindow`) and the event log. Never throws: a coded error
  * from any call ends the lane as failed, with the steps recorded so far.
  */
-import type { CommandArgs, CommandName, CommandResult, IpcReply, LabError, ProfileName, Snapshot, StepRecord, StrategyName } from '../../worker/protocol.js';
+import type { CommandArgs, CommandName, CommandResult, IpcReply, LabError, ProfileName, Snapshot, StepPoint, StrategyName } from '../../worker/protocol.js';
 import { IOMEM_EXCERPT_LINES, type LaneOutcome, type LaneSpec } from '../report/build.js';
 import type { IomemExcerpt } from '../report/model.js';
 
@@ -39,7 +39,7 @@ export type LaneCall = <K extends CommandName>(command: K, args: CommandArgs<K>)
 
 export interface DriveOptions {
   /** New step records as they arrive (for live charts). */
-  onSteps?: (records: readonly StepRecord[]) => void;
+  onSteps?: (records: readonly StepPoint[]) => void;
   /** Stop between chunks when this returns true (the lane then fails with CANCELLED). */
   cancelled?: () => boolean;
 }
@@ -61,7 +61,7 @@ class LaneError extends Error {
 }
 
 /** The lane as failed, with whatever steps were recorded. */
-export function failedLane(job: LaneJob, error: { code: string; message: string }, steps: readonly StepRecord[] = []): LaneResult {
+export function failedLane(job: LaneJob, error: { code: string; message: string }, steps: readonly StepPoint[] = []): LaneResult {
   return { spec: { profile: job.profile ?? '6.12', strategy: job.strategy ?? 'mhp-merge' }, outcome: { ok: false, error, steps } };
 }
 
@@ -72,7 +72,7 @@ export async function driveLane(call: LaneCall, job: LaneJob, onProgress: (p: La
     if (!reply.ok) throw new LaneError(reply.error);
     return reply.value;
   };
-  const records: StepRecord[] = [];
+  const records: StepPoint[] = [];
   // The worker's `since` is an ordinal: steps recorded since the load, thinned ones included, so
   // once its step log thins, `records.length` falls behind it. One record per step, consecutive
   // step indices: a record's ordinal is its index minus the first record's (ordinal 0 is always

@@ -18,6 +18,7 @@ import {
   type StrategyId,
 } from './model.js';
 import { toPlainObject } from './plain.js';
+import { stepTitle } from '../../worker/engine/runner/step-record.js';
 
 /** /proc/iomem excerpts keep the whole file up to this many lines, else its first and last half. */
 export const IOMEM_EXCERPT_LINES = 2048;
@@ -93,7 +94,13 @@ function obj(v: unknown): Record<string, unknown> {
   return v !== null && typeof v === 'object' ? (v as Record<string, unknown>) : {};
 }
 
-/** The runner's StepMetrics as a report step (only the fields the schema knows). */
+/** A step's label as shown: with its result in brackets when the record carries one that is not "ok". */
+function stepLabel(s: Record<string, unknown>): string {
+  const label = String(s['label'] ?? '');
+  return typeof s['result'] === 'string' ? stepTitle({ label, result: s['result'] }) : label;
+}
+
+/** A step record (the engine's `StepRecord` or its `StepPoint`) as a report step (only the fields the schema knows). */
 export function toReportStep(m: unknown): ReportStep {
   const s = obj(m);
   const res = obj(s['resources']);
@@ -102,7 +109,7 @@ export function toReportStep(m: unknown): ReportStep {
   const kd = obj(s['kdump']);
   const step: ReportStep = {
     index: num(s['index']),
-    label: String(s['label'] ?? ''),
+    label: stepLabel(s),
     simTimeMs: num(s['simTimeMs']),
     wallMs: num(s['wallMs']),
     visits: num(s['visits']),

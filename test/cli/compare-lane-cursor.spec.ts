@@ -7,7 +7,7 @@
 import { describe, expect, it } from 'vitest';
 import { chunkOf, driveLane, type LaneCall, type LaneJob } from '../../common/lanes/lane-driver.js';
 import { LabFailure, LabSession } from '../../worker/session.js';
-import type { StepRecord } from '../../worker/protocol.js';
+import type { StepPoint } from '../../worker/protocol.js';
 import { fakeEngine } from '../worker/fake-engine.js';
 
 const CAP = 64;
@@ -31,7 +31,7 @@ function sessionCall(steps: number, cap: number) {
 }
 
 function indices(steps: readonly unknown[] | undefined): number[] {
-  return ((steps ?? []) as readonly StepRecord[]).map((r) => r.index);
+  return ((steps ?? []) as readonly StepPoint[]).map((r) => r.index);
 }
 
 function strictlyIncreasing(xs: number[]): boolean {
@@ -45,7 +45,7 @@ describe('driveLane against a worker that thins its step log', () => {
     ['fetching once at the end (CLI)', false, 640],
   ])('%s: every step once, first and last included, no duplicates', async (_what, live, steps) => {
     const { session, call } = sessionCall(steps, CAP);
-    const pushed: StepRecord[] = [];
+    const pushed: StepPoint[] = [];
     const r = await driveLane(call, job, () => {}, live ? { onSteps: (s) => pushed.push(...s) } : {});
     expect(r.outcome.ok).toBe(true);
     const got = indices(r.outcome.steps);
@@ -83,9 +83,9 @@ describe('driveLane against a worker that thins its step log', () => {
   it('drops records it already holds if a worker sends them again', async () => {
     // A worker that ignores `since` and always answers with its whole (growing) log.
     let done = 0;
-    const rec = (i: number): StepRecord => ({
-      index: i + 1, label: `s${i}`, result: 'ok', simTimeMs: i, wallMs: 0.1, visits: 1, resources: { total: 1, topLevel: 1, systemRam: 1 },
-      iomem: { lines: 1, bytes: 1 }, plugged: '0', blocks: { online: 0, offline: 0 }, kdump: { ranges: 1, cap: 1, ok: true },
+    const rec = (i: number): StepPoint => ({
+      index: i + 1, label: `s${i}`, op: 'mark', result: 'ok', simTimeMs: i, wallMs: 0.1, visits: 1, resources: { total: 1, topLevel: 1, systemRam: 1 },
+      iomem: { lines: 1, bytes: 1 }, plugged: '0', requested: '0', blocks: { online: 0, offline: 0 }, kdump: { ranges: 1, cap: 1, ok: true },
     });
     const total = 10;
     const snap = () => ({ step: { index: done, total, done: done >= total, running: false, label: '' }, iomem: { lines: 1, bytes: 1, hash: null } });
@@ -101,7 +101,7 @@ describe('driveLane against a worker that thins its step log', () => {
         default: return { ok: false, error: { code: 'UNKNOWN_COMMAND', message: command } };
       }
     }) as unknown as LaneCall;
-    const pushed: StepRecord[] = [];
+    const pushed: StepPoint[] = [];
     const r = await driveLane(call, job, () => {}, { onSteps: (s) => pushed.push(...s) });
     expect(r.outcome.ok).toBe(true);
     expect(indices(r.outcome.steps)).toEqual(Array.from({ length: total }, (_, i) => i + 1));

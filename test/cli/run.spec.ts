@@ -3,7 +3,8 @@ import { mkdtempSync, readFileSync, writeFileSync, existsSync, readdirSync } fro
 import { spawnSync } from 'node:child_process';
 import os from 'node:os';
 import path from 'node:path';
-import { runRun, jsonStride, humanBytes, resolveScenario, scenarioIomem, looksLikeScenario, summaryTable, type RunJson } from '../../main/cli/commands/run.js';
+import { runRun, jsonStride, humanBytes, resolveScenario, scenarioIomem, looksLikeScenario, summaryTable } from '../../main/cli/commands/run.js';
+import { stepsCsv, withoutVaryingFields, type RunDocument } from '../../common/run-export/index.js';
 import { loadScenarioText, formatIssues } from '../../common/scenario-io/scenario-io.js';
 import { runIomem } from '../../main/cli/commands/iomem.js';
 import { buildProgram } from '../../main/cli/memhp.js';
@@ -31,11 +32,6 @@ timeline:
   - { op: offline, blocks: "33-35" }
 `;
 
-/** A --json document without what may differ between runs (wall time, environment). */
-function stable(doc: RunJson): unknown {
-  const text = JSON.stringify({ ...doc, environment: null });
-  return JSON.parse(text, (k, v: unknown) => (k === 'wallMs' ? null : v));
-}
 
 describe('memhp run', () => {
   it('runs a preset: plain progress lines off a TTY and a summary table on stdout', async () => {
@@ -68,23 +64,40 @@ describe('memhp run', () => {
     let t = 0;
     await runRun(file, { json: path.join(dir, 'a.json') }, { out: sink(), err: sink(), now: () => (t += 3), date: () => new Date('2026-01-01T00:00:00Z') });
     await runRun(file, { json: path.join(dir, 'b.json') }, { out: sink(), err: sink(), now: () => (t += 11), date: () => new Date('2026-06-01T00:00:00Z') });
-    const a = JSON.parse(readFileSync(path.join(dir, 'a.json'), 'utf8')) as RunJson;
-    const b = JSON.parse(readFileSync(path.join(dir, 'b.json'), 'utf8')) as RunJson;
-    expect(Object.keys(a)).toEqual(['format', 'version', 'scenario', 'environment', 'options', 'summary', 'boot', 'stepStride', 'steps']);
+    const a = JSON.parse(readFileSync(path.join(dir, 'a.json'), 'utf8')) as RunDocument;
+    const b = JSON.parse(readFileSync(path.join(dir, 'b.json'), 'utf8')) as RunDocument;
+    expect(Object.keys(a)).toEqual(['format', 'version', 'scenario', 'environment', 'options', 'summary', 'boot', 'devices', 'stepStride', 'stepSampling', 'steps']);
+    expect([a.format, a.version]).toEqual(['memhp-run', 2]);
+    expect(a.stepSampling).toEqual({ recorded: 7, kept: 7, stride: 1, thinned: false });
+    expect(a.steps[0]).toHaveProperty('devices');
     expect(a.stepStride).toBe(1);
     expect(a.environment).toMatchObject({ node: process.version, platform: process.platform, date: '2026-01-01T00:00:00.000Z' });
     expect(a.steps).toHaveLength(7);
     expect(a.summary).toMatchObject({ steps: 7, seed: 3, strategy: 'mhp-merge' });
     expect(a.summary.resources).toHaveProperty('systemRam');
     expect(a.steps[0]!.wallMs).not.toBe(b.steps[0]!.wallMs);
-    expect(stable(b)).toEqual(stable(a));
+    expect(withoutVaryingFields(b)).toEqual(withoutVaryingFields(a));
+    expect(b).not.toEqual(a);
     // Atomic write: nothing but the two outputs and the scenario is left behind.
     expect(readdirSync(dir).sort()).toEqual(['a.json', 'b.json', 'small.yaml']);
     // --seed changes the soak's draws.
     await runRun(file, { json: path.join(dir, 'c.json'), seed: '4' }, { out: sink(), err: sink() });
-    const c = JSON.parse(readFileSync(path.join(dir, 'c.json'), 'utf8')) as RunJson;
+    const c = JSON.parse(readFileSync(path.join(dir, 'c.json'), 'utf8')) as RunDocument;
     expect(c.options.seed).toBe(4);
     expect(c.steps.map((s) => s.label)).not.toEqual(a.steps.map((s) => s.label));
+  });
+
+  it('--csv writes the steps CSV the app exports, atomically', async () => {
+    const dir = tmp();
+    const file = path.join(dir, 'small.yaml');
+    writeFileSync(file, SMALL);
+    const err = sink();
+    await runRun(file, { json: path.join(dir, 'a.json'), csv: path.join(dir, 'a.csv') }, { out: sink(), err, now: () => 0 });
+    const doc = JSON.parse(readFileSync(path.join(dir, 'a.json'), 'utf8')) as RunDocument;
+    const csv = readFileSync(path.join(dir, 'a.csv'), 'utf8');
+    expect(csv).toBe(stepsCsv(doc.steps, doc.stepStride));
+    expect(csv.split('\r\n')).toHaveLength(doc.steps.length + 2);
+    expect(err.text()).toContain(`wrote ${path.join(dir, 'a.csv')}\n`);
   });
 
   it.each([
@@ -179,7 +192,7 @@ describe('the built CLI', () => {
     expect(r.stderr).toContain('wrote ');
     expect(r.status).toBe(0);
     expect(r.stdout).toMatch(/"System RAM" lines\s+2\s+34\n/);
-    const doc = JSON.parse(readFileSync(out, 'utf8')) as RunJson;
+    const doc = JSON.parse(readFileSync(out, 'utf8')) as RunDocument;
     expect(doc.options.strategy).toBe('none');
     expect(doc.summary.peak.systemRam).toBe(66); // 8 GiB = 64 unmerged blocks + 2 boot lines
   });

@@ -254,7 +254,7 @@ describe('charts', () => {
   it('ChartsPanel draws three charts named in their headers from the metrics store', async () => {
     const { p } = await loaded();
     useMetricsStore(p).push([
-      { index: 1, label: 'a', result: 'ok', simTimeMs: 0, wallMs: 1, visits: 5, resources: { total: 20, topLevel: 18, systemRam: 3 }, iomem: { lines: 20, bytes: 9 }, plugged: String(1n << 30n), blocks: { online: 1, offline: 0 }, kdump: { ranges: 1, cap: 2, ok: true } },
+      { index: 1, label: 'a', op: 'resize', result: 'ok', simTimeMs: 0, wallMs: 1, visits: 5, resources: { total: 20, topLevel: 18, systemRam: 3 }, iomem: { lines: 20, bytes: 9 }, plugged: String(1n << 30n), requested: String(1n << 30n), blocks: { online: 1, offline: 0 }, kdump: { ranges: 1, cap: 2, ok: true } },
     ]);
     const w = mount(ChartsPanel, { global: { plugins: [p] } });
     expect(plots).toHaveLength(3);

@@ -7,17 +7,17 @@ import { beforeEach, describe, expect, it } from 'vitest';
 import { createPinia, setActivePinia } from 'pinia';
 import { isReactive } from 'vue';
 import { mount } from '@vue/test-utils';
-import { METRICS_CAP, ThinnedColumns, useMetricsStore } from '../../renderer/src/stores/metrics.js';
-import type { StepRecord } from '../../worker/protocol.js';
+import { METRICS_CAP, useMetricsStore } from '../../renderer/src/stores/metrics.js';
+import type { StepPoint } from '../../worker/protocol.js';
 
 const GiB = 1024 ** 3;
 
 /** Step `index` of a run: simulated time 3 ms a step, 128 MiB plugged a step, so x values are checkable. */
-function rec(index: number): StepRecord {
+function rec(index: number): StepPoint {
   return {
-    index, label: `s${index}`, result: 'ok', simTimeMs: index * 3, wallMs: (index % 7) / 4, visits: index % 11,
+    index, label: `s${index}`, op: 'resize', result: 'ok', simTimeMs: index * 3, wallMs: (index % 7) / 4, visits: index % 11,
     resources: { total: index % 50, topLevel: 2, systemRam: index % 9 }, iomem: { lines: 30 + (index % 5), bytes: 1 },
-    plugged: String(BigInt(index) << 27n), blocks: { online: index, offline: 0 }, kdump: { ranges: 1, cap: 2, ok: true },
+    plugged: String(BigInt(index) << 27n), requested: String(BigInt(index) << 27n), blocks: { online: index, offline: 0 }, kdump: { ranges: 1, cap: 2, ok: true },
   };
 }
 
@@ -25,7 +25,7 @@ function rec(index: number): StepRecord {
 function pushRun(m: ReturnType<typeof useMetricsStore>, first: number, last: number, batch: number): number {
   let maxCount = 0;
   for (let i = first; i <= last; i += batch) {
-    const recs: StepRecord[] = [];
+    const recs: StepPoint[] = [];
     for (let j = i; j <= Math.min(last, i + batch - 1); j++) recs.push(rec(j));
     m.push(recs);
     maxCount = Math.max(maxCount, m.count, m.steps.index.length);
@@ -121,33 +121,6 @@ describe('metrics store: bounded like the worker', () => {
     expect(m.latency.step.length).toBeLessThanOrEqual(METRICS_CAP);
     expect(m.latency.step.data[0]).toBe(1);
     expect(m.latency.step.data[m.latency.step.length - 1]).toBe(3 * METRICS_CAP);
-  });
-});
-
-describe('ThinnedColumns', () => {
-  it.each([
-    [8, 9, 2, [0, 2, 4, 6, 8]],
-    [8, 10, 2, [0, 2, 4, 6, 8, 9]],
-    [4, 20, 8, [0, 8, 16, 19]],
-  ])('cap %d, %d points: stride %d, kept %j', (cap, pushed, stride, kept) => {
-    const t = new ThinnedColumns(['v'] as const, cap);
-    for (let o = 0; o < pushed; o++) {
-      t.push(o, { v: o * 10 });
-      expect(t.length).toBeLessThanOrEqual(cap);
-    }
-    expect(t.stride).toBe(stride);
-    expect(Array.from(t.cols.v.view())).toEqual(kept.map((o) => o * 10));
-  });
-
-  it('keeps doubling while every kept point is still on the grid (sparse input)', () => {
-    const t = new ThinnedColumns(['v'] as const, 4);
-    for (const o of [0, 8, 16, 24, 32]) t.push(o, { v: o });
-    expect(t.length).toBeLessThanOrEqual(4);
-    expect(Array.from(t.cols.v.view())).toEqual([0, 16, 32]);
-  });
-
-  it.each([0, 1, 2.5, Number.NaN])('refuses cap %d', (cap) => {
-    expect(() => new ThinnedColumns(['v'] as const, cap)).toThrow(RangeError);
   });
 });
 

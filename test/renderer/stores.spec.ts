@@ -6,11 +6,11 @@ import { thin, useMetricsStore } from '../../renderer/src/stores/metrics.js';
 import { LOG_KEEP, useLogStore } from '../../renderer/src/stores/log.js';
 import { useIomemStore } from '../../renderer/src/stores/iomem.js';
 import { useUiStore } from '../../renderer/src/stores/ui.js';
-import type { StepRecord } from '../../worker/protocol.js';
+import type { StepPoint } from '../../worker/protocol.js';
 import { FakeBridge, flush, snapshot } from './fake-bridge.js';
 
-function rec(index: number, over: Partial<StepRecord> = {}): StepRecord {
-  return { index, label: `s${index}`, result: 'ok', simTimeMs: index, wallMs: 0.5, visits: index, resources: { total: 20 + index, topLevel: 18, systemRam: 7 }, iomem: { lines: 31, bytes: 1000 }, plugged: String(BigInt(index) << 27n), blocks: { online: index, offline: 0 }, kdump: { ranges: 10, cap: 2050, ok: true }, ...over };
+function rec(index: number, over: Partial<StepPoint> = {}): StepPoint {
+  return { index, label: `s${index}`, op: 'resize', result: 'ok', simTimeMs: index, wallMs: 0.5, visits: index, resources: { total: 20 + index, topLevel: 18, systemRam: 7 }, iomem: { lines: 31, bytes: 1000 }, plugged: String(BigInt(index) << 27n), requested: String(BigInt(index) << 27n), blocks: { online: index, offline: 0 }, kdump: { ranges: 10, cap: 2050, ok: true }, ...over };
 }
 
 let bridge: FakeBridge;

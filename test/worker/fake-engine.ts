@@ -3,7 +3,9 @@
  * 128 MiB "System RAM (virtio_mem)" block per step under a "virtio0" container. Enough to test
  * the session's protocol logic (snapshots, windows, search, pacing, exports) without the engine.
  */
-import type { EngineRun, EngineStep, LabEngine, LoadedScenario, RunOptions } from '../../worker/engine-port.js';
+import type { EngineRun, LabEngine, LoadedScenario, RunOptions } from '../../worker/engine-port.js';
+import type { StepRecord } from '../../worker/engine/runner/step-record.js';
+import type { Scenario } from '../../worker/engine/scenario/scenario.js';
 
 const MiB = 1n << 20n;
 const BLOCK = 128n * MiB;
@@ -34,7 +36,43 @@ export class FakeRun implements EngineRun {
     readonly totalSteps: number,
     readonly strategy: 'none' | 'rfc-v1' | 'mhp-merge',
     private readonly opts: FakeOptions,
-  ) {}
+    /** The session's wall clock: each step's `wallMs` is measured with it, as the runner does. */
+    private readonly now: () => number = () => 0,
+  ) {
+    this.boot = this.record(0, 'boot', 'boot', 0);
+  }
+
+  readonly scenario: Scenario = {
+    name: 'fake',
+    seed: 1,
+    machine: { boot: { map: 'q35-2g' }, blockSize: String(BLOCK), physBits: 46, onlinePolicy: 'online' },
+    devices: [],
+    timeline: [],
+  };
+  readonly boot: StepRecord;
+
+  /** The record of the machine as it is now. */
+  private record(index: number, label: string, op: StepRecord['op'], wallMs: number): StepRecord {
+    const st = this.stats();
+    const lines = this.lines().length;
+    return {
+      index,
+      label,
+      op,
+      result: 'ok',
+      simTimeMs: this.stepIndex * 10,
+      wallMs,
+      visits: 3 + this.stepIndex,
+      resources: st.resources,
+      iomem: st.iomem,
+      plugged: st.plugged.toString(),
+      requested: this.requested.toString(),
+      blocks: st.blocks,
+      kdump: { ranges: st.resources.systemRam, cap: 4, ok: st.resources.systemRam <= 4 },
+      devices: this.devices().map((d) => ({ ...d, plugged: d.plugged.toString(), requested: d.requested.toString() })),
+      changedLines: [[lines - 1, lines]],
+    };
+  }
 
   get done(): boolean {
     return this.stepIndex >= this.totalSteps;
@@ -56,29 +94,16 @@ export class FakeRun implements EngineRun {
     return out;
   }
 
-  step(): EngineStep | null {
+  step(): StepRecord | null {
     if (this.done) return null;
+    const t0 = this.now();
     if (this.opts.throwAt === this.stepIndex) throw new Error('KernelBug: list corrupted');
     this.blocks.push('online');
     this.requested += BLOCK;
     this.logs.push({ t: this.stepIndex * 10, source: 'virtio_mem', level: 'info', message: `plugged block ${this.stepIndex}` });
     this.stepIndex++;
-    const st = this.stats();
-    const lines = this.lines().length;
-    return {
-      index: this.stepIndex - 1,
-      label: `plug ${this.stepIndex}`,
-      result: 'ok',
-      simTimeMs: this.stepIndex * 10,
-      visits: 3 + this.stepIndex,
-      resources: st.resources,
-      iomem: st.iomem,
-      plugged: st.plugged.toString(),
-      blocks: st.blocks,
-      kdump: { ranges: st.resources.systemRam, cap: 4, ok: st.resources.systemRam <= 4 },
-      changedLines: [[lines - 1, lines]],
-      ...(this.opts.errorAt === this.stepIndex - 1 ? { error: 'KernelBug: sibling list out of order' } : {}),
-    };
+    const m = this.record(this.stepIndex - 1, `plug ${this.stepIndex}`, 'resize', this.now() - t0);
+    return this.opts.errorAt === this.stepIndex - 1 ? { ...m, error: 'KernelBug: sibling list out of order' } : m;
   }
 
   stats() {
@@ -167,7 +192,7 @@ export function fakeEngine(opts: FakeOptions = {}): LabEngine & { runs: FakeRun[
     text: `name: ${name}\n`,
     create(o: RunOptions) {
       if (o.profile === '5.9' && o.strategy === 'mhp-merge') return { ok: false, error: 'profile 5.9 cannot merge' };
-      const run = new FakeRun(opts.steps ?? 8, o.strategy ?? 'mhp-merge', opts);
+      const run = new FakeRun(opts.steps ?? 8, o.strategy ?? 'mhp-merge', opts, o.now);
       runs.push(run);
       return { ok: true, run };
     },

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { LabFailure, LabSession, SNAPSHOT_INTERVAL_MS, depthOf, stepsCsv } from '../../worker/session.js';
+import { LabFailure, LabSession, SNAPSHOT_INTERVAL_MS, depthOf } from '../../worker/session.js';
 import { LatencyHistogram, StepLog, fingerprint } from '../../worker/step-log.js';
 import type { LabEvent } from '../../worker/protocol.js';
 import { fakeEngine } from './fake-engine.js';
@@ -253,15 +253,10 @@ describe('LabSession', () => {
 describe('helpers', () => {
   it.each([['a', 0], ['  b', 1], ['    c', 2], ['', 0]] as const)('depthOf(%j) = %d', (line, d) => expect(depthOf(line)).toBe(d));
 
-  it('quotes CSV fields with commas and quotes', () => {
-    const rec = { index: 0, label: 'resize "a", b', result: 'ok', simTimeMs: 0, wallMs: 1, visits: 1, resources: { total: 1, topLevel: 1, systemRam: 1 }, iomem: { lines: 1, bytes: 1 }, plugged: '0', blocks: { online: 0, offline: 0 }, kdump: { ranges: 1, cap: 2, ok: true } };
-    expect(stepsCsv([rec]).split('\r\n')[1]).toContain('"resize ""a"", b"');
-  });
-
   it('StepLog grows and round-trips records exactly (plugged up to 2^52)', () => {
     const log = new StepLog(2);
     for (let i = 0; i < 5; i++) {
-      log.push({ index: i, label: `s${i}`, result: i === 3 ? 'timeout: vm0 plugged 0 B of 1 GiB' : 'ok', simTimeMs: i, wallMs: 0.5, visits: i, resources: { total: i, topLevel: 1, systemRam: 1 }, iomem: { lines: 1, bytes: 2 }, plugged: String((1n << 52n) - BigInt(i)), blocks: { online: 1, offline: 0 }, kdump: { ranges: 1, cap: 2, ok: i % 2 === 0 } });
+      log.push({ index: i, label: `s${i}`, op: 'resize', result: i === 3 ? 'timeout: vm0 plugged 0 B of 1 GiB' : 'ok', simTimeMs: i, wallMs: 0.5, visits: i, resources: { total: i, topLevel: 1, systemRam: 1 }, iomem: { lines: 1, bytes: 2 }, plugged: String((1n << 52n) - BigInt(i)), requested: String(1n << 52n), blocks: { online: 1, offline: 0 }, kdump: { ranges: 1, cap: 2, ok: i % 2 === 0 } });
     }
     expect(log.length).toBe(5);
     expect(log.at(4)).toMatchObject({ label: 's4', plugged: String((1n << 52n) - 4n), kdump: { ok: true } });

@@ -7,14 +7,15 @@
 import { describe, expect, it } from 'vitest';
 import { LabSession } from '../../worker/session.js';
 import { LatencyHistogram, STEP_LOG_CAP, StepLog } from '../../worker/step-log.js';
-import type { LabEvent, StepRecord } from '../../worker/protocol.js';
+import type { LabEvent, StepPoint } from '../../worker/protocol.js';
 import { fakeEngine } from './fake-engine.js';
 
-function rec(i: number): StepRecord {
+function rec(i: number): StepPoint {
   return {
-    index: i + 1, label: `step ${i + 1}`, result: i % 7 === 0 ? 'rejected: -EBUSY' : 'ok', simTimeMs: i * 10, wallMs: (i % 13) / 8, visits: i,
+    index: i + 1, label: `step ${i + 1}`, op: i % 3 === 0 ? 'soak' : 'resize', result: i % 7 === 0 ? 'rejected: -EBUSY' : 'ok', simTimeMs: i * 10, wallMs: (i % 13) / 8, visits: i,
     resources: { total: i, topLevel: 2, systemRam: 1 + (i % 5) }, iomem: { lines: i + 3, bytes: 40 * i },
-    plugged: String(BigInt(i) << 27n), blocks: { online: i, offline: 0 }, kdump: { ranges: 1, cap: 2, ok: i % 2 === 0 },
+    plugged: String(BigInt(i) << 27n), requested: String(BigInt(i) << 28n), blocks: { online: i, offline: 0 },
+    kdump: { ranges: 1, cap: 2, ok: i % 2 === 0, ...(i % 5 === 0 ? { stale: true as const } : {}) },
   };
 }
 
@@ -91,7 +92,7 @@ describe('StepLog: bounded, evenly thinned', () => {
     }
     expect(log.from(300, 1000)).toEqual([]);
     // Paging with the ordinal after the last record received visits every kept record once.
-    const got: StepRecord[] = [];
+    const got: StepPoint[] = [];
     for (let since = 0; ;) {
       const page = log.from(since, 3);
       if (page.length === 0) break;
@@ -161,7 +162,7 @@ describe('LabSession with a bounded step log', () => {
     const { session } = setup(CAP, STEPS);
     session.handle('loadPreset', { name: 'fake-8' });
     session.handle('step', { count: STEPS });
-    const json = JSON.parse(session.handle('exportData', { format: 'json' }).text) as { stepSampling: unknown; steps: StepRecord[] };
+    const json = JSON.parse(session.handle('exportData', { format: 'json' }).text) as { stepSampling: unknown; steps: StepPoint[] };
     expect(json.stepSampling).toEqual({ recorded: STEPS, kept: json.steps.length, stride: 16, thinned: true });
     expect(json.steps.length).toBeLessThanOrEqual(CAP);
     const lines = session.handle('exportData', { format: 'csv' }).text.trimEnd().split('\r\n');
@@ -193,7 +194,7 @@ describe('LabSession with a bounded step log', () => {
   it('a puller that keeps up (since = records received, after every step) gets every step once across thinning', () => {
     const { session } = setup(CAP, STEPS);
     session.handle('loadPreset', { name: 'fake-8' });
-    const got: StepRecord[] = [];
+    const got: StepPoint[] = [];
     for (let k = 0; k < STEPS; k++) {
       session.handle('step', { count: 1 });
       got.push(...session.handle('metrics', { since: got.length, limit: 100_000 }));

@@ -1,10 +1,11 @@
 /**
- * `memhp run <scenario-file | preset> [--strategy none|rfc-v1|mhp-merge] [--profile p] [--seed n] [--json out.json]`
+ * `memhp run <scenario-file | preset> [--strategy none|rfc-v1|mhp-merge] [--profile p] [--seed n] [--json out.json] [--csv out.csv]`
  *
  * Runs a scenario to the end in this process: a progress bar on a TTY (plain lines otherwise) on
- * stderr, a summary table on stdout, and with --json the scenario, the environment, the summary
- * and every step's metrics, written atomically. Only wall-clock figures (`wallMs`) and
- * `environment` differ between two runs of the same scenario and seed.
+ * stderr, a summary table on stdout; with --json the run document (`common/run-export`: the
+ * scenario, the environment, the summary and every step's record) and with --csv the steps CSV,
+ * each written atomically. Only wall-clock figures (`wallMs`) and `environment` differ between two
+ * runs of the same scenario and seed.
  *
  * Also registers scenario files with `memhp iomem` (registerIomemSource): /proc/iomem after the
  * whole scenario has run.
@@ -20,7 +21,9 @@ import { registerIomemSource, type IomemRenderOptions } from './iomem.js';
 import { checkOverrides } from './replay.js';
 import { getPreset, presetNames } from '../../../worker/engine/scenario/presets.js';
 import { loadScenarioText, formatIssues, TEXT_LIMITS } from '../../../common/scenario-io/scenario-io.js';
-import { Runner, type RunSummary, type StepMetrics } from '../../../worker/engine/runner/runner.js';
+import { Runner, plainState, type RunSummary } from '../../../worker/engine/runner/runner.js';
+import type { StepRecord } from '../../../worker/engine/runner/step-record.js';
+import { runDocument, runJsonText, stepsCsv, strideFor, type RunDocument, type RunEnvironment } from '../../../common/run-export/index.js';
 import { SCENARIO_LIMITS, type Scenario } from '../../../worker/engine/scenario/scenario.js';
 import { formatSize } from '../../../worker/engine/sizes.js';
 
@@ -29,6 +32,7 @@ export interface RunCliOptions {
   profile?: string;
   seed?: string;
   json?: string;
+  csv?: string;
 }
 
 /** Where output goes (process.stdout / process.stderr in the CLI; buffers in tests). */
@@ -41,26 +45,12 @@ export interface RunIo {
   date?: () => Date;
 }
 
-/** The --json document. */
-export interface RunJson {
-  format: 'memhp-run';
-  version: 1;
-  scenario: Scenario;
-  environment: { node: string; platform: string; arch: string; cpu: string; cpus: number; date: string };
-  options: { profile: string; strategy: string; seed: number };
-  summary: RunSummary;
-  boot: StepMetrics;
-  /** Every `stepStride`-th step (1 = all) and always the last, so a huge soak stays a readable file. */
-  stepStride: number;
-  steps: StepMetrics[];
-}
-
 /** At most about this many steps go into --json. */
 export const JSON_STEPS = 100_000;
 
 /** Keep every n-th step so that about `max` of `total` steps are written. */
 export function jsonStride(total: number, max = JSON_STEPS): number {
-  return Math.max(1, Math.ceil(total / max));
+  return strideFor(total, max);
 }
 
 /**
@@ -128,7 +118,7 @@ class Progress {
     private readonly now: () => number,
   ) {}
 
-  update(m: StepMetrics, done: boolean): void {
+  update(m: StepRecord, done: boolean): void {
     const tty = this.err.isTTY === true;
     if (tty) {
       const t = this.now();
@@ -164,7 +154,7 @@ export function humanBytes(n: bigint): string {
 }
 
 /** The summary table printed at the end. */
-export function summaryTable(s: RunSummary, boot: StepMetrics): string {
+export function summaryTable(s: RunSummary, boot: StepRecord): string {
   const k = s.kdump;
   const rows: [string, string, string][] = [
     ['resources (total)', String(boot.resources.total), String(s.resources.total)],
@@ -204,7 +194,7 @@ export async function runRun(arg: string, opts: RunCliOptions, io: RunIo): Promi
   const runner = created.runner;
   const progress = new Progress(io.err, runner.totalSteps, now);
   io.err.write(`running ${scenario.name} (${source}): ${runner.totalSteps} steps, profile ${runner.profile}, strategy ${runner.strategy}, seed ${runner.seed}\n`);
-  const steps: StepMetrics[] = [];
+  const steps: StepRecord[] = [];
   const stride = jsonStride(runner.totalSteps);
   let sinceYield = now();
   for (let m = runner.step(); m; m = runner.step()) {
@@ -217,32 +207,38 @@ export async function runRun(arg: string, opts: RunCliOptions, io: RunIo): Promi
   }
   const summary = runner.summary();
   io.out.write(summaryTable(summary, runner.initial));
-  if (opts.json !== undefined) {
-    const doc = runJson(runner, steps, io.date?.() ?? new Date(), stride);
-    try {
-      await writeFileAtomic(opts.json, JSON.stringify(doc, null, 1) + '\n');
-    } catch (e) {
-      throw new CliError(`--json ${opts.json}: cannot write: ${(e as Error).message}`);
-    }
-    io.err.write(`wrote ${opts.json}\n`);
-  }
+  if (opts.json !== undefined) await writeOutput('--json', opts.json, runJsonText(runJson(runner, steps, io.date?.() ?? new Date(), stride)), io);
+  if (opts.csv !== undefined) await writeOutput('--csv', opts.csv, stepsCsv(steps, stride), io);
   return summary.error ? 1 : 0;
 }
 
-/** The --json document of a finished run. */
-export function runJson(runner: Runner, steps: StepMetrics[], date: Date, stepStride = 1): RunJson {
+/** Writes one output file atomically and says so on stderr. */
+async function writeOutput(flag: string, file: string, text: string, io: RunIo): Promise<void> {
+  try {
+    await writeFileAtomic(file, text);
+  } catch (e) {
+    throw new CliError(`${flag} ${file}: cannot write: ${(e as Error).message}`);
+  }
+  io.err.write(`wrote ${file}\n`);
+}
+
+/** Where this CLI process runs: Node, the platform and CPU, and the date (differs run to run). */
+function cliEnvironment(date: Date): RunEnvironment {
   const cpus = os.cpus();
-  return {
-    format: 'memhp-run',
-    version: 1,
+  return { node: process.version, platform: process.platform, arch: process.arch, cpu: cpus[0]?.model.trim() ?? 'unknown', cpus: cpus.length, date: date.toISOString() };
+}
+
+/** The --json document of a finished run: the shared run document (`common/run-export`). */
+export function runJson(runner: Runner, steps: StepRecord[], date: Date, stepStride = 1): RunDocument {
+  return runDocument({
     scenario: runner.scenario,
-    environment: { node: process.version, platform: process.platform, arch: process.arch, cpu: cpus[0]?.model.trim() ?? 'unknown', cpus: cpus.length, date: date.toISOString() },
-    options: { profile: runner.profile, strategy: runner.strategy, seed: runner.seed },
+    environment: cliEnvironment(date),
     summary: runner.summary(),
     boot: runner.initial,
-    stepStride,
+    devices: runner.machine.devices().map(plainState),
+    stride: stepStride,
     steps,
-  };
+  });
 }
 
 /** /proc/iomem after running a scenario text to the end (the `memhp iomem <scenario>` branch). */
@@ -271,7 +267,8 @@ export function registerRun(program: Command): void {
     .option('--strategy <strategy>', 'override the merge strategy: none, rfc-v1, mhp-merge')
     .option('--profile <profile>', 'override the kernel profile: 5.9, rfc-v1, 5.10, 6.1, 6.12')
     .option('--seed <n>', 'override the scenario seed (0 … 4294967295)')
-    .option('--json <file>', 'write the scenario, environment, summary and per-step metrics as JSON')
+    .option('--json <file>', 'write the run document (scenario, environment, summary, per-step records) as JSON')
+    .option('--csv <file>', 'write the per-step counters as CSV (the app\'s steps CSV)')
     .action(async (arg: string, opts: RunCliOptions) => {
       const code = await runRun(arg, opts, { out: process.stdout, err: process.stderr });
       if (code !== 0) process.exitCode = code;

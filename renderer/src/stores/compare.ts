@@ -9,7 +9,7 @@ import { defineStore } from 'pinia';
 import { computed, markRaw, ref, shallowRef } from 'vue';
 import { parse as parseYaml } from 'yaml';
 import { BridgeError, createLaneBridge, getBridge, type LabBridge } from '../bridge/index.js';
-import { labError, type ProfileName, type StepRecord, type StrategyName } from '../../../worker/protocol.js';
+import { labError, type ProfileName, type StepPoint, type StrategyName } from '../../../worker/protocol.js';
 import { driveLane, type LaneCall, type LaneJob, type LaneResult, type LaneScenario } from '../../../common/lanes/lane-driver.js';
 import { buildReport } from '../../../common/report/build.js';
 import { buildReportView, type ReportView } from '../../../common/report/view.js';
@@ -131,7 +131,7 @@ export const useCompareStore = defineStore('compare', () => {
     version.value++;
   }
 
-  function pushSteps(lane: number, steps: readonly (StepRecord | ReportStep)[]): void {
+  function pushSteps(lane: number, steps: readonly (StepPoint | ReportStep)[]): void {
     const s = series[lane];
     if (!s) return;
     for (const r of steps) {

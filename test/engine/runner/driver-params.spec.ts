@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { runAll, scenario } from './helpers.js';
-import { Runner, type StepMetrics } from '../../../worker/engine/runner/runner.js';
+import { Runner } from '../../../worker/engine/runner/runner.js';
+import type { StepRecord } from '../../../worker/engine/runner/step-record.js';
 import { normalizeScenario } from '../../../worker/engine/scenario/normalize.js';
 import { loadScenarioText } from '../../../common/scenario-io/scenario-io.js';
 
@@ -42,7 +43,7 @@ timeline: []
     expect(n.ok ? [] : n.errors).toEqual([{ path: 'devices[0].memoryHotplug', message: 'must be true or false' }]);
   });
 
-  const HV_CASES: { name: string; params: Record<string, unknown>; check: (steps: StepMetrics[], r: Runner) => void }[] = [
+  const HV_CASES: { name: string; params: Record<string, unknown>; check: (steps: StepRecord[], r: Runner) => void }[] = [
     {
       name: 'protocol: win7 is negotiated',
       params: { protocol: 'win7' },

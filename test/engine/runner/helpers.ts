@@ -1,5 +1,6 @@
 /** Shared by the runner tests: build a validated scenario from plain data, and run one to its end. */
-import { Runner, type StepMetrics } from '../../../worker/engine/runner/runner.js';
+import { Runner } from '../../../worker/engine/runner/runner.js';
+import type { StepRecord } from '../../../worker/engine/runner/step-record.js';
 import { normalizeScenario } from '../../../worker/engine/scenario/normalize.js';
 import type { Scenario } from '../../../worker/engine/scenario/scenario.js';
 
@@ -11,10 +12,10 @@ export function scenario(devices: unknown[], timeline: unknown[], machine: Recor
 }
 
 /** Runs `s` step by step (at most `maxSteps`), returning the runner and every step's metrics. */
-export function runAll(s: Scenario, opts: Parameters<typeof Runner.create>[1] = {}, maxSteps = Infinity): { runner: Runner; steps: StepMetrics[] } {
+export function runAll(s: Scenario, opts: Parameters<typeof Runner.create>[1] = {}, maxSteps = Infinity): { runner: Runner; steps: StepRecord[] } {
   const r = Runner.create(s, opts);
   if (!r.ok) throw new Error(r.error);
-  const steps: StepMetrics[] = [];
+  const steps: StepRecord[] = [];
   while (steps.length < maxSteps) {
     const m = r.runner.step();
     if (!m) break;

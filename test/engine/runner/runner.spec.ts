@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { runAll, scenario } from './helpers.js';
-import { Runner, type StepMetrics } from '../../../worker/engine/runner/runner.js';
+import { Runner } from '../../../worker/engine/runner/runner.js';
+import type { StepRecord } from '../../../worker/engine/runner/step-record.js';
 import { getPreset } from '../../../worker/engine/scenario/presets.js';
 import { normalizeScenario } from '../../../worker/engine/scenario/normalize.js';
 import type { Scenario, StrategyName } from '../../../worker/engine/scenario/scenario.js';
@@ -86,13 +87,15 @@ describe('Runner: stepping', () => {
     if (!r.ok) throw new Error(r.error);
     const run = r.runner;
     expect([run.totalSteps, run.stepIndex, run.done]).toEqual([6, 0, false]);
-    const labels: string[] = [];
-    while (!run.done) labels.push(run.step()!.label);
+    // The runner keeps no records: each step's is returned once, and the caller keeps what it needs.
+    const steps: StepRecord[] = [];
+    while (!run.done) steps.push(run.step()!);
+    const labels = steps.map((m) => m.label);
     expect(labels).toEqual(['resize vm0 +128M', 'look', 'resize vm0 +128M', 'look', 'resize vm0 +128M', 'look']);
     expect(run.step()).toBeNull();
     expect(run.stepIndex).toBe(6);
-    expect(run.metrics().map((m) => m.index)).toEqual([1, 2, 3, 4, 5, 6]);
-    expect(run.metrics()[5]!.plugged).toBe(String(384n << 20n));
+    expect(steps.map((m) => m.index)).toEqual([1, 2, 3, 4, 5, 6]);
+    expect(steps[5]!.plugged).toBe(String(384n << 20n));
     expect(run.summary()).toMatchObject({ steps: 6, totalSteps: 6, done: true, plugged: String(384n << 20n) });
     expect(run.events().some((e) => e.source === 'lab' && e.message === 'step 6: look')).toBe(true);
     expect(run.events(run.events().length - 1)).toHaveLength(1);
@@ -292,7 +295,7 @@ describe('Runner: soak steps and determinism', () => {
   });
 
   it('the same scenario and seed give identical metrics apart from wall time; another seed differs', () => {
-    const strip = (steps: StepMetrics[]) => steps.map(({ wallMs: _w, ...rest }) => rest);
+    const strip = (steps: StepRecord[]) => steps.map(({ wallMs: _w, ...rest }) => rest);
     let t = 0;
     const a = runAll(soak, { now: () => (t += 1.5) });
     const b = runAll(soak, { now: () => (t += 7) });

@@ -32,6 +32,7 @@ import { TimelineCursor, describeStep } from '../scenario/timeline.js';
 import type { TimelineLeaf } from '../scenario/timeline.js';
 import { kdumpSettings, kdumpVerdict } from '../userspace/kdump.js';
 import type { KdumpVerdict } from '../userspace/kdump.js';
+import type { LabDeviceState, StepRecord } from './step-record.js';
 import type { KdumpSettings } from '../userspace/kexec.js';
 import { DEFAULT_STEP_INTERVAL_MS, DEFAULT_STEP_TIMEOUT_MS } from '../scenario/scenario.js';
 import type { AcpiDimmDecl, AddMemoryErrno, DeviceDecl, FaultHostStep, ProfileName, Scenario, Step, StepOp, StrategyName } from '../scenario/scenario.js';
@@ -41,41 +42,8 @@ export const KDUMP_LINES_PER_STEP = 100_000;
 /** Up to this many /proc/iomem lines each step reports the lines it changed (`changedLines`). */
 export const CHANGED_LINES_LIMIT = 20_000;
 
-/** A device's state as plain data (sizes as decimal strings; bigint details too). */
-export interface LabDeviceState {
-  id: string;
-  kind: Device['kind'];
-  plugged: string;
-  requested: string;
-  details: Record<string, string | number | boolean | null>;
-}
-
-export interface StepMetrics {
-  /** 1-based position in the expanded timeline (0 = the booted machine, before any step). */
-  index: number;
-  label: string;
-  op: StepOp | 'boot';
-  /** What happened: "ok", "timeout: …", "rejected: …", "partial: …", "error: …". */
-  result: string;
-  simTimeMs: number;
-  /** Wall time of the step, from the injected timer (0 without one). */
-  wallMs: number;
-  /** Nodes the kernel's list walks visited during the step (spec §3.0). */
-  visits: number;
-  resources: { total: number; topLevel: number; systemRam: number };
-  iomem: { lines: number; bytes: number };
-  /** Bytes the devices have plugged / the host asked for (decimal). */
-  plugged: string;
-  requested: string;
-  blocks: { online: number; offline: number };
-  /** `stale`: carried over from an earlier step (the file is too large to re-read every step). */
-  kdump: { ranges: number; cap: number; ok: boolean; stale?: true };
-  devices: LabDeviceState[];
-  /** /proc/iomem line ranges [from, to) touched by the step, when known. */
-  changedLines?: [number, number][];
-  /** Set when the engine threw (a broken invariant): the run stops here. */
-  error?: string;
-}
+/** Declared with the step record it is part of; re-exported for the runner's other readers. */
+export type { LabDeviceState };
 
 export interface RunSummary {
   scenario: string;
@@ -110,8 +78,6 @@ export interface RunnerOptions {
   seed?: number;
   /** Wall-clock milliseconds (e.g. performance.now); the engine never reads a clock itself. */
   now?: () => number;
-  /** Keep at most the first this many StepMetrics for `metrics()` (the summary still covers every step). Default 100,000. */
-  keepMetrics?: number;
 }
 
 export type RunnerCreateResult = { ok: true; runner: Runner } | { ok: false; error: string };
@@ -130,18 +96,16 @@ export class Runner {
   readonly seed: number;
   readonly totalSteps: number;
   /** The machine after boot and device probing, before step 1. */
-  readonly initial: StepMetrics;
+  readonly initial: StepRecord;
   private readonly cursor: TimelineCursor;
   private readonly rng: SeededRng;
   private readonly now: () => number;
-  private readonly keep: number;
   private readonly stepTimeout: number;
   private readonly stepInterval: number;
   /** Simulated time the previous step started at (boot: 0). */
   private prevStart = 0;
   private readonly decls: Map<string, DeviceDecl>;
   private readonly kdumpCfg: KdumpSettings;
-  private readonly kept: StepMetrics[] = [];
   private readonly hvNext = new Map<string, bigint>();
   private readonly keptOffline = new Set<number>();
   private readonly hostFaulted = new Set<string>();
@@ -152,7 +116,7 @@ export class Runner {
   private lastKdump: KdumpVerdict;
   /** /proc/iomem lines after the previous step, while few enough to compare (see CHANGED_LINES_LIMIT). */
   private prevLines: IomemEntry[] | null = null;
-  private last: StepMetrics;
+  private last: StepRecord;
   private executed = 0;
   private halted: string | undefined;
   private wallTotal = 0;
@@ -171,7 +135,6 @@ export class Runner {
     this.cursor = new TimelineCursor(scenario.timeline);
     this.rng = new SeededRng(seed);
     this.now = opts.now ?? (() => 0);
-    this.keep = opts.keepMetrics ?? 100_000;
     this.stepTimeout = scenario.stepTimeout ?? DEFAULT_STEP_TIMEOUT_MS;
     this.stepInterval = scenario.stepInterval ?? DEFAULT_STEP_INTERVAL_MS;
     this.prevStart = machine.clock.now;
@@ -236,7 +199,7 @@ export class Runner {
   }
 
   /** Runs the next timeline step and returns its metrics; null when the run is over. */
-  step(): StepMetrics | null {
+  step(): StepRecord | null {
     if (this.done) return null;
     const leaf = this.cursor.next();
     if (!leaf) {
@@ -267,7 +230,6 @@ export class Runner {
     this.wallTotal += wall;
     this.visitTotal += m.visits;
     this.last = m;
-    if (this.kept.length < this.keep) this.kept.push(m);
     return m;
   }
 
@@ -281,11 +243,6 @@ export class Runner {
     const now = this.machine.clock.now;
     if (due > now) this.machine.advance(due - now);
     this.prevStart = this.machine.clock.now;
-  }
-
-  /** Metrics of the executed steps (at most `keepMetrics` of them). */
-  metrics(): readonly StepMetrics[] {
-    return this.kept;
   }
 
   /**
@@ -606,7 +563,7 @@ export class Runner {
 
   // ------------------------------------------------------------------------------- metrics
 
-  private measure(index: number, label: string, op: StepOp | 'boot', result: string, wallMs: number, visits: number, final: boolean): StepMetrics {
+  private measure(index: number, label: string, op: StepOp | 'boot', result: string, wallMs: number, visits: number, final: boolean): StepRecord {
     const m = this.machine;
     // Not m.stats(): its systemRam walks the whole tree by flags; ours counts names (one walk, cached).
     const iomem = iomemStats(m.tree);
@@ -619,7 +576,7 @@ export class Runner {
       plugged += BigInt(d.plugged);
     }
     const systemRam = this.systemRamLines();
-    let kdump: StepMetrics['kdump'];
+    let kdump: StepRecord['kdump'];
     if (final || index === 0 || iomem.lines <= KDUMP_LINES_PER_STEP) {
       this.lastKdump = kdumpVerdict(m.tree, this.kdumpCfg);
       kdump = { ranges: this.lastKdump.ranges, cap: this.lastKdump.cap, ok: this.lastKdump.ok };
