@@ -1,5 +1,5 @@
 /**
- * Assembles a `Report` from what each lane's run produced (the runner's StepMetrics and RunSummary,
+ * Assembles a `Report` from what each lane's run produced (the engine's step records and RunSummary,
  * the final /proc/iomem excerpt), converting engine values (bigints) to plain JSON.
  */
 import {

@@ -3,8 +3,8 @@
  * pair. Plain JSON data only (bigints are decimal strings), so the same object is written as the
  * JSON report, validated by `schema/report.schema.json`, and rebuilt into the same view on re-open.
  *
- * The per-step and summary shapes follow the runner's `StepMetrics` / `RunSummary`
- * (worker/engine/runner/runner.ts) after `toPlainJson`.
+ * The per-step and summary shapes follow the engine's `StepRecord` / `RunSummary`
+ * (worker/engine/runner/step-record.ts, runner.ts) after `toPlainJson`.
  */
 
 /** Bump when a change to the model would make an old reader misread a new file. */
@@ -34,7 +34,7 @@ export type IomemStats = {
   bytes: number;
 };
 
-/** One timeline step of one lane (the runner's StepMetrics as plain data). */
+/** One timeline step of one lane (the engine's step record as plain data; the label shows a non-ok result). */
 export interface ReportStep {
   index: number;
   label: string;
