@@ -1,4 +1,6 @@
 import { describe, expect, it } from 'vitest';
+import { readFileSync } from 'node:fs';
+import path from 'node:path';
 import { COMMANDS, COMMAND_NAMES, HOST_COMMAND_NAMES, channelOf, commandMessage, isLabError, validateArgs, validateHostArgs } from '../../worker/protocol.js';
 
 describe('protocol: argument validation', () => {
@@ -122,5 +124,14 @@ describe('protocol: argument validation', () => {
     for (const [validate, what] of [[validateArgs, 'unknown command'], [validateHostArgs, 'unknown host command']] as const) {
       expect(validate(command, {})).toEqual({ code: 'UNKNOWN_COMMAND', message: `${what} ${shown}` });
     }
+  });
+});
+
+describe('protocol: the schemas run under the app\'s CSP', () => {
+  const root = path.resolve(__dirname, '../..');
+  it.each(['node_modules/valibot/dist/index.mjs', 'out/main/lab.worker.js', 'out/main/index.js'])('%s carries valibot without eval or new Function', (file) => {
+    const code = readFileSync(path.join(root, file), 'utf8');
+    expect(code).toMatch(/strict_object/);
+    expect(code).not.toMatch(/\beval\(|\bnew Function\b|\bFunction\(/);
   });
 });
