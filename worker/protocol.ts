@@ -88,7 +88,7 @@ export function isLabError(v: unknown): v is LabError {
 // ---------------------------------------------------------------------------------------------
 
 /** A synchronous valibot schema whose output is T. */
-export type ArgSchema<T = unknown> = v.GenericSchema<unknown, T>;
+type ArgSchema<T = unknown> = v.GenericSchema<unknown, T>;
 
 function kindOf(x: unknown): string {
   if (x === null) return 'null';
@@ -180,7 +180,7 @@ function obj<const E extends v.ObjectEntries>(entries: E) {
   return v.pipe(plainObject(), noUnknownKeys(() => entries), v.strictObject(entries, missingField(entries)));
 }
 
-/** Fields of one object after its tag: what `tagged` is given per variant. */
+/** One object shape of a tagged union: its `Tag` field is the literal `Name`, beside its own fields. */
 type Variant<Tag extends string, Name extends string> = v.StrictObjectSchema<
   { [T in Tag]: v.LiteralSchema<Name, undefined> } & v.ObjectEntries,
   v.ErrorMessage<v.StrictObjectIssue>
