@@ -231,7 +231,9 @@ export default defineConfig(
     },
   },
 
-  // worker/protocol.ts: engine types only (type imports from worker/engine, nothing else).
+  // worker/protocol.ts: engine types (type imports from worker/engine) and valibot, nothing else.
+  // valibot checks every IPC payload at run time; it is pure (no eval, no Node, no DOM), so the
+  // worker, main and the renderer can all run it. The sandboxed preload imports protocol types only.
   {
     name: 'memhp/protocol-imports',
     files: ['worker/protocol.ts'],
@@ -240,7 +242,7 @@ export default defineConfig(
         'error',
         {
           patterns: [
-            { regex: '^(?!\\./engine/)', message: 'worker/protocol.ts imports only engine types (ARCHITECTURE.md §3).' },
+            { regex: '^(?!\\./engine/|valibot$)', message: 'worker/protocol.ts imports only engine types and valibot (ARCHITECTURE.md §3).' },
             { regex: '^\\./engine/', allowTypeImports: true, message: 'worker/protocol.ts imports engine types only: use `import type` (ARCHITECTURE.md §3).' },
           ],
         },

@@ -11,6 +11,7 @@ import {
   EVENT_CHANNEL,
   HOST_COMMAND_NAMES,
   channelOf,
+  commandMessage,
   labError,
   validateArgs,
   validateHostArgs,
@@ -56,7 +57,7 @@ export function setupIpc(win: BrowserWindow, host: Pick<WorkerHost, 'call'>, hos
       try {
         return await (hostHandlers[command] as (a: unknown) => Promise<IpcReply<unknown>>)(args);
       } catch (e) {
-        return { ok: false, error: labError('IO_FAILED', `${command}: ${(e as Error).message}`) } satisfies IpcReply<never>;
+        return { ok: false, error: labError('IO_FAILED', commandMessage(command, (e as Error).message)) } satisfies IpcReply<never>;
       }
     });
     channels.push(channel);

@@ -6,6 +6,7 @@
  */
 import Worker from 'web-worker';
 import {
+  commandMessage,
   labError,
   type CommandArgs,
   type CommandName,
@@ -75,7 +76,7 @@ export class WorkerHost {
         w.postMessage({ kind: 'call', id, command, args });
       } catch (e) {
         this.pending.delete(id);
-        resolve({ ok: false, error: labError('BAD_PAYLOAD', `cannot send ${command}: ${String(e)}`) });
+        resolve({ ok: false, error: labError('BAD_PAYLOAD', commandMessage(command, `cannot send the arguments: ${String(e)}`)) });
       }
     });
   }

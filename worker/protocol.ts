@@ -3,17 +3,19 @@
  *
  * Everything that crosses a process or thread boundary is declared here once:
  * - `COMMANDS`: every request (name → argument schema + result type). The argument schemas are
- *   small runtime validators, so one declaration gives both the TypeScript type (`CommandArgs<K>`)
- *   and the check Electron main and the worker run on every payload (`validateArgs`).
+ *   valibot schemas, so one declaration gives both the TypeScript type (`CommandArgs<K>`) and the
+ *   check Electron main and the worker run on every payload (`validateArgs`).
  * - `HOST_COMMANDS`: requests only the desktop shell answers (native file dialogs).
  * - `LabEvent`: what the worker pushes unasked (snapshots, progress, step records, log, errors).
  * - The wire envelopes (`WorkerRequest`, `WorkerMessage`, `IpcReply`) and channel names (`lab:<command>`).
  *
  * Plain data only: sizes and addresses are decimal strings (exact 64-bit values, and JSON-safe),
  * never bigint or doubles. The snapshot never carries the whole /proc/iomem text: the renderer asks
- * for windows of lines. This module imports nothing at run time, so the sandboxed preload, the
- * engine-side worker and the renderer can all use it.
+ * for windows of lines. At run time this module imports only valibot (pure: no eval, no Node, no
+ * DOM), so the worker, Electron main and the renderer can all run it; the sandboxed preload, which
+ * may load nothing but `electron`, imports its types only.
  */
+import * as v from 'valibot';
 import type { RunSummary } from './engine/runner/runner.js';
 import type { StepPoint } from './engine/runner/step-record.js';
 import type { KdumpVerdict as EngineKdumpVerdict } from './engine/userspace/kdump.js';
@@ -82,142 +84,133 @@ export function isLabError(v: unknown): v is LabError {
 }
 
 // ---------------------------------------------------------------------------------------------
-// A tiny runtime schema: each argument shape is written once, its type is inferred from it.
+// Argument schemas, on valibot: each shape is written once and its type inferred from it. The
+// builders below only attach our messages ("expected <what>, got <value>") to valibot's checks.
 // ---------------------------------------------------------------------------------------------
 
-/** A validator for values of type T. `check` returns null when valid, else a message naming the path. */
-export interface Schema<T> {
-  readonly describe: string;
-  check(value: unknown, path: string): string | null;
-  /** Type carrier only; never set. */
-  readonly __type?: T;
-}
-interface OptionalSchema<T> extends Schema<T | undefined> {
-  readonly optional: true;
-}
-export type Infer<S> = S extends Schema<infer T> ? T : never;
+/** A synchronous valibot schema whose output is T. */
+type ArgSchema<T = unknown> = v.GenericSchema<unknown, T>;
 
-type Shape = Record<string, Schema<unknown>>;
-type OptionalKeys<S extends Shape> = { [K in keyof S]: S[K] extends OptionalSchema<unknown> ? K : never }[keyof S];
-type Flat<T> = { [K in keyof T]: T[K] } & {};
-export type InferShape<S extends Shape> = Flat<
-  { [K in Exclude<keyof S, OptionalKeys<S>>]: Infer<S[K]> } & { [K in OptionalKeys<S>]?: Exclude<Infer<S[K]>, undefined> }
+function kindOf(x: unknown): string {
+  if (x === null) return 'null';
+  if (Array.isArray(x)) return 'an array';
+  return typeof x === 'object' ? 'an object' : `a ${typeof x}`;
+}
+
+/** A rejected number as itself, anything else as its kind. */
+function numberShown(x: unknown): string {
+  return typeof x === 'number' ? String(x) : kindOf(x);
+}
+
+/** A rejected string clipped to 40 characters and quoted, anything else as its kind. */
+function textShown(x: unknown): string {
+  return typeof x === 'string' ? JSON.stringify(x.slice(0, 40)) : kindOf(x);
+}
+
+/** A string of `min`–`max` characters, optionally matching `pattern`; `what` names it in messages. */
+function text(opts: { min?: number; max: number; pattern?: RegExp; what?: string }): ArgSchema<string> {
+  const min = opts.min ?? 0;
+  const expected = `expected ${opts.what ?? `a string of ${min}–${opts.max} characters`}`;
+  const length = (issue: v.BaseIssue<unknown>): string => `${expected}, got ${(issue.input as string).length} characters`;
+  const base = v.pipe(
+    v.string((issue) => `${expected}, got ${kindOf(issue.input)}`),
+    v.minLength(min, length),
+    v.maxLength(opts.max, length),
+  );
+  return opts.pattern ? v.pipe(base, v.regex(opts.pattern, (issue) => `${expected}, got ${textShown(issue.input)}`)) : base;
+}
+
+/** An integer in [min, max]. */
+function int(min: number, max: number): ArgSchema<number> {
+  const message = (issue: v.BaseIssue<unknown>): string => `expected an integer in [${min}, ${max}], got ${numberShown(issue.input)}`;
+  return v.pipe(v.number(message), v.integer(message), v.minValue(min, message), v.maxValue(max, message));
+}
+
+/** A finite number in [min, max]. */
+function num(min: number, max: number): ArgSchema<number> {
+  const message = (issue: v.BaseIssue<unknown>): string => `expected a number in [${min}, ${max}], got ${numberShown(issue.input)}`;
+  return v.pipe(v.number(message), v.finite(message), v.minValue(min, message), v.maxValue(max, message));
+}
+
+function bool(): ArgSchema<boolean> {
+  return v.boolean((issue) => `expected a boolean, got ${kindOf(issue.input)}`);
+}
+
+/** One of the listed strings. */
+function oneOf<const T extends string>(values: readonly T[]): ArgSchema<T> {
+  const expected = `expected one of ${values.map((x) => JSON.stringify(x)).join(', ')}`;
+  return v.picklist(values, (issue) => `${expected}, got ${textShown(issue.input)}`);
+}
+
+/** The first message `schema` gives for `value` (what a missing field is told: "…, got a undefined"). */
+function firstMessage(schema: ArgSchema | undefined, value: unknown): string {
+  const issue = schema ? v.safeParse(schema, value, { abortEarly: true }).issues?.[0] : undefined;
+  return issue?.message ?? 'unknown field';
+}
+
+/** The message valibot's object schemas give for a missing field: that field's own message. */
+function missingField(entries: v.ObjectEntries): v.ErrorMessage<v.StrictObjectIssue> {
+  return (issue) => firstMessage(entries[String(issue.path?.at(-1)?.key)] as ArgSchema | undefined, undefined);
+}
+
+/** A plain object (its prototype Object.prototype or null), so no inherited key is read as a field. */
+function plainObject(): ArgSchema<Record<string, unknown>> {
+  return v.pipe(
+    v.custom<Record<string, unknown>>((x) => typeof x === 'object' && x !== null && !Array.isArray(x), (issue) => `expected an object, got ${kindOf(issue.input)}`),
+    v.check((x) => [Object.prototype, null].includes(Object.getPrototypeOf(x) as object | null), 'expected a plain object'),
+  );
+}
+
+/**
+ * Refuses the first key `entriesOf` does not list, before any value is checked (so a typo is named
+ * even when a required field is missing too). `entriesOf` returning null skips the check.
+ */
+function noUnknownKeys(entriesOf: (value: Record<string, unknown>) => v.ObjectEntries | null) {
+  return v.rawCheck<Record<string, unknown>>(({ dataset, addIssue }) => {
+    if (!dataset.typed) return;
+    const input = dataset.value;
+    const entries = entriesOf(input);
+    const key = entries && Object.keys(input).find((k) => !Object.prototype.hasOwnProperty.call(entries, k));
+    if (key === undefined || key === null) return;
+    addIssue({ message: 'unknown field', path: [{ type: 'object', origin: 'key', input, key, value: input[key] }] });
+  });
+}
+
+/** An object with exactly these keys (unknown keys are refused, so typos do not pass silently). */
+function obj<const E extends v.ObjectEntries>(entries: E) {
+  return v.pipe(plainObject(), noUnknownKeys(() => entries), v.strictObject(entries, missingField(entries)));
+}
+
+/** One object shape of a tagged union: its `Tag` field is the literal `Name`, beside its own fields. */
+type Variant<Tag extends string, Name extends string> = v.StrictObjectSchema<
+  { [T in Tag]: v.LiteralSchema<Name, undefined> } & v.ObjectEntries,
+  v.ErrorMessage<v.StrictObjectIssue>
 >;
 
-function kindOf(v: unknown): string {
-  if (v === null) return 'null';
-  if (Array.isArray(v)) return 'an array';
-  return typeof v === 'object' ? 'an object' : `a ${typeof v}`;
+/** One variant of a tagged union: `tag` set to `name`, plus `entries`. */
+function variant<const Tag extends string, const Name extends string, const E extends v.ObjectEntries>(tag: Tag, name: Name, entries: E) {
+  return v.strictObject({ [tag]: v.literal(name), ...entries } as { [T in Tag]: v.LiteralSchema<Name, undefined> } & E, missingField(entries));
 }
 
-export const s = {
-  str(opts: { min?: number; max: number; pattern?: RegExp; what?: string }): Schema<string> {
-    const min = opts.min ?? 0;
-    const describe = opts.what ?? `a string of ${min}–${opts.max} characters`;
-    return {
-      describe,
-      check(v, path) {
-        if (typeof v !== 'string') return `${path}: expected ${describe}, got ${kindOf(v)}`;
-        if (v.length < min || v.length > opts.max) return `${path}: expected ${describe}, got ${v.length} characters`;
-        if (opts.pattern && !opts.pattern.test(v)) return `${path}: expected ${describe}, got ${JSON.stringify(v.slice(0, 40))}`;
-        return null;
-      },
-    };
-  },
-  int(min: number, max: number): Schema<number> {
-    const describe = `an integer in [${min}, ${max}]`;
-    return {
-      describe,
-      check(v, path) {
-        if (typeof v !== 'number' || !Number.isInteger(v) || v < min || v > max) {
-          return `${path}: expected ${describe}, got ${typeof v === 'number' ? String(v) : kindOf(v)}`;
-        }
-        return null;
-      },
-    };
-  },
-  num(min: number, max: number): Schema<number> {
-    const describe = `a number in [${min}, ${max}]`;
-    return {
-      describe,
-      check(v, path) {
-        if (typeof v !== 'number' || !Number.isFinite(v) || v < min || v > max) {
-          return `${path}: expected ${describe}, got ${typeof v === 'number' ? String(v) : kindOf(v)}`;
-        }
-        return null;
-      },
-    };
-  },
-  bool(): Schema<boolean> {
-    return { describe: 'a boolean', check: (v, path) => (typeof v === 'boolean' ? null : `${path}: expected a boolean, got ${kindOf(v)}`) };
-  },
-  oneOf<const T extends string>(values: readonly T[]): Schema<T> {
-    const describe = `one of ${values.map((x) => JSON.stringify(x)).join(', ')}`;
-    return {
-      describe,
-      check(v, path) {
-        return typeof v === 'string' && (values as readonly string[]).includes(v)
-          ? null
-          : `${path}: expected ${describe}, got ${typeof v === 'string' ? JSON.stringify(v.slice(0, 40)) : kindOf(v)}`;
-      },
-    };
-  },
-  /** Any value: for a payload another validator checks (a lane's command arguments). */
-  unknown(): Schema<unknown> {
-    return { describe: 'any value', check: () => null };
-  },
-  optional<T>(inner: Schema<T>): OptionalSchema<T> {
-    return { describe: `${inner.describe} (optional)`, optional: true, check: (v, path) => (v === undefined ? null : inner.check(v, path)) };
-  },
-  /** An object with exactly these keys (unknown keys are rejected, so typos do not pass silently). */
-  obj<S extends Shape>(shape: S): Schema<InferShape<S>> {
-    return {
-      describe: 'an object',
-      check(v, path) {
-        if (typeof v !== 'object' || v === null || Array.isArray(v)) return `${path}: expected an object, got ${kindOf(v)}`;
-        const proto = Object.getPrototypeOf(v);
-        if (proto !== Object.prototype && proto !== null) return `${path}: expected a plain object`;
-        for (const key of Object.keys(v)) {
-          if (!Object.prototype.hasOwnProperty.call(shape, key)) return `${path}.${key}: unknown field`;
-        }
-        for (const [key, sub] of Object.entries(shape)) {
-          const err = sub.check((v as Record<string, unknown>)[key], `${path}.${key}`);
-          if (err) return err;
-        }
-        return null;
-      },
-    };
-  },
-  /** One of several object shapes, picked by a string tag field. */
-  tagged<const Tag extends string, M extends Record<string, Shape>>(
-    tag: Tag,
-    variants: M,
-  ): Schema<{ [K in keyof M]: Flat<{ [T in Tag]: K } & InferShape<M[K]>> }[keyof M]> {
-    const names = Object.keys(variants);
-    return {
-      describe: `an object whose "${tag}" is one of ${names.join(', ')}`,
-      check(v, path) {
-        if (typeof v !== 'object' || v === null || Array.isArray(v)) return `${path}: expected an object, got ${kindOf(v)}`;
-        const t = (v as Record<string, unknown>)[tag];
-        if (typeof t !== 'string' || !Object.prototype.hasOwnProperty.call(variants, t)) {
-          return `${path}.${tag}: expected one of ${names.map((x) => JSON.stringify(x)).join(', ')}`;
-        }
-        const rest = { ...(v as Record<string, unknown>) };
-        delete rest[tag];
-        return s.obj(variants[t]!).check(rest, path);
-      },
-    };
-  },
-};
+/** One of several object shapes, picked by the string field `tag`. */
+function tagged<const Tag extends string, const O extends Variant<Tag, string>[]>(tag: Tag, options: O) {
+  const byName = new Map(options.map((o) => [o.entries[tag].literal, o.entries] as const));
+  const expected = `expected one of ${[...byName.keys()].map((x) => JSON.stringify(x)).join(', ')}`;
+  return v.pipe(
+    plainObject(),
+    noUnknownKeys((x) => byName.get(x[tag] as string) ?? null),
+    v.variant(tag, options, expected),
+  );
+}
 
 /** A size in bytes as text: decimal or 0x-hex with an optional binary suffix ("128M", "4G", "1073741824"). */
-const size = s.str({ min: 1, max: 24, pattern: /^\s*(0x[0-9a-fA-F]{1,16}|\d{1,20})\s*([KMGTP](i?B)?|B)?\s*$/i, what: 'a size like "128M", "4G" or a byte count' });
-const name = s.str({ min: 1, max: 128, pattern: /^[\w .:@+\-()/]+$/, what: 'a name of 1–128 letters, digits or " .:@+-()/_"' });
-const deviceId = s.str({ min: 1, max: 64, pattern: /^[\w.\-]+$/, what: 'a device id of 1–64 letters, digits or "._-"' });
+const size = text({ min: 1, max: 24, pattern: /^\s*(0x[0-9a-fA-F]{1,16}|\d{1,20})\s*([KMGTP](i?B)?|B)?\s*$/i, what: 'a size like "128M", "4G" or a byte count' });
+const name = text({ min: 1, max: 128, pattern: /^[\w .:@+\-()/]+$/, what: 'a name of 1–128 letters, digits or " .:@+-()/_"' });
+const deviceId = text({ min: 1, max: 64, pattern: /^[\w.\-]+$/, what: 'a device id of 1–64 letters, digits or "._-"' });
 const runOptions = {
-  profile: s.optional(s.oneOf(PROFILE_NAMES)),
-  strategy: s.optional(s.oneOf(STRATEGY_NAMES)),
-  seed: s.optional(s.int(0, 0xffffffff)),
+  profile: v.optional(oneOf(PROFILE_NAMES)),
+  strategy: v.optional(oneOf(STRATEGY_NAMES)),
+  seed: v.optional(int(0, 0xffffffff)),
 };
 
 /** Largest texts accepted over the wire (the engine applies its own, finer limits on top). */
@@ -229,40 +222,40 @@ export const MAX_WINDOW_LINES = 5000;
 export const MAX_LANES = 6;
 
 /** A device to attach, as plain data (the worker maps it onto the engine's DeviceSpec). */
-export const deviceSpecSchema = s.tagged('kind', {
-  'virtio-mem': {
-    id: s.optional(deviceId),
-    node: s.optional(s.int(0, 63)),
+export const deviceSpecSchema = tagged('kind', [
+  variant('kind', 'virtio-mem', {
+    id: v.optional(deviceId),
+    node: v.optional(int(0, 63)),
     /** Size of the device's region (QEMU's `size` upper bound, e.g. "64G"). */
     regionSize: size,
-    blockSize: s.optional(size),
-    requested: s.optional(size),
-  },
-  'acpi-dimm': { id: s.optional(deviceId), node: s.optional(s.int(0, 63)), size },
-  'hv-balloon': {
-    id: s.optional(deviceId),
-    node: s.optional(s.int(0, 63)),
+    blockSize: v.optional(size),
+    requested: v.optional(size),
+  }),
+  variant('kind', 'acpi-dimm', { id: v.optional(deviceId), node: v.optional(int(0, 63)), size }),
+  variant('kind', 'hv-balloon', {
+    id: v.optional(deviceId),
+    node: v.optional(int(0, 63)),
     /** Newest Dynamic Memory protocol the host accepts ("none": it refuses every version). */
-    protocol: s.optional(s.oneOf(HV_PROTOCOLS)),
-    capabilitiesAccepted: s.optional(s.bool()),
+    protocol: v.optional(oneOf(HV_PROTOCOLS)),
+    capabilitiesAccepted: v.optional(bool()),
     /** hv_balloon's hibernation mode: hot-add and balloon requests are ignored. */
-    allowHibernation: s.optional(s.bool()),
+    allowHibernation: v.optional(bool()),
     /** The host's maximum dynamic memory (its DM_INFO_MESSAGE), e.g. "16G". */
-    maxDynamicMemory: s.optional(size),
+    maxDynamicMemory: v.optional(size),
     /** Memory the guest's workload uses (never ballooned out). */
-    guestUsed: s.optional(size),
-  },
-  'xen-balloon': {
-    id: s.optional(deviceId),
-    node: s.optional(s.int(0, 63)),
+    guestUsed: v.optional(size),
+  }),
+  variant('kind', 'xen-balloon', {
+    id: v.optional(deviceId),
+    node: v.optional(int(0, 63)),
     /** CONFIG_XEN_BALLOON_MEMORY_HOTPLUG. */
-    memoryHotplug: s.optional(s.bool()),
+    memoryHotplug: v.optional(bool()),
     /** The domain's maximum (xl mem-max), e.g. "8G". */
-    maxmem: s.optional(size),
-    guestUsed: s.optional(size),
-  },
-});
-export type DeviceSpecPayload = Infer<typeof deviceSpecSchema>;
+    maxmem: v.optional(size),
+    guestUsed: v.optional(size),
+  }),
+]);
+export type DeviceSpecPayload = v.InferOutput<typeof deviceSpecSchema>;
 
 // ---------------------------------------------------------------------------------------------
 // Data that comes back (plain types; produced by our own worker, so not validated at run time).
@@ -400,81 +393,81 @@ interface Returns<T> {
 function returns<T>(): Returns<T> {
   return {};
 }
-const none = s.obj({});
+const none = obj({});
 
 export const COMMANDS = {
   /** Handshake: protocol version, presets, profiles, strategies. */
   hello: { args: none, result: returns<HelloInfo>() },
   /** Load a built-in preset scenario. */
-  loadPreset: { args: s.obj({ name, ...runOptions }), result: returns<Snapshot>() },
+  loadPreset: { args: obj({ name, ...runOptions }), result: returns<Snapshot>() },
   /** Load a YAML/JSON scenario text (from a file the user picked). */
   loadScenario: {
-    args: s.obj({
-      text: s.str({ max: MAX_SCENARIO_CHARS, what: `a scenario text of at most ${MAX_SCENARIO_CHARS} characters` }),
-      source: s.optional(s.str({ max: 512 })),
-      format: s.optional(s.oneOf(['yaml', 'json'] as const)),
+    args: obj({
+      text: text({ max: MAX_SCENARIO_CHARS, what: `a scenario text of at most ${MAX_SCENARIO_CHARS} characters` }),
+      source: v.optional(text({ max: 512 })),
+      format: v.optional(oneOf(['yaml', 'json'] as const)),
       ...runOptions,
     }),
     result: returns<Snapshot>(),
   },
   /** Use a real /proc/iomem dump as the boot memory map of an empty machine. */
   importIomem: {
-    args: s.obj({
-      text: s.str({ min: 1, max: MAX_IOMEM_CHARS, what: `a /proc/iomem text of at most ${MAX_IOMEM_CHARS} characters` }),
-      source: s.optional(s.str({ max: 512 })),
-      blockSize: s.optional(size),
-      onlinePolicy: s.optional(s.oneOf(ONLINE_POLICIES)),
+    args: obj({
+      text: text({ min: 1, max: MAX_IOMEM_CHARS, what: `a /proc/iomem text of at most ${MAX_IOMEM_CHARS} characters` }),
+      source: v.optional(text({ max: 512 })),
+      blockSize: v.optional(size),
+      onlinePolicy: v.optional(oneOf(ONLINE_POLICIES)),
       ...runOptions,
     }),
     result: returns<Snapshot>(),
   },
   /** Change profile / strategy / seed of the loaded scenario; resets the run. */
-  configure: { args: s.obj(runOptions), result: returns<Snapshot>() },
+  configure: { args: obj(runOptions), result: returns<Snapshot>() },
   /** Run the timeline continuously (snapshots and progress are pushed as events). */
   start: { args: none, result: returns<Snapshot>() },
   pause: { args: none, result: returns<Snapshot>() },
   /** Run `count` steps (default 1) now. */
-  step: { args: s.obj({ count: s.optional(s.int(1, 10_000_000)) }), result: returns<Snapshot>() },
+  step: { args: obj({ count: v.optional(int(1, 10_000_000)) }), result: returns<Snapshot>() },
   /** Run until `stepIndex` steps are done (used to resume after a worker restart). */
-  runTo: { args: s.obj({ stepIndex: s.int(0, 100_000_000) }), result: returns<Snapshot>() },
+  runTo: { args: obj({ stepIndex: int(0, 100_000_000) }), result: returns<Snapshot>() },
   /** Back to step 0 of the loaded scenario. */
   reset: { args: none, result: returns<Snapshot>() },
   /** Steps per second while running; 0 = as fast as possible. */
-  setSpeed: { args: s.obj({ stepsPerSecond: s.num(0, 1_000_000) }), result: returns<Snapshot>() },
+  setSpeed: { args: obj({ stepsPerSecond: num(0, 1_000_000) }), result: returns<Snapshot>() },
   /** Attach a device to the machine. */
-  addDevice: { args: s.obj({ spec: deviceSpecSchema }), result: returns<Snapshot>() },
+  addDevice: { args: obj({ spec: deviceSpecSchema }), result: returns<Snapshot>() },
   /** Host side: change the memory a device provides (virtio-mem requested size, Hyper-V hot-add total, Xen target, DIMM 0 = eject). */
-  resizeDevice: { args: s.obj({ device: deviceId, size }), result: returns<Snapshot>() },
+  resizeDevice: { args: obj({ device: deviceId, size }), result: returns<Snapshot>() },
   /** Guest side: echo <state> > /sys/devices/system/memory/memory<block>/state. */
-  guestAction: { args: s.obj({ block: s.int(0, 1 << 26), state: s.oneOf(GUEST_STATES) }), result: returns<Snapshot>() },
+  guestAction: { args: obj({ block: int(0, 1 << 26), state: oneOf(GUEST_STATES) }), result: returns<Snapshot>() },
   /** A window of /proc/iomem lines; with `maxDepth`, only lines at that tree depth or above. */
   iomemWindow: {
-    args: s.obj({
-      from: s.int(0, 100_000_000),
-      count: s.int(0, MAX_WINDOW_LINES),
-      maxDepth: s.optional(s.int(0, 64)),
-      user: s.optional(s.bool()),
+    args: obj({
+      from: int(0, 100_000_000),
+      count: int(0, MAX_WINDOW_LINES),
+      maxDepth: v.optional(int(0, 64)),
+      user: v.optional(bool()),
     }),
     result: returns<IomemWindow>(),
   },
   /** Case-insensitive substring search over /proc/iomem lines, from line `from` on. */
   iomemSearch: {
-    args: s.obj({ query: s.str({ min: 1, max: 200 }), from: s.int(0, 100_000_000), limit: s.optional(s.int(1, 10_000)) }),
+    args: obj({ query: text({ min: 1, max: 200 }), from: int(0, 100_000_000), limit: v.optional(int(1, 10_000)) }),
     result: returns<SearchResult>(),
   },
   /** lsmem's default table (or --all). */
-  lsmem: { args: s.obj({ all: s.optional(s.bool()) }), result: returns<{ text: string }>() },
+  lsmem: { args: obj({ all: v.optional(bool()) }), result: returns<{ text: string }>() },
   /** Step records from index `since` (for charts catching up, and for the CLI). */
-  metrics: { args: s.obj({ since: s.int(0, 100_000_000), limit: s.optional(s.int(1, 1_000_000)) }), result: returns<StepPoint[]>() },
+  metrics: { args: obj({ since: int(0, 100_000_000), limit: v.optional(int(1, 1_000_000)) }), result: returns<StepPoint[]>() },
   /** Log entries from `since`. */
-  log: { args: s.obj({ since: s.int(0, 100_000_000), limit: s.optional(s.int(1, 100_000)) }), result: returns<LogEntry[]>() },
+  log: { args: obj({ since: int(0, 100_000_000), limit: v.optional(int(1, 100_000)) }), result: returns<LogEntry[]>() },
   summary: { args: none, result: returns<RunSummaryPayload>() },
   /** The current data as a file's content. */
-  exportData: { args: s.obj({ format: s.oneOf(EXPORT_FORMATS) }), result: returns<ExportData>() },
+  exportData: { args: obj({ format: oneOf(EXPORT_FORMATS) }), result: returns<ExportData>() },
 } as const;
 
 export type CommandName = keyof typeof COMMANDS;
-export type CommandArgs<K extends CommandName> = Infer<(typeof COMMANDS)[K]['args']>;
+export type CommandArgs<K extends CommandName> = v.InferOutput<(typeof COMMANDS)[K]['args']>;
 export type CommandResult<K extends CommandName> = (typeof COMMANDS)[K]['result'] extends Returns<infer T> ? T : never;
 export const COMMAND_NAMES = Object.keys(COMMANDS) as CommandName[];
 
@@ -487,11 +480,28 @@ export function isCommandName(v: unknown): v is CommandName {
   return typeof v === 'string' && Object.prototype.hasOwnProperty.call(COMMANDS, v);
 }
 
+/**
+ * `message` as shown for `command`: prefixed with `<command>: ` exactly once, however many layers
+ * (validation, main, the renderer's notification) each make sure the command is named.
+ */
+export function commandMessage(command: string, message: string): string {
+  return message.startsWith(`${command}: `) ? message : `${command}: ${message}`;
+}
+
+/** The first problem `schema` finds in `args` as `args.<field path>: <message>`, or null when valid. */
+function argsProblem(schema: ArgSchema, args: unknown): string | null {
+  const result = v.safeParse(schema, args, { abortEarly: true });
+  const issue = result.issues?.[0];
+  if (!issue) return null;
+  const path = (issue.path ?? []).map((item) => `.${String(item.key)}`).join('');
+  return `args${path}: ${issue.message}`;
+}
+
 /** Validates a command's arguments; a `LabError` (BAD_PAYLOAD / UNKNOWN_COMMAND) or null. */
 export function validateArgs(command: unknown, args: unknown): LabError | null {
   if (!isCommandName(command)) return labError('UNKNOWN_COMMAND', `unknown command ${describeCommand(command)}`);
-  const err = COMMANDS[command].args.check(args, 'args');
-  return err ? labError('BAD_PAYLOAD', `${command}: ${err}`) : null;
+  const problem = argsProblem(COMMANDS[command].args, args);
+  return problem === null ? null : labError('BAD_PAYLOAD', commandMessage(command, problem));
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -510,9 +520,9 @@ export const HOST_COMMANDS = {
   openIomemFile: { args: none, result: returns<OpenedFile | null>() },
   /** Native save dialog, then an atomic write; the path written, or null when cancelled. */
   saveFile: {
-    args: s.obj({
-      suggestedName: s.str({ min: 1, max: 255, pattern: /^[^/\\\0]+$/, what: 'a file name without a directory' }),
-      text: s.str({ max: 256 * 1024 * 1024 }),
+    args: obj({
+      suggestedName: text({ min: 1, max: 255, pattern: /^[^/\\\0]+$/, what: 'a file name without a directory' }),
+      text: text({ max: 256 * 1024 * 1024 }),
     }),
     result: returns<string | null>(),
   },
@@ -522,13 +532,13 @@ export const HOST_COMMANDS = {
    * A worker command for compare lane `lane`: a further lab worker the shell starts on first use.
    * `args` are validated against `command`'s schema by the shell before they reach the worker.
    */
-  laneCall: { args: s.obj({ lane: s.int(0, MAX_LANES - 1), command: s.oneOf(COMMAND_NAMES), args: s.unknown() }), result: returns<unknown>() },
+  laneCall: { args: obj({ lane: int(0, MAX_LANES - 1), command: oneOf(COMMAND_NAMES), args: v.optional(v.unknown()) }), result: returns<unknown>() },
   /** Stops compare lane `lane`'s worker (a later laneCall starts a fresh one). */
-  laneStop: { args: s.obj({ lane: s.int(0, MAX_LANES - 1) }), result: returns<null>() },
+  laneStop: { args: obj({ lane: int(0, MAX_LANES - 1) }), result: returns<null>() },
 } as const;
 
 export type HostCommandName = keyof typeof HOST_COMMANDS;
-export type HostCommandArgs<K extends HostCommandName> = Infer<(typeof HOST_COMMANDS)[K]['args']>;
+export type HostCommandArgs<K extends HostCommandName> = v.InferOutput<(typeof HOST_COMMANDS)[K]['args']>;
 export type HostCommandResult<K extends HostCommandName> = (typeof HOST_COMMANDS)[K]['result'] extends Returns<infer T> ? T : never;
 export const HOST_COMMAND_NAMES = Object.keys(HOST_COMMANDS) as HostCommandName[];
 
@@ -538,8 +548,8 @@ export function isHostCommandName(v: unknown): v is HostCommandName {
 
 export function validateHostArgs(command: unknown, args: unknown): LabError | null {
   if (!isHostCommandName(command)) return labError('UNKNOWN_COMMAND', `unknown host command ${describeCommand(command)}`);
-  const err = HOST_COMMANDS[command].args.check(args, 'args');
-  return err ? labError('BAD_PAYLOAD', `${command}: ${err}`) : null;
+  const problem = argsProblem(HOST_COMMANDS[command].args, args);
+  return problem === null ? null : labError('BAD_PAYLOAD', commandMessage(command, problem));
 }
 
 // ---------------------------------------------------------------------------------------------

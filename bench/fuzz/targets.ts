@@ -8,9 +8,7 @@ import { IORESOURCE_MEM, ResourceTree } from '../../worker/engine/kernel/resourc
 import { loadScenarioText } from '../../common/scenario-io/scenario-io.js';
 import { parseReportJson, renderReportJson } from '../../common/report/json.js';
 import {
-  COMMANDS,
   COMMAND_NAMES,
-  HOST_COMMANDS,
   HOST_COMMAND_NAMES,
   validateArgs,
   validateHostArgs,
@@ -445,19 +443,18 @@ export function payloadArbitrary(names: readonly string[], valid: Record<string,
   );
 }
 
-function checkPayload(kind: 'command' | 'host command', input: PayloadInput, known: readonly string[], validate: (c: unknown, a: unknown) => { code: string; message: string } | null, shapes: Record<string, unknown>): Verdict {
+function checkPayload(kind: 'command' | 'host command', input: PayloadInput, known: readonly string[], validate: (c: unknown, a: unknown) => { code: string; message: string } | null): Verdict {
   const err = validate(input.command, input.args);
   if (err === null) {
     if (typeof input.command !== 'string' || !known.includes(input.command)) return violation(`accepted an unknown ${kind} ${String(input.command)}`);
     if (typeof input.args !== 'object' || input.args === null || Array.isArray(input.args)) return violation('accepted arguments that are not an object');
-    const shape = (shapes[input.command] as { args: { check(v: unknown, p: string): string | null } }).args;
     let copy: unknown;
     try {
       copy = structuredClone(input.args);
     } catch {
       return violation('accepted arguments that cannot cross a thread or process boundary (not structured-cloneable)');
     }
-    if (shape.check(copy, 'args') !== null) return violation('accepted arguments whose structured clone is refused');
+    if (validate(input.command, copy) !== null) return violation('accepted arguments whose structured clone is refused');
     return ACCEPTED;
   }
   if (err.code !== 'BAD_PAYLOAD' && err.code !== 'UNKNOWN_COMMAND') return violation(`unexpected error code ${err.code}`);
@@ -483,7 +480,7 @@ export function protocolTarget(mode: 'structured' | 'any' = 'structured'): FuzzT
     name: mode === 'structured' ? 'protocol (validateArgs)' : 'protocol, any JS value',
     inputs: 'valid payloads with field mutations, arbitrary values, unknown commands',
     arbitrary: payloadArbitrary(COMMAND_NAMES, VALID_ARGS as Record<string, unknown[]>, mode === 'structured'),
-    check: (x) => checkPayload('command', mode === 'structured' ? delivered(x) : x, COMMAND_NAMES, validateArgs, COMMANDS),
+    check: (x) => checkPayload('command', mode === 'structured' ? delivered(x) : x, COMMAND_NAMES, validateArgs),
   };
 }
 
@@ -492,6 +489,6 @@ export function hostProtocolTarget(mode: 'structured' | 'any' = 'structured'): F
     name: mode === 'structured' ? 'host (validateHostArgs)' : 'host, any JS value',
     inputs: 'valid payloads with field mutations, arbitrary values, unknown commands',
     arbitrary: payloadArbitrary(HOST_COMMAND_NAMES, VALID_HOST_ARGS as Record<string, unknown[]>, mode === 'structured'),
-    check: (x) => checkPayload('host command', mode === 'structured' ? delivered(x) : x, HOST_COMMAND_NAMES, validateHostArgs, HOST_COMMANDS),
+    check: (x) => checkPayload('host command', mode === 'structured' ? delivered(x) : x, HOST_COMMAND_NAMES, validateHostArgs),
   };
 }

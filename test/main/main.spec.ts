@@ -90,6 +90,18 @@ describe('Electron main', () => {
     expect(r.ok).toBe(false);
     expect(!r.ok && r.error.code).toBe('BAD_PAYLOAD');
     expect(!r.ok && r.error.message).toContain(fragment);
+    const command = channel.slice('lab:'.length);
+    expect(!r.ok && r.error.message.startsWith(`${command}: args`)).toBe(true);
+    expect(!r.ok && r.error.message.split(`${command}:`)).toHaveLength(2);
+  });
+
+  it('relays a refusal from the worker itself with the command named once', async () => {
+    expect((await invoke('lab:loadPreset', trusted(), { name: 'seed-100g-virtio-mem' })).ok).toBe(true);
+    // valid arguments main lets through; the worker's session refuses them (vm0 exists already)
+    const r = await invoke('lab:addDevice', trusted(), { spec: { kind: 'virtio-mem', id: 'vm0', regionSize: '1G' } });
+    expect(r).toMatchObject({ ok: false, error: { code: 'KERNEL_ERRNO' } });
+    expect(!r.ok && r.error.message.startsWith('addDevice: ')).toBe(true);
+    expect(!r.ok && r.error.message.split('addDevice:')).toHaveLength(2);
   });
 
   it('denies navigation away from the app, redirects, webviews and new windows', () => {

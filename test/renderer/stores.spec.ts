@@ -6,7 +6,7 @@ import { thin, useMetricsStore } from '../../renderer/src/stores/metrics.js';
 import { LOG_KEEP, useLogStore } from '../../renderer/src/stores/log.js';
 import { useIomemStore } from '../../renderer/src/stores/iomem.js';
 import { useUiStore } from '../../renderer/src/stores/ui.js';
-import type { StepPoint } from '../../worker/protocol.js';
+import { validateArgs, type StepPoint } from '../../worker/protocol.js';
 import { FakeBridge, flush, snapshot } from './fake-bridge.js';
 
 function rec(index: number, over: Partial<StepPoint> = {}): StepPoint {
@@ -154,6 +154,21 @@ describe('lab store', () => {
     bridge.fail('guestAction', { code: 'KERNEL_ERRNO', message: 'echo offline > …/memory33/state: -EBUSY' });
     expect(await lab.guestAction(33, 'offline')).toBe(false);
     expect(lab.error?.code).toBe('KERNEL_ERRNO');
+  });
+
+  it('names the failed command once in the notice, whether or not the message already does', async () => {
+    const lab = useLabStore();
+    const ui = useUiStore();
+    await lab.init();
+    await lab.loadPreset();
+    const bad = validateArgs('resizeDevice', { device: 'vm0', size: '4 gigs' })!;
+    bridge.fail('resizeDevice', bad);
+    expect(await lab.resizeDevice('vm0', '4 gigs')).toBe(false);
+    expect(ui.notices.at(-1)?.text).toBe(bad.message);
+    expect(bad.message.split('resizeDevice:')).toHaveLength(2);
+    bridge.fail('resizeDevice', { code: 'NOT_FOUND', message: 'no device "vm9"' });
+    expect(await lab.resizeDevice('vm9', '4G')).toBe(false);
+    expect(ui.notices.at(-1)?.text).toBe('resizeDevice: no device "vm9"');
   });
 });
 

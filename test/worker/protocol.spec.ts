@@ -1,5 +1,7 @@
 import { describe, expect, it } from 'vitest';
-import { COMMANDS, COMMAND_NAMES, HOST_COMMAND_NAMES, channelOf, isLabError, validateArgs, validateHostArgs } from '../../worker/protocol.js';
+import { readFileSync } from 'node:fs';
+import path from 'node:path';
+import { COMMANDS, COMMAND_NAMES, HOST_COMMAND_NAMES, channelOf, commandMessage, isLabError, validateArgs, validateHostArgs } from '../../worker/protocol.js';
 
 describe('protocol: argument validation', () => {
   const good: [string, unknown][] = [
@@ -58,7 +60,45 @@ describe('protocol: argument validation', () => {
     else {
       expect(err!.code).toBe('BAD_PAYLOAD');
       expect(err!.message).toContain(fragment);
+      // `<command>: args…`, the command named once
+      expect(err!.message.startsWith(`${cmd}: args`)).toBe(true);
+      expect(err!.message.split(`${cmd}:`)).toHaveLength(2);
     }
+  });
+
+  it.each([
+    ['resizeDevice', { device: 'vm0', size: '4 gigs' }, 'resizeDevice: args.size: expected a size like "128M", "4G" or a byte count, got "4 gigs"'],
+    ['resizeDevice', { device: 'vm0', size: 4096 }, 'resizeDevice: args.size: expected a size like "128M", "4G" or a byte count, got a number'],
+    ['resizeDevice', { size: '4G' }, 'resizeDevice: args.device: expected a device id of 1–64 letters, digits or "._-", got a undefined'],
+    ['loadScenario', { text: 'x'.repeat(4 * 1024 * 1024 + 1) }, 'loadScenario: args.text: expected a scenario text of at most 4194304 characters, got 4194305 characters'],
+    ['step', { count: 1.5 }, 'step: args.count: expected an integer in [1, 10000000], got 1.5'],
+    ['setSpeed', { stepsPerSecond: Number.POSITIVE_INFINITY }, 'setSpeed: args.stepsPerSecond: expected a number in [0, 1000000], got Infinity'],
+    ['guestAction', { block: 1, state: 'gone' }, 'guestAction: args.state: expected one of "online", "offline", "online_kernel", "online_movable", got "gone"'],
+    ['iomemWindow', { from: 0, count: 1, user: 'yes' }, 'iomemWindow: args.user: expected a boolean, got a string'],
+    ['hello', [], 'hello: args: expected an object, got an array'],
+    ['hello', new Map(), 'hello: args: expected a plain object'],
+    // an unknown key is named before a missing one, in a tagged union too
+    ['iomemWindow', { evil: 1 }, 'iomemWindow: args.evil: unknown field'],
+    ['addDevice', { spec: { kind: 'acpi-dimm', regionSize: '1G' } }, 'addDevice: args.spec.regionSize: unknown field'],
+    ['addDevice', { spec: { kind: 'acpi-dimm' } }, 'addDevice: args.spec.size: expected a size like "128M", "4G" or a byte count, got a undefined'],
+    ['addDevice', { spec: { regionSize: '1G' } }, 'addDevice: args.spec.kind: expected one of "virtio-mem", "acpi-dimm", "hv-balloon", "xen-balloon"'],
+    ['addDevice', { spec: 'virtio-mem' }, 'addDevice: args.spec: expected an object, got a string'],
+    ['addDevice', { spec: { kind: 'virtio-mem', regionSize: '1G', node: 64 } }, 'addDevice: args.spec.node: expected an integer in [0, 63], got 64'],
+  ])('words the message for %s %j exactly', (cmd, args, message) => {
+    expect(validateArgs(cmd, args)).toEqual({ code: 'BAD_PAYLOAD', message });
+  });
+
+  it('accepts a field explicitly set to undefined as absent (structured clone keeps such keys)', () => {
+    expect(validateArgs('iomemWindow', { from: 0, count: 1, maxDepth: undefined })).toBeNull();
+    expect(validateHostArgs('laneCall', { lane: 0, command: 'hello' })).toBeNull();
+  });
+
+  it('prefixes a message with its command exactly once', () => {
+    expect(commandMessage('resizeDevice', 'no device "vm9"')).toBe('resizeDevice: no device "vm9"');
+    expect(commandMessage('resizeDevice', 'resizeDevice: args.size: not a size')).toBe('resizeDevice: args.size: not a size');
+    expect(commandMessage('step', 'stepper: x')).toBe('step: stepper: x');
+    const once = validateArgs('resizeDevice', { device: 'vm0', size: 'lots' })!.message;
+    expect(commandMessage('resizeDevice', commandMessage('resizeDevice', once))).toBe(once);
   });
 
   it('validates host commands the same way', () => {
@@ -84,5 +124,14 @@ describe('protocol: argument validation', () => {
     for (const [validate, what] of [[validateArgs, 'unknown command'], [validateHostArgs, 'unknown host command']] as const) {
       expect(validate(command, {})).toEqual({ code: 'UNKNOWN_COMMAND', message: `${what} ${shown}` });
     }
+  });
+});
+
+describe('protocol: the schemas run under the app\'s CSP', () => {
+  const root = path.resolve(__dirname, '../..');
+  it.each(['node_modules/valibot/dist/index.mjs', 'out/main/lab.worker.js', 'out/main/index.js'])('%s carries valibot without eval or new Function', (file) => {
+    const code = readFileSync(path.join(root, file), 'utf8');
+    expect(code).toMatch(/strict_object/);
+    expect(code).not.toMatch(/\beval\(|\bnew Function\b|\bFunction\(/);
   });
 });

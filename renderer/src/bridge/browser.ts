@@ -3,7 +3,7 @@
  * when it dies (requests in flight fail with WORKER_DIED, then a `worker` event), and uses a file
  * input and a download link where Electron has native dialogs.
  */
-import { labError, type IpcReply, type LabEvent, type OpenedFile, type WorkerMessage } from '../../../worker/protocol.js';
+import { commandMessage, labError, type IpcReply, type LabEvent, type OpenedFile, type WorkerMessage } from '../../../worker/protocol.js';
 import { BridgeError, type LabBridge } from './types.js';
 
 export interface WorkerLike {
@@ -67,7 +67,7 @@ export function browserBridge(create: () => WorkerLike = defaultWorkerFactory): 
           worker.postMessage({ kind: 'call', id, command, args });
         } catch (e) {
           pending.delete(id);
-          reject(new BridgeError(labError('BAD_PAYLOAD', `cannot send ${command}: ${String(e)}`)));
+          reject(new BridgeError(labError('BAD_PAYLOAD', commandMessage(command, `cannot send the arguments: ${String(e)}`))));
         }
       });
     },

@@ -6,6 +6,7 @@
 import { defineStore } from 'pinia';
 import { computed, ref, shallowRef } from 'vue';
 import { BridgeError, getBridge } from '../bridge/index.js';
+import { commandMessage } from '../../../worker/protocol.js';
 import type {
   CommandArgs,
   CommandName,
@@ -112,7 +113,7 @@ export const useLabStore = defineStore('lab', () => {
     } catch (e) {
       const err: LabError = e instanceof BridgeError ? e.error : { code: 'ENGINE_FAILED', message: String(e) };
       error.value = err;
-      ui.notify('error', `${command}: ${err.message}`);
+      ui.notify('error', commandMessage(command, err.message));
       return null;
     } finally {
       busy.value--;
