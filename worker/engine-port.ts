@@ -6,7 +6,7 @@
  * a small fake. Keeping the port narrow means the protocol side compiles and is tested even while
  * the engine below it is still moving.
  */
-import type { DeviceSpecPayload, KdumpVerdict, OnlinePolicy, ProfileName, StrategyName } from './protocol.js';
+import type { DeviceKindInfo, DeviceSpecPayload, KdumpVerdict, OnlinePolicy, ProfileName, StrategyName } from './protocol.js';
 import type { RunSummary, StepMetrics } from './engine/runner/runner.js';
 import type { LogEntry, MachineStats } from './engine/machine/machine.js';
 import type { DeviceState } from './engine/drivers/device.js';
@@ -59,8 +59,8 @@ export interface EngineRun {
   lsmem(all: boolean): string;
   /** 0 or -errno. */
   guestWriteState(block: number, state: string): number;
-  /** Adds a device; an error message when the spec is refused. */
-  addDevice(spec: DeviceSpecPayload): { ok: true } | { ok: false; error: string };
+  /** Adds a device; an error message when it is refused (`payload`: its parameters are wrong for the kind). */
+  addDevice(spec: DeviceSpecPayload): { ok: true } | { ok: false; error: string; payload?: true };
   /** Host request changing the memory a device provides: 0, -errno, or null for an unknown device. */
   resizeDevice(id: string, size: bigint): number | null;
   /** Let device workers and due timers run (after a host request or guest action outside the timeline). */
@@ -94,6 +94,8 @@ export interface LoadedScenario {
 
 export interface LabEngine {
   presets(): ScenarioInfo[];
+  /** The device kinds the engine can attach, with their parameters. */
+  deviceKinds(): DeviceKindInfo[];
   loadPreset(name: string): LoadedScenario | undefined;
   loadScenarioText(text: string, opts: { source?: string; format?: 'yaml' | 'json' }):
     | { ok: true; scenario: LoadedScenario }

@@ -26,17 +26,15 @@ export const PROTOCOL_VERSION = 1;
 
 export const PROFILE_NAMES = ['5.9', 'rfc-v1', '5.10', '6.1', '6.12'] as const;
 export const STRATEGY_NAMES = ['none', 'rfc-v1', 'mhp-merge'] as const;
-export const DEVICE_KINDS = ['virtio-mem', 'acpi-dimm', 'hv-balloon', 'xen-balloon'] as const;
 export const ONLINE_POLICIES = ['offline', 'online', 'online_kernel', 'online_movable'] as const;
 /** Values a guest may write to /sys/devices/system/memory/memoryN/state. */
 export const GUEST_STATES = ['online', 'offline', 'online_kernel', 'online_movable'] as const;
 export const EXPORT_FORMATS = ['json', 'csv', 'iomem', 'lsmem', 'log', 'scenario'] as const;
-/** Hyper-V Dynamic Memory protocol versions a host may accept (hv-balloon's `protocol`). */
-export const HV_PROTOCOLS = ['win10', 'win8', 'win7', 'none'] as const;
 
 export type ProfileName = (typeof PROFILE_NAMES)[number];
 export type StrategyName = (typeof STRATEGY_NAMES)[number];
-export type DeviceKind = (typeof DEVICE_KINDS)[number];
+/** A device kind's name (the engine's drivers list them; `HelloInfo.devices`). */
+export type DeviceKind = string;
 export type OnlinePolicy = (typeof ONLINE_POLICIES)[number];
 export type GuestState = (typeof GUEST_STATES)[number];
 export type ExportFormat = (typeof EXPORT_FORMATS)[number];
@@ -227,41 +225,65 @@ export const MAX_WINDOW_LINES = 5000;
 /** Compare lanes a shell runs at most (a report holds at most 6). */
 export const MAX_LANES = 6;
 
-/** A device to attach, as plain data (the worker maps it onto the engine's DeviceSpec). */
-export const deviceSpecSchema = s.tagged('kind', {
-  'virtio-mem': {
-    id: s.optional(deviceId),
-    node: s.optional(s.int(0, 63)),
-    /** Size of the device's region (QEMU's `size` upper bound, e.g. "64G"). */
-    regionSize: size,
-    blockSize: s.optional(size),
-    requested: s.optional(size),
+/** Largest number of parameters one device payload may carry, and the longest text value. */
+export const MAX_DEVICE_PARAMS = 16;
+const MAX_PARAM_CHARS = 64;
+const DEVICE_KIND_NAME = /^[a-z][a-z0-9-]{0,31}$/;
+const PARAM_NAME = /^[A-Za-z][A-Za-z0-9]{0,31}$/;
+
+/** A device to attach: any kind the worker's drivers know, with its parameters as scalars (text sizes such as "64G"). */
+export type DeviceSpecPayload = { kind: string; id?: string; node?: number } & { [param: string]: string | number | boolean | undefined };
+
+/**
+ * The device payload's shape: a kind name, optional id and node, and at most MAX_DEVICE_PARAMS
+ * scalar parameters. Which parameters a kind takes, and their values, the worker checks against
+ * the kind's driver (its `params` table), so a new kind needs no edit here.
+ */
+export const deviceSpecSchema: Schema<DeviceSpecPayload> = {
+  describe: 'a device: { kind, id?, node?, …parameters }',
+  check(v, path) {
+    if (typeof v !== 'object' || v === null || Array.isArray(v)) return `${path}: expected an object, got ${kindOf(v)}`;
+    const proto = Object.getPrototypeOf(v);
+    if (proto !== Object.prototype && proto !== null) return `${path}: expected a plain object`;
+    const o = v as Record<string, unknown>;
+    if (typeof o.kind !== 'string' || !DEVICE_KIND_NAME.test(o.kind)) return `${path}.kind: expected a device kind name (1–32 lower-case letters, digits or "-")`;
+    const head = s.obj({ id: s.optional(deviceId), node: s.optional(s.int(0, 63)) }).check({ id: o.id, node: o.node }, path);
+    if (head) return head;
+    const params = Object.keys(o).filter((k) => k !== 'kind' && k !== 'id' && k !== 'node');
+    if (params.length > MAX_DEVICE_PARAMS) return `${path}: at most ${MAX_DEVICE_PARAMS} parameters, got ${params.length}`;
+    for (const key of params) {
+      const value = o[key];
+      if (!PARAM_NAME.test(key)) return `${path}.${key.slice(0, 40)}: not a parameter name (1–32 letters or digits, starting with a letter)`;
+      const scalar = typeof value === 'boolean' || (typeof value === 'number' && Number.isFinite(value)) || (typeof value === 'string' && value.length <= MAX_PARAM_CHARS);
+      if (!scalar) return `${path}.${key}: expected a boolean, a finite number or a text of at most ${MAX_PARAM_CHARS} characters, got ${kindOf(value)}`;
+    }
+    return null;
   },
-  'acpi-dimm': { id: s.optional(deviceId), node: s.optional(s.int(0, 63)), size },
-  'hv-balloon': {
-    id: s.optional(deviceId),
-    node: s.optional(s.int(0, 63)),
-    /** Newest Dynamic Memory protocol the host accepts ("none": it refuses every version). */
-    protocol: s.optional(s.oneOf(HV_PROTOCOLS)),
-    capabilitiesAccepted: s.optional(s.bool()),
-    /** hv_balloon's hibernation mode: hot-add and balloon requests are ignored. */
-    allowHibernation: s.optional(s.bool()),
-    /** The host's maximum dynamic memory (its DM_INFO_MESSAGE), e.g. "16G". */
-    maxDynamicMemory: s.optional(size),
-    /** Memory the guest's workload uses (never ballooned out). */
-    guestUsed: s.optional(size),
-  },
-  'xen-balloon': {
-    id: s.optional(deviceId),
-    node: s.optional(s.int(0, 63)),
-    /** CONFIG_XEN_BALLOON_MEMORY_HOTPLUG. */
-    memoryHotplug: s.optional(s.bool()),
-    /** The domain's maximum (xl mem-max), e.g. "8G". */
-    maxmem: s.optional(size),
-    guestUsed: s.optional(size),
-  },
-});
-export type DeviceSpecPayload = Infer<typeof deviceSpecSchema>;
+};
+
+/** One declaration field of a device kind, as the Devices panel and compare lanes see it (driver.ts `DeviceParam`). */
+export interface DeviceParamInfo {
+  key: string;
+  type: 'size' | 'bool' | 'int' | 'enum';
+  values?: string[];
+  title: string;
+  description: string;
+  /** Offered when attaching a device ('required': must be filled in). */
+  ui?: 'required' | 'optional';
+  /** The Attach row's input that shows it (test id `device-<slot>`). */
+  slot?: string;
+  placeholder?: string;
+  /** A compare lane may override it (`<kind>.<key>=<value>`). */
+  lane?: boolean;
+}
+
+/** A device kind the worker's engine can attach, with its parameters. */
+export interface DeviceKindInfo {
+  kind: string;
+  title: string;
+  params: DeviceParamInfo[];
+}
+
 
 // ---------------------------------------------------------------------------------------------
 // Data that comes back (plain types; produced by our own worker, so not validated at run time).
@@ -277,6 +299,8 @@ export interface HelloInfo {
   presets: PresetInfo[];
   profiles: ProfileName[];
   strategies: StrategyName[];
+  /** The device kinds the engine's drivers provide, with their parameters (empty without the engine). */
+  devices: DeviceKindInfo[];
   /** false when the worker was built without the engine (nothing can be loaded then). */
   engine: boolean;
 }
