@@ -4,7 +4,7 @@
  * Host requests and guest actions made from the UI go straight to the runner's machine.
  */
 import type { EngineDeviceState, EngineRun, LabEngine, LoadedScenario, RunOptions } from './engine-port.js';
-import type { DeviceSpecPayload, KdumpVerdict, OnlinePolicy } from './protocol.js';
+import type { DeviceKindInfo, DeviceSpecPayload, KdumpVerdict, OnlinePolicy } from './protocol.js';
 import { Runner, plainState } from './engine/runner/runner.js';
 import type { StepRecord } from './engine/runner/step-record.js';
 import { getPreset, presetInfo, presetInput } from './engine/scenario/presets.js';
@@ -13,60 +13,48 @@ import type { Scenario } from './engine/scenario/scenario.js';
 import { kdumpSettings, kdumpVerdict } from './engine/userspace/kdump.js';
 import { renderIomem, renderIomemLines } from './engine/kernel/iomem.js';
 import { lsmem, lsmemInput } from './engine/userspace/lsmem.js';
-import type { DeviceSpec } from './engine/drivers/device.js';
+import { BUILTIN_DRIVERS, type DriverRegistry } from './engine/drivers/index.js';
+import { readParams } from './engine/drivers/driver.js';
 import { errnoName } from './engine/errno.js';
 import { parseSize } from './engine/sizes.js';
 import { loadScenarioText } from '../common/scenario-io/scenario-io.js';
 import { stringify } from 'yaml';
 
-/** The engine's DeviceSpec for a device attached from the UI (sizes parsed; the payload schema checked their form). */
-export function deviceSpec(p: DeviceSpecPayload): DeviceSpec | string {
-  const size = (text: string | undefined, field: string): bigint | string | undefined => {
-    if (text === undefined) return undefined;
-    const v = parseSize(text);
-    return v === null ? `${field}: not a size: ${JSON.stringify(text)}` : v;
-  };
-  const base = { ...(p.id ? { id: p.id } : {}), ...(p.node !== undefined ? { node: p.node } : {}) };
-  switch (p.kind) {
-    case 'virtio-mem': {
-      const regionSize = size(p.regionSize, 'regionSize');
-      const blockSize = size(p.blockSize, 'blockSize');
-      const requested = size(p.requested, 'requested');
-      for (const v of [regionSize, blockSize, requested]) if (typeof v === 'string') return v;
-      return { kind: 'virtio-mem', ...base, regionSize: regionSize as bigint, ...(blockSize !== undefined ? { blockSize: blockSize as bigint } : {}), ...(requested !== undefined ? { requested: requested as bigint } : {}) };
-    }
-    case 'acpi-dimm': {
-      const s = size(p.size, 'size');
-      if (typeof s === 'string') return s;
-      return { kind: 'acpi-dimm', ...base, size: s as bigint };
-    }
-    case 'hv-balloon': {
-      const maxDynamicMemory = size(p.maxDynamicMemory, 'maxDynamicMemory');
-      const guestUsed = size(p.guestUsed, 'guestUsed');
-      for (const v of [maxDynamicMemory, guestUsed]) if (typeof v === 'string') return v;
-      return {
-        kind: 'hv-balloon',
-        ...base,
-        ...(p.protocol !== undefined ? { protocol: p.protocol } : {}),
-        ...(p.capabilitiesAccepted !== undefined ? { capabilitiesAccepted: p.capabilitiesAccepted } : {}),
-        ...(p.allowHibernation !== undefined ? { allowHibernation: p.allowHibernation } : {}),
-        ...(maxDynamicMemory !== undefined ? { maxDynamicMemory } : {}),
-        ...(guestUsed !== undefined ? { guestUsed } : {}),
-      };
-    }
-    case 'xen-balloon': {
-      const maxmem = size(p.maxmem, 'maxmem');
-      const guestUsed = size(p.guestUsed, 'guestUsed');
-      for (const v of [maxmem, guestUsed]) if (typeof v === 'string') return v;
-      return {
-        kind: 'xen-balloon',
-        ...base,
-        ...(p.memoryHotplug !== undefined ? { memoryHotplug: p.memoryHotplug } : {}),
-        ...(maxmem !== undefined ? { maxmem } : {}),
-        ...(guestUsed !== undefined ? { guestUsed } : {}),
-      };
-    }
-  }
+/**
+ * The engine spec for a device attached from the UI: the payload's parameters are read through the
+ * kind's driver table (the same reader scenario files go through, without the file defaults, so
+ * the driver picks an address and the like), then mapped by the driver's `toSpec`. A string names
+ * the refused field.
+ */
+export function deviceSpec(p: DeviceSpecPayload, drivers: DriverRegistry = BUILTIN_DRIVERS): { kind: string } | string {
+  const driver = drivers.get(p.kind);
+  if (!driver) return `kind: unknown device kind ${JSON.stringify(p.kind)} (one of ${drivers.kinds.join(', ')})`;
+  const { kind, id, node, ...raw } = p;
+  const keys = new Set(driver.params.map((f) => f.key));
+  const unknown = Object.keys(raw).find((k) => !keys.has(k));
+  if (unknown !== undefined) return `${unknown}: is not a parameter of ${kind} (${[...keys].join(', ') || 'none'})`;
+  const { values, issues } = readParams(driver.params, raw, false);
+  if (issues.length > 0) return issues.map((i) => `${i.key}: ${i.message}`).join('; ');
+  return driver.toSpec({ kind, ...(id !== undefined ? { id } : {}), ...(node !== undefined ? { node } : {}), ...values });
+}
+
+/** The kinds a registry provides, with the parameters the UI and compare lanes read (plain data). */
+export function deviceKinds(drivers: DriverRegistry = BUILTIN_DRIVERS): DeviceKindInfo[] {
+  return drivers.drivers.map((d) => ({
+    kind: d.kind,
+    title: d.title,
+    params: d.params.map((f) => ({
+      key: f.key,
+      type: f.type,
+      title: f.title,
+      description: f.description,
+      ...(f.values ? { values: [...f.values] } : {}),
+      ...(f.ui ? { ui: f.ui } : {}),
+      ...(f.slot ? { slot: f.slot } : {}),
+      ...(f.placeholder ? { placeholder: f.placeholder } : {}),
+      ...(f.lane ? { lane: true } : {}),
+    })),
+  }));
 }
 
 class RunnerRun implements EngineRun {
@@ -145,9 +133,9 @@ class RunnerRun implements EngineRun {
   guestWriteState(block: number, state: string): number {
     return this.runner.machine.guestWriteState(block, state);
   }
-  addDevice(spec: DeviceSpecPayload): { ok: true } | { ok: false; error: string } {
-    const s = deviceSpec(spec);
-    if (typeof s === 'string') return { ok: false, error: s };
+  addDevice(spec: DeviceSpecPayload): { ok: true } | { ok: false; error: string; payload?: true } {
+    const s = deviceSpec(spec, this.runner.machine.drivers);
+    if (typeof s === 'string') return { ok: false, error: `args.spec.${s}`, payload: true };
     const r = this.runner.machine.addDevice(s);
     return r.ok ? { ok: true } : { ok: false, error: r.error };
   }
@@ -189,6 +177,7 @@ function physBitsFor(text: string): number {
 export function createEngine(): LabEngine {
   return {
     presets: () => presetInfo(),
+    deviceKinds: () => deviceKinds(),
     loadPreset(name) {
       const s = getPreset(name);
       return s ? loaded(s, stringify(presetInput(name))) : undefined;

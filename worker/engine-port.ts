@@ -6,7 +6,7 @@
  * a small fake. Keeping the port narrow means the protocol side compiles and is tested even while
  * the engine below it is still moving.
  */
-import type { DeviceSpecPayload, KdumpVerdict, OnlinePolicy, ProfileName, StrategyName } from './protocol.js';
+import type { DeviceKindInfo, DeviceSpecPayload, KdumpVerdict, OnlinePolicy, ProfileName, StrategyName } from './protocol.js';
 import type { RunSummary } from './engine/runner/runner.js';
 import type { StepRecord } from './engine/runner/step-record.js';
 import type { Scenario } from './engine/scenario/scenario.js';
@@ -61,8 +61,8 @@ export interface EngineRun {
   lsmem(all: boolean): string;
   /** 0 or -errno. */
   guestWriteState(block: number, state: string): number;
-  /** Adds a device; an error message when the spec is refused. */
-  addDevice(spec: DeviceSpecPayload): { ok: true } | { ok: false; error: string };
+  /** Adds a device; an error message when it is refused (`payload`: its parameters are wrong for the kind). */
+  addDevice(spec: DeviceSpecPayload): { ok: true } | { ok: false; error: string; payload?: true };
   /** Host request changing the memory a device provides: 0, -errno, or null for an unknown device. */
   resizeDevice(id: string, size: bigint): number | null;
   /** Let device workers and due timers run (after a host request or guest action outside the timeline). */
@@ -96,6 +96,8 @@ export interface LoadedScenario {
 
 export interface LabEngine {
   presets(): ScenarioInfo[];
+  /** The device kinds the engine can attach, with their parameters. */
+  deviceKinds(): DeviceKindInfo[];
   loadPreset(name: string): LoadedScenario | undefined;
   loadScenarioText(text: string, opts: { source?: string; format?: 'yaml' | 'json' }):
     | { ok: true; scenario: LoadedScenario }

@@ -29,17 +29,15 @@ export const PROTOCOL_VERSION = 1;
 
 export const PROFILE_NAMES = ['5.9', 'rfc-v1', '5.10', '6.1', '6.12'] as const;
 export const STRATEGY_NAMES = ['none', 'rfc-v1', 'mhp-merge'] as const;
-export const DEVICE_KINDS = ['virtio-mem', 'acpi-dimm', 'hv-balloon', 'xen-balloon'] as const;
 export const ONLINE_POLICIES = ['offline', 'online', 'online_kernel', 'online_movable'] as const;
 /** Values a guest may write to /sys/devices/system/memory/memoryN/state. */
 export const GUEST_STATES = ['online', 'offline', 'online_kernel', 'online_movable'] as const;
 export const EXPORT_FORMATS = ['json', 'csv', 'iomem', 'lsmem', 'log', 'scenario'] as const;
-/** Hyper-V Dynamic Memory protocol versions a host may accept (hv-balloon's `protocol`). */
-export const HV_PROTOCOLS = ['win10', 'win8', 'win7', 'none'] as const;
 
 export type ProfileName = (typeof PROFILE_NAMES)[number];
 export type StrategyName = (typeof STRATEGY_NAMES)[number];
-export type DeviceKind = (typeof DEVICE_KINDS)[number];
+/** A device kind's name (the engine's drivers list them; `HelloInfo.devices`). */
+export type DeviceKind = string;
 export type OnlinePolicy = (typeof ONLINE_POLICIES)[number];
 export type GuestState = (typeof GUEST_STATES)[number];
 export type ExportFormat = (typeof EXPORT_FORMATS)[number];
@@ -181,28 +179,6 @@ function obj<const E extends v.ObjectEntries>(entries: E) {
   return v.pipe(plainObject(), noUnknownKeys(() => entries), v.strictObject(entries, missingField(entries)));
 }
 
-/** One object shape of a tagged union: its `Tag` field is the literal `Name`, beside its own fields. */
-type Variant<Tag extends string, Name extends string> = v.StrictObjectSchema<
-  { [T in Tag]: v.LiteralSchema<Name, undefined> } & v.ObjectEntries,
-  v.ErrorMessage<v.StrictObjectIssue>
->;
-
-/** One variant of a tagged union: `tag` set to `name`, plus `entries`. */
-function variant<const Tag extends string, const Name extends string, const E extends v.ObjectEntries>(tag: Tag, name: Name, entries: E) {
-  return v.strictObject({ [tag]: v.literal(name), ...entries } as { [T in Tag]: v.LiteralSchema<Name, undefined> } & E, missingField(entries));
-}
-
-/** One of several object shapes, picked by the string field `tag`. */
-function tagged<const Tag extends string, const O extends Variant<Tag, string>[]>(tag: Tag, options: O) {
-  const byName = new Map(options.map((o) => [o.entries[tag].literal, o.entries] as const));
-  const expected = `expected one of ${[...byName.keys()].map((x) => JSON.stringify(x)).join(', ')}`;
-  return v.pipe(
-    plainObject(),
-    noUnknownKeys((x) => byName.get(x[tag] as string) ?? null),
-    v.variant(tag, options, expected),
-  );
-}
-
 /** A size in bytes as text: decimal or 0x-hex with an optional binary suffix ("128M", "4G", "1073741824"). */
 const size = text({ min: 1, max: 24, pattern: /^\s*(0x[0-9a-fA-F]{1,16}|\d{1,20})\s*([KMGTP](i?B)?|B)?\s*$/i, what: 'a size like "128M", "4G" or a byte count' });
 const name = text({ min: 1, max: 128, pattern: /^[\w .:@+\-()/]+$/, what: 'a name of 1–128 letters, digits or " .:@+-()/_"' });
@@ -221,41 +197,74 @@ export const MAX_WINDOW_LINES = 5000;
 /** Compare lanes a shell runs at most (a report holds at most 6). */
 export const MAX_LANES = 6;
 
-/** A device to attach, as plain data (the worker maps it onto the engine's DeviceSpec). */
-export const deviceSpecSchema = tagged('kind', [
-  variant('kind', 'virtio-mem', {
-    id: v.optional(deviceId),
-    node: v.optional(int(0, 63)),
-    /** Size of the device's region (QEMU's `size` upper bound, e.g. "64G"). */
-    regionSize: size,
-    blockSize: v.optional(size),
-    requested: v.optional(size),
+/** Largest number of parameters one device payload may carry, and the longest text value. */
+export const MAX_DEVICE_PARAMS = 16;
+const MAX_PARAM_CHARS = 64;
+const DEVICE_KIND_NAME = /^[a-z][a-z0-9-]{0,31}$/;
+const PARAM_NAME = /^[A-Za-z][A-Za-z0-9]{0,31}$/;
+
+/** A device to attach: any kind the worker's drivers know, with its parameters as scalars (text sizes such as "64G"). */
+
+/** A parameter value: a boolean, a finite number or a short text (sizes as "64G"). */
+const paramValue = v.custom<string | number | boolean>(
+  (x) => typeof x === 'boolean' || (typeof x === 'number' && Number.isFinite(x)) || (typeof x === 'string' && x.length <= MAX_PARAM_CHARS),
+  (issue) => `expected a boolean, a finite number or a text of at most ${MAX_PARAM_CHARS} characters, got ${kindOf(issue.input)}`,
+);
+
+/**
+ * The device payload's shape: a kind name, optional id and node, and at most MAX_DEVICE_PARAMS
+ * scalar parameters. Which parameters a kind takes, and their values, the worker checks against
+ * the kind's driver (its `params` table), so a new kind needs no edit here.
+ */
+const deviceHead = {
+  kind: text({ min: 1, max: 32, pattern: DEVICE_KIND_NAME, what: 'a device kind name (1–32 lower-case letters, digits or "-")' }),
+  id: v.optional(deviceId),
+  node: v.optional(int(0, 63)),
+};
+const deviceShape = v.objectWithRest(deviceHead, paramValue, missingField(deviceHead));
+export const deviceSpecSchema = v.pipe(
+  plainObject(),
+  deviceShape,
+  v.rawCheck<v.InferOutput<typeof deviceShape>>(({ dataset, addIssue }) => {
+    if (!dataset.typed) return;
+    const input = dataset.value;
+    const params = Object.keys(input).filter((k) => k !== 'kind' && k !== 'id' && k !== 'node');
+    if (params.length > MAX_DEVICE_PARAMS) addIssue({ message: `at most ${MAX_DEVICE_PARAMS} parameters, got ${params.length}` });
+    const bad = params.find((k) => !PARAM_NAME.test(k));
+    if (bad !== undefined) {
+      addIssue({
+        message: 'not a parameter name (1–32 letters or digits, starting with a letter)',
+        path: [{ type: 'object', origin: 'key', input, key: bad.slice(0, 40), value: input[bad] }],
+      });
+    }
   }),
-  variant('kind', 'acpi-dimm', { id: v.optional(deviceId), node: v.optional(int(0, 63)), size }),
-  variant('kind', 'hv-balloon', {
-    id: v.optional(deviceId),
-    node: v.optional(int(0, 63)),
-    /** Newest Dynamic Memory protocol the host accepts ("none": it refuses every version). */
-    protocol: v.optional(oneOf(HV_PROTOCOLS)),
-    capabilitiesAccepted: v.optional(bool()),
-    /** hv_balloon's hibernation mode: hot-add and balloon requests are ignored. */
-    allowHibernation: v.optional(bool()),
-    /** The host's maximum dynamic memory (its DM_INFO_MESSAGE), e.g. "16G". */
-    maxDynamicMemory: v.optional(size),
-    /** Memory the guest's workload uses (never ballooned out). */
-    guestUsed: v.optional(size),
-  }),
-  variant('kind', 'xen-balloon', {
-    id: v.optional(deviceId),
-    node: v.optional(int(0, 63)),
-    /** CONFIG_XEN_BALLOON_MEMORY_HOTPLUG. */
-    memoryHotplug: v.optional(bool()),
-    /** The domain's maximum (xl mem-max), e.g. "8G". */
-    maxmem: v.optional(size),
-    guestUsed: v.optional(size),
-  }),
-]);
+);
+/** A device to attach: any kind the worker's drivers know, with its parameters as scalars (text sizes such as "64G"). */
 export type DeviceSpecPayload = v.InferOutput<typeof deviceSpecSchema>;
+
+/** One declaration field of a device kind, as the Devices panel and compare lanes see it (driver.ts `DeviceParam`). */
+export interface DeviceParamInfo {
+  key: string;
+  type: 'size' | 'bool' | 'int' | 'enum';
+  values?: string[];
+  title: string;
+  description: string;
+  /** Offered when attaching a device ('required': must be filled in). */
+  ui?: 'required' | 'optional';
+  /** The Attach row's input that shows it (test id `device-<slot>`). */
+  slot?: string;
+  placeholder?: string;
+  /** A compare lane may override it (`<kind>.<key>=<value>`). */
+  lane?: boolean;
+}
+
+/** A device kind the worker's engine can attach, with its parameters. */
+export interface DeviceKindInfo {
+  kind: string;
+  title: string;
+  params: DeviceParamInfo[];
+}
+
 
 // ---------------------------------------------------------------------------------------------
 // Data that comes back (plain types; produced by our own worker, so not validated at run time).
@@ -271,6 +280,8 @@ export interface HelloInfo {
   presets: PresetInfo[];
   profiles: ProfileName[];
   strategies: StrategyName[];
+  /** The device kinds the engine's drivers provide, with their parameters (empty without the engine). */
+  devices: DeviceKindInfo[];
   /** false when the worker was built without the engine (nothing can be loaded then). */
   engine: boolean;
 }

@@ -121,6 +121,7 @@ export class LabSession {
       presets: this.engine ? this.engine.presets() : [],
       profiles: [...PROFILE_NAMES],
       strategies: [...STRATEGY_NAMES],
+      devices: this.engine ? this.engine.deviceKinds() : [],
       engine: this.engine !== null,
     }),
     loadPreset: (a) => {
@@ -197,7 +198,7 @@ export class LabSession {
     },
     addDevice: (a) => {
       const r = this.timed(() => this.needRun().addDevice(a.spec));
-      if (!r.ok) fail('KERNEL_ERRNO', `addDevice: ${r.error}`);
+      if (!r.ok) fail(r.payload ? 'BAD_PAYLOAD' : 'KERNEL_ERRNO', `addDevice: ${r.error}`);
       this.afterManualChange();
       return this.snapshot();
     },

@@ -14,6 +14,7 @@ import {
   validateHostArgs,
   type CommandArgs,
   type CommandName,
+  type DeviceSpecPayload,
   type HostCommandArgs,
   type HostCommandName,
 } from '../../worker/protocol.js';
@@ -23,6 +24,8 @@ import { iomemCorpus, oracleTraces, reportCorpus, scenarioTexts } from './corpus
 import { parseTrace } from '../../worker/engine/oracle/trace.js';
 import { replayTrace } from '../../worker/engine/oracle/replay.js';
 import { Runner } from '../../worker/engine/runner/runner.js';
+import { DRIVERS } from '../../worker/engine/drivers/index.js';
+import type { AnyDriver } from '../../worker/engine/drivers/driver.js';
 import { checkTree } from './tree-check.js';
 
 const ACCEPTED: Verdict = { kind: 'accepted' };
@@ -368,6 +371,19 @@ export function checkReport(text: string): Verdict {
 // Protocol payloads (the runtime validation main and the worker run on every message)
 // =================================================================================================
 
+/**
+ * A device payload a kind's driver accepts, from its `params` table: every field (`full`, with an
+ * id and node) or only the required ones.
+ */
+function examplePayload(d: AnyDriver, full: boolean): DeviceSpecPayload {
+  const spec: DeviceSpecPayload = { kind: d.kind, ...(full ? { id: `${d.kind}-0`, node: 0 } : {}) };
+  for (const p of d.params) {
+    if (!full && p.ui !== 'required') continue;
+    spec[p.key] = p.type === 'size' ? (p.placeholder && /^\d/.test(p.placeholder) ? p.placeholder : '1G') : p.type === 'bool' ? true : p.type === 'int' ? (p.min ?? 0) : (p.values?.[0] ?? '');
+  }
+  return spec;
+}
+
 /** One valid payload per command (the starting points of near-valid mutations). */
 export const VALID_ARGS: { [K in CommandName]: CommandArgs<K>[] } = {
   hello: [{}],
@@ -382,10 +398,8 @@ export const VALID_ARGS: { [K in CommandName]: CommandArgs<K>[] } = {
   reset: [{}],
   setSpeed: [{ stepsPerSecond: 10.5 }],
   addDevice: [
-    { spec: { kind: 'virtio-mem', id: 'vm0', node: 0, regionSize: '64G', blockSize: '2M', requested: '1G' } },
-    { spec: { kind: 'acpi-dimm', size: '512M' } },
-    { spec: { kind: 'hv-balloon', id: 'hv0' } },
-    { spec: { kind: 'xen-balloon' } },
+    ...DRIVERS.map((d) => ({ spec: examplePayload(d, true) })),
+    ...DRIVERS.map((d) => ({ spec: examplePayload(d, false) })),
   ],
   resizeDevice: [{ device: 'vm0', size: '0x8000000' }],
   guestAction: [{ block: 33, state: 'offline' }],

@@ -11,6 +11,7 @@ import { parseDocument, visit, LineCounter } from 'yaml';
 import { validate } from './scenario.validate.generated.js';
 import type { AjvError } from './scenario.validate.generated.js';
 import { normalizeScenario, formatIssue } from '../../worker/engine/scenario/normalize.js';
+import { DEVICE_KINDS, type DriverRegistry } from '../../worker/engine/drivers/index.js';
 import type { ScenarioIssue } from '../../worker/engine/scenario/normalize.js';
 import { SCENARIO_LIMITS } from '../../worker/engine/scenario/scenario.js';
 import { jsonErrorOffset, lineColumnOf } from '../json-error.js';
@@ -41,6 +42,12 @@ export interface LoadOptions {
    * text, or an Error / null when it cannot. Without it, such references are reported as errors.
    */
   readFile?: (relPath: string) => string | Error | null;
+  /**
+   * The device kinds a scenario may declare; default the built-in ones. The published JSON schema
+   * knows only the built-in kinds, so a device of another kind is checked by normalization alone
+   * (its driver's `params` table), and schema findings under it are left out.
+   */
+  drivers?: DriverRegistry;
 }
 
 /** Parses, validates and normalizes a scenario text. Never throws. */
@@ -67,11 +74,20 @@ function load(text: string, opts: LoadOptions): LoadResult {
   const data = parsed.value;
   const fileErr = resolveBootFile(data, opts);
   if (fileErr) return { ok: false, errors: [fileErr] };
-  const schemaErrors = validate(data) ? [] : schemaIssues(validate.errors ?? []);
-  const norm = normalizeScenario(data);
+  const schemaErrors = validate(data) ? [] : schemaIssues(validate.errors ?? []).filter((e) => !underOtherKind(data, e.path, opts.drivers));
+  const norm = normalizeScenario(data, opts.drivers);
   if (norm.ok && schemaErrors.length === 0) return norm;
   const extra = norm.ok ? [] : norm.errors.filter((e) => !schemaErrors.some((s) => overlaps(s.path, e.path)));
   return { ok: false, errors: dedupe([...schemaErrors, ...extra]) };
+}
+
+/** True for a path under `devices[i]` whose kind `drivers` has but the built-in list lacks (see LoadOptions.drivers). */
+function underOtherKind(data: unknown, path: string, drivers: DriverRegistry | undefined): boolean {
+  const m = drivers ? /^devices\[(\d+)\]/.exec(path) : null;
+  const devices = (data as { devices?: unknown } | null)?.devices;
+  if (!m || !Array.isArray(devices)) return false;
+  const kind = (devices[Number(m[1])] as { kind?: unknown } | undefined)?.kind;
+  return typeof kind === 'string' && drivers!.get(kind) !== undefined && !(DEVICE_KINDS as readonly string[]).includes(kind);
 }
 
 function fail(path: string, message: string): { ok: false; errors: ScenarioIssue[] } {

@@ -2,6 +2,7 @@
  * A scripted LabBridge for store and component tests: answers commands from handlers (defaults
  * below model a tiny machine), records every call, and lets a test push worker events.
  */
+import { deviceKinds } from '../../worker/engine-binding.js';
 import type { LabBridge } from '../../renderer/src/bridge/index.js';
 import { BridgeError } from '../../renderer/src/bridge/index.js';
 import type { CommandName, IomemWindow, LabError, LabEvent, Snapshot } from '../../worker/protocol.js';
@@ -50,7 +51,7 @@ export class FakeBridge implements LabBridge {
   private listeners = new Set<(e: LabEvent) => void>();
   private seq = 1;
   handlers: Partial<Record<CommandName, Handler>> = {
-    hello: () => ({ protocolVersion: 1, presets: [{ name: 'seed-100g-virtio-mem', description: '800 blocks' }, { name: 'scale-64t', description: '64 TiB' }], profiles: ['5.9', '6.12'], strategies: ['none', 'rfc-v1', 'mhp-merge'], engine: true }),
+    hello: () => ({ protocolVersion: 1, presets: [{ name: 'seed-100g-virtio-mem', description: '800 blocks' }, { name: 'scale-64t', description: '64 TiB' }], profiles: ['5.9', '6.12'], strategies: ['none', 'rfc-v1', 'mhp-merge'], devices: deviceKinds(), engine: true }),
     loadPreset: (a: { name: string; strategy?: string }) => snapshot({ seq: ++this.seq, scenario: { name: a.name, description: '', source: 'preset' }, strategy: (a.strategy as Snapshot['strategy']) ?? 'mhp-merge' }),
     loadScenario: (a: { source?: string }) => snapshot({ seq: ++this.seq, scenario: { name: a.source ?? 'file', description: '', source: 'file' } }),
     importIomem: (a: { source?: string }) => snapshot({ seq: ++this.seq, scenario: { name: a.source ?? 'dump', description: '', source: 'iomem' } }),

@@ -126,6 +126,28 @@ describe('engine binding: devices added from the UI', () => {
     expect(deviceSpec(payload)).toEqual(want);
   });
 
+  // Were payload-schema cases in protocol.spec.ts: the worker now checks a kind's parameters against its driver.
+  it.each([
+    [{ kind: 'floppy' }, 'addDevice: args.spec.kind: unknown device kind "floppy" (one of virtio-mem, acpi-dimm, hv-balloon, xen-balloon)'],
+    [{ kind: 'acpi-dimm', regionSize: '1G' }, 'addDevice: args.spec.regionSize: is not a parameter of acpi-dimm (addr, size, present)'],
+    [{ kind: 'hv-balloon', maxDynamicMemory: 'lots' }, 'addDevice: args.spec.maxDynamicMemory: must be a size such as 128M, 1G, 0x8000000 or a number of bytes'],
+    [{ kind: 'hv-balloon', protocol: 'win11' }, 'addDevice: args.spec.protocol: must be one of win10, win8, win7, none'],
+    [{ kind: 'xen-balloon', memoryHotplug: 'yes' }, 'addDevice: args.spec.memoryHotplug: must be true or false'],
+    [{ kind: 'xen-balloon', maxDynamicMemory: '8G' }, 'addDevice: args.spec.maxDynamicMemory: is not a parameter of xen-balloon (maxmem, memoryHotplug, guestUsed)'],
+    [{ kind: 'virtio-mem' }, 'addDevice: args.spec.regionSize: is required (a size such as 128M, 1G, 0x8000000 or a number of bytes)'],
+  ] as const)('the worker refuses %j as a bad payload naming the field', async (spec, message) => {
+    const { LabSession } = await import('../../worker/session.js');
+    const session = new LabSession(createEngine(), { now: () => 0, emit: () => {} });
+    session.handle('loadPreset', { name: 'seed-100g-virtio-mem' });
+    let err: unknown;
+    try {
+      session.handle('addDevice', { spec });
+    } catch (e) {
+      err = e;
+    }
+    expect(err).toMatchObject({ error: { code: 'BAD_PAYLOAD', message } });
+  });
+
   it('a Xen balloon attached with maxmem stops at it', () => {
     const r = run(`${machine}devices: []\ntimeline: []\n`);
     expect(r.addDevice({ kind: 'xen-balloon', id: 'xen0', maxmem: '2304M' })).toEqual({ ok: true });

@@ -200,6 +200,7 @@ export function fakeEngine(opts: FakeOptions = {}): LabEngine & { runs: FakeRun[
   return {
     runs,
     presets: () => [{ name: 'fake-8', description: 'eight blocks' }],
+    deviceKinds: () => [{ kind: 'fake-dimm', title: 'a fake device', params: [{ key: 'size', type: 'size', title: 'Size', description: 'bytes', ui: 'required' }] }],
     loadPreset: (name) => (name === 'fake-8' ? scenario(name) : undefined),
     loadScenarioText: (text) =>
       text.startsWith('name:') ? { ok: true, scenario: scenario(text.slice(5).trim()) } : { ok: false, errors: [{ path: 'name', message: 'is required' }] },

@@ -2,7 +2,8 @@ import { describe, expect, it } from 'vitest';
 import { Machine, type MachineConfig } from '../../../worker/engine/machine/machine.js';
 import { parseKernelCmdline } from '../../../worker/engine/machine/kernel-params.js';
 import { PROFILES, profileForKernel } from '../../../worker/engine/profiles.js';
-import { registerDeviceFactory, deviceFactory } from '../../../worker/engine/drivers/index.js';
+import { BUILTIN_DRIVERS, DRIVERS, createRegistry } from '../../../worker/engine/drivers/index.js';
+import { xenBalloonDriver } from '../../../worker/engine/drivers/xen-balloon.js';
 import { BOOT_IOMEM, BOOT_BLOCKS, BOOT_IOMEM_NO_VIRTIO, BLOCK, GiB, machine, withVirtioMem } from './fixture.js';
 
 const base: MachineConfig = { bootIomem: BOOT_IOMEM_NO_VIRTIO, physBits: 40, blockSize: BLOCK, onlinePolicy: 'online_movable', profile: '6.12' };
@@ -40,24 +41,30 @@ describe('Machine.create', () => {
 });
 
 describe('devices and stats', () => {
-  it('refuses unknown kinds, duplicate ids and kinds without a driver', () => {
+  it('refuses unknown kinds, duplicate ids and kinds its registry lacks', () => {
     const m = machine();
     expect(m.addDevice({ kind: 'floppy' } as never)).toEqual({ ok: false, error: 'kind: unknown device kind "floppy"' });
     expect(m.addDevice({ kind: 'acpi-dimm', id: 'd', addr: 0x100000000n, size: BLOCK }).ok).toBe(true);
     expect(m.addDevice({ kind: 'acpi-dimm', id: 'd', addr: 0x200000000n, size: BLOCK })).toEqual({ ok: false, error: 'id: a device "d" already exists' });
-    if (!deviceFactory('hv-balloon')) expect(m.addDevice({ kind: 'hv-balloon' })).toEqual({ ok: false, error: 'kind: no driver registered for "hv-balloon"' });
+    const r = Machine.create({ ...base, drivers: createRegistry(DRIVERS.filter((d) => d.kind !== 'hv-balloon')) });
+    if (!r.ok) throw new Error(r.error);
+    expect(r.machine.addDevice({ kind: 'hv-balloon' })).toEqual({ ok: false, error: 'kind: unknown device kind "hv-balloon"' });
   });
 
-  it('registers a driver at run time (the one-line hook for other drivers)', () => {
-    const before = deviceFactory('xen-balloon');
-    registerDeviceFactory('xen-balloon', (spec, ctx) => ({
-      ok: true,
-      device: { id: spec.id ?? 'xen0', kind: 'xen-balloon', request: () => 0, work: () => 'idle', state: () => ({ id: 'xen0', kind: 'xen-balloon', plugged: 0n, requested: 0n, details: { blockSize: ctx.blocks.blockSize } }) },
-    }));
-    const m = machine();
-    const r = m.addDevice({ kind: 'xen-balloon' });
-    expect(r.ok && r.device.state().details.blockSize).toBe(BLOCK);
-    if (before) registerDeviceFactory('xen-balloon', before);
+  it('attaches through the registry it was given, and the built-in one by default', () => {
+    const standIn = {
+      ...xenBalloonDriver,
+      create: (spec: { id?: string }, ctx: { blocks: { blockSize: bigint } }) => ({
+        ok: true as const,
+        device: { id: spec.id ?? 'xen0', kind: 'xen-balloon', request: () => 0, work: () => 'idle' as const, state: () => ({ id: 'xen0', kind: 'xen-balloon', plugged: 0n, requested: 0n, details: { blockSize: ctx.blocks.blockSize } }) },
+      }),
+    };
+    const r = Machine.create({ ...base, drivers: createRegistry([standIn]) });
+    if (!r.ok) throw new Error(r.error);
+    const a = r.machine.addDevice({ kind: 'xen-balloon' });
+    expect(a.ok && a.device.state().details.blockSize).toBe(BLOCK);
+    expect(machine().drivers).toBe(BUILTIN_DRIVERS);
+    expect(() => createRegistry([xenBalloonDriver, standIn])).toThrow('device kind "xen-balloon" is registered twice');
   });
 
   it('reports resources, iomem size, visits, blocks and plugged bytes', () => {

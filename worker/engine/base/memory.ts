@@ -705,8 +705,3 @@ export function parseMemoryBlocks(text: string): { ok: true; blockSize: bigint; 
   return { ok: true, blockSize, lines };
 }
 
-/** sysfs name check used by guest command parsing. */
-export function isGuestState(word: string): word is OnlinePolicy {
-  return (ONLINE_POLICIES as readonly string[]).includes(word);
-}
-

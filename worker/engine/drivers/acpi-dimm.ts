@@ -9,9 +9,26 @@
  * eject has nothing to offline or remove: the host just takes it away.
  */
 import { EBUSY, EEXIST, EINVAL, errnoName } from '../errno.js';
-import { GiB, alignUp } from '../sizes.js';
+import { GiB, KiB, alignUp } from '../sizes.js';
 import { NIL } from '../kernel/resource.js';
-import type { Device, DeviceContext, DeviceFactoryResult, DeviceSpec, DeviceState, HostRequest } from './device.js';
+import type { Device, DeviceContext, DeviceFactoryResult, DeviceSpecBase, DeviceState, HostRequest } from './device.js';
+import { bytesOf, noDevice, specBase, type DeclBase, type DeviceDriver, type PartialDecl } from './driver.js';
+
+/** An ACPI pc-dimm: one "System RAM" range the host placed at `addr`. */
+export interface AcpiDimmSpec extends DeviceSpecBase<'acpi-dimm'> {
+  /** Guest-physical address chosen by the host; default: first fit in device memory, block aligned. */
+  addr?: bigint;
+  size: bigint;
+}
+
+/** An ACPI DIMM as a normalized scenario declares it (sizes as decimal strings of bytes). */
+export interface AcpiDimmDecl extends DeclBase<'acpi-dimm'> {
+  /** Guest physical address QEMU gives the DIMM. */
+  addr: string;
+  size: string;
+  /** Plugged at boot (cold-plugged) or only by a `dimm-add` step. */
+  present: boolean;
+}
 
 const hex = (x: bigint): string => '0x' + x.toString(16);
 
@@ -173,8 +190,7 @@ export class AcpiDimmDevice implements Device {
  * Creates a DIMM. Without an address it is placed first-fit in device memory (from the 1 GiB
  * boundary above boot RAM and 4 GiB), aligned to the memory block size, avoiding other devices.
  */
-export function createAcpiDimm(spec: DeviceSpec, ctx: DeviceContext): DeviceFactoryResult {
-  if (spec.kind !== 'acpi-dimm') return { ok: false, error: `acpi-dimm factory given a ${spec.kind} spec` };
+export function createAcpiDimm(spec: AcpiDimmSpec, ctx: DeviceContext): DeviceFactoryResult {
   if (typeof spec.size !== 'bigint' || spec.size <= 0n) return { ok: false, error: 'acpi-dimm: size must be a positive size' };
   const rootEnd = ctx.tree.end(ctx.tree.root);
   const addr = spec.addr ?? placeDimm(ctx, spec.size);
@@ -203,3 +219,47 @@ function placeDimm(ctx: DeviceContext, size: bigint): bigint {
   return addr;
 }
 
+
+/** ACPI DIMMs: declaration fields, spec, factory, and QEMU's side (device_add, device_del). */
+export const acpiDimmDriver: DeviceDriver<'acpi-dimm', AcpiDimmDecl, AcpiDimmSpec, AcpiDimmDevice, null> = {
+  kind: 'acpi-dimm',
+  title: 'ACPI pc-dimm: a fixed range the host plugs and ejects whole',
+  params: [
+    { key: 'addr', type: 'size', required: true, title: 'Address', description: 'Guest-physical address QEMU gives the DIMM; a multiple of 4 KiB.' },
+    { key: 'size', type: 'size', required: true, positive: true, ui: 'required', slot: 'size', placeholder: '64G', lane: true, title: 'DIMM size', description: 'Size of the DIMM, e.g. 1G; a multiple of 4 KiB.' },
+    { key: 'present', type: 'bool', default: false, title: 'Plugged at boot', description: 'Cold-plugged when the guest boots (true) or plugged only by a dimm-add step (false, the default).' },
+  ],
+  checkDecl(d, physBits) {
+    const [addr, size] = [BigInt(d.addr), BigInt(d.size)];
+    if (addr % (4n * KiB) !== 0n || size % (4n * KiB) !== 0n) return [{ message: 'addr and size must be multiples of 4 KiB' }];
+    if (addr + size > 1n << BigInt(physBits)) return [{ key: 'size', message: `the DIMM ends beyond the ${physBits}-bit physical address space` }];
+    return [];
+  },
+  toSpec(d: AcpiDimmDecl | PartialDecl<AcpiDimmDecl>): AcpiDimmSpec {
+    const spec: AcpiDimmSpec = { ...specBase<'acpi-dimm'>(d), size: BigInt(d.size ?? 0) };
+    const addr = bytesOf(d.addr);
+    if (addr !== undefined) spec.addr = addr;
+    return spec;
+  },
+  create: createAcpiDimm,
+  present: (d) => d.present,
+  host: {
+    init: () => null,
+    // A DIMM cannot change size: 0 asks the guest to eject it.
+    resize: (env, size) => (size === 0n && env.device ? env.device.request({ type: 'eject' }) : EINVAL),
+    ops: {
+      'dimm-add': (env) => {
+        if (!env.decl) return noDevice(env.id, 'acpi-dimm');
+        if (env.device) return { result: `rejected: DIMM ${env.id} is already plugged` };
+        const error = env.attach();
+        return error === null ? env.converge() : { result: `rejected: ${error}` };
+      },
+      'dimm-remove': (env) => {
+        if (!env.device) return { result: `rejected: DIMM ${env.id} is not plugged` };
+        const rc = env.device.request({ type: 'eject' });
+        return rc < 0 ? { result: `rejected: ${errnoName(rc)}` } : env.converge();
+      },
+    },
+    faults: [],
+  },
+};

@@ -1,6 +1,6 @@
 /**
  * The one interface every memory-adding driver implements (virtio-mem, ACPI DIMMs, the Hyper-V
- * balloon, the Xen balloon), the plain-data specs that create them, the host requests that drive
+ * balloon, the Xen balloon), the fields every spec shares (each driver declares its own spec), the host requests that drive
  * them, and the context the machine hands a driver (the kernel services it may call).
  *
  * A device is two halves: the host side (what QEMU / Hyper-V / Xen does when asked: resize, hot-add,
@@ -16,54 +16,14 @@ import type { Profile, StrategyName } from '../profiles.js';
 import type { KernelParams } from '../machine/kernel-params.js';
 import type { LogLevel } from '../machine/machine-log.js';
 
-export type DeviceKind = 'virtio-mem' | 'acpi-dimm' | 'hv-balloon' | 'xen-balloon';
-export const DEVICE_KINDS: readonly DeviceKind[] = ['virtio-mem', 'acpi-dimm', 'hv-balloon', 'xen-balloon'];
-
-interface DeviceSpecBase {
-  /** Unique within the machine; the factory picks one ("vm0", "dimm0", …) when missing. */
+/** The fields every device spec has; each driver's file declares its kind's spec on top of these. */
+export interface DeviceSpecBase<K extends string = string> {
+  kind: K;
+  /** Unique within the machine; the driver picks one ("vm0", "dimm0", …) when missing. */
   id?: string;
   /** NUMA node (the emulated guests have one node: 0). */
   node?: number;
 }
-
-/** A virtio-mem-pci device (QEMU properties: memaddr, memdev size, block-size, requested-size). */
-export interface VirtioMemSpec extends DeviceSpecBase {
-  kind: 'virtio-mem';
-  /** Start of the device region; default: the first free 1 GiB-aligned address above 4 GiB and boot RAM. */
-  addr?: bigint;
-  /** Region size = the memory backend's size. */
-  regionSize: bigint;
-  /** Device block size (QEMU default 2 MiB on x86-64). */
-  blockSize?: bigint;
-  /** requested-size at creation (default 0). */
-  requested?: bigint;
-  /** Memory the host still has plugged when the driver probes (after a reboot): forces UNPLUG_ALL. */
-  plugged?: bigint;
-  /** Name of the container resource, "virtioN" (default: virtio + the number of virtio-mem devices so far). */
-  name?: string;
-}
-
-/** An ACPI pc-dimm: one "System RAM" range the host placed at `addr`. */
-export interface AcpiDimmSpec extends DeviceSpecBase {
-  kind: 'acpi-dimm';
-  /** Guest-physical address chosen by the host; default: first fit in device memory, block aligned. */
-  addr?: bigint;
-  size: bigint;
-}
-
-/** Hyper-V dynamic memory; the driver defines its own parameters (read from the extra fields). */
-export interface HvBalloonSpec extends DeviceSpecBase {
-  kind: 'hv-balloon';
-  [param: string]: unknown;
-}
-
-/** Xen balloon; the driver defines its own parameters (read from the extra fields). */
-export interface XenBalloonSpec extends DeviceSpecBase {
-  kind: 'xen-balloon';
-  [param: string]: unknown;
-}
-
-export type DeviceSpec = VirtioMemSpec | AcpiDimmSpec | HvBalloonSpec | XenBalloonSpec;
 
 /**
  * Host-side requests. Each driver handles the ones that make sense for it and answers -EINVAL to
@@ -85,25 +45,30 @@ export type HostRequest =
   | { type: 'target'; bytes: bigint }
   | { type: 'custom'; name: string; args?: Record<string, unknown> };
 
-/** Plain data describing a device; `details` holds the per-kind fields (displayable scalars). */
-export interface DeviceState {
+/** A device's per-kind fields: displayable scalars (each driver gives its own typed shape). */
+export type DeviceDetails = Record<string, string | number | boolean | bigint | null>;
+
+/** Plain data describing a device; `details` holds the per-kind fields, typed by the driver. */
+export interface DeviceState<Details extends DeviceDetails = DeviceDetails> {
   id: string;
-  kind: DeviceKind;
+  kind: string;
   /** Bytes the guest driver has plugged / added. */
   plugged: bigint;
   /** Bytes the host asked for. */
   requested: bigint;
-  details: Record<string, string | number | boolean | bigint | null>;
+  details: Details;
 }
 
-export interface Device {
+/** The guest side of one device, as the machine drives it. */
+export interface Device<Details extends DeviceDetails = DeviceDetails> {
   readonly id: string;
-  readonly kind: DeviceKind;
+  /** The driver's kind name ("virtio-mem", …). */
+  readonly kind: string;
   /** Host side: 0 or -errno (the host refusing the request); the guest reacts in `work()`. */
   request(req: HostRequest): number;
   /** Runs the guest driver's worker once: 'progress' if it ran, 'waiting' if only a timer is pending, else 'idle'. */
   work(): 'idle' | 'progress' | 'waiting';
-  state(): DeviceState;
+  state(): DeviceState<Details>;
 }
 
 export type { LogLevel };
@@ -122,15 +87,15 @@ export interface DeviceContext {
   /** Appends to the machine's dmesg-like log. */
   log(source: string, level: LogLevel, message: string): void;
   /** How many devices of this kind were created before (for "virtioN"-style names). */
-  countOf(kind: DeviceKind): number;
+  countOf(kind: string): number;
   /** Other devices' host-side regions (for placement), excluding `self`. */
   deviceRegions(self?: string): { start: bigint; end: bigint }[];
   /** The device is gone (an ejected DIMM): the machine forgets it. */
   detach(id: string): void;
 }
 
-export type DeviceFactoryResult = { ok: true; device: Device } | { ok: false; error: string };
-export type DeviceFactory = (spec: DeviceSpec, ctx: DeviceContext) => DeviceFactoryResult;
+/** What a driver's `create` gives: the probed device, or why the spec was refused. */
+export type DeviceFactoryResult<D extends Device = Device> = { ok: true; device: D } | { ok: false; error: string };
 
 /** Host regions of devices that own guest-physical space (used for placement of new devices). */
 export interface HasRegion {

@@ -14,10 +14,11 @@
  * info level, warns when a balloon request is not a multiple of 2 MiB) and the current one.
  * The chunk is a fixed 128 MiB until the 2024 change, then the memory block size.
  */
-import { bootSystemRamPages, type Device, type DeviceContext, type DeviceFactoryResult, type DeviceSpec, type DeviceState, type HostRequest } from './device.js';
+import { bootSystemRamPages, type Device, type DeviceContext, type DeviceFactoryResult, type DeviceSpecBase, type DeviceState, type HostRequest } from './device.js';
+import { bytesOf, noDevice, specBase, type DeclBase, type DeviceDriver, type HostEnv, type HostOutcome, type PartialDecl } from './driver.js';
 import type { MemoryNotify } from '../base/memory.js';
-import { EEXIST, EINVAL, ENODEV } from '../errno.js';
-import { parseSize } from '../sizes.js';
+import { EAGAIN, EEXIST, EINVAL, ENODEV, ENOMEM, errnoName } from '../errno.js';
+import { GiB, formatSize, parseSize } from '../sizes.js';
 
 const PAGE_SHIFT = 12n;
 /** HA_CHUNK of the old driver: 32 Ki pages = 128 MiB. */
@@ -33,6 +34,51 @@ const PROTOCOLS = { win10: '2.0', win8: '1.0', win7: '0.3' } as const;
 export type HvProtocol = keyof typeof PROTOCOLS;
 
 export type HvDmState = 'DM_INITIALIZING' | 'DM_INITIALIZED' | 'DM_BALLOON_UP' | 'DM_BALLOON_DOWN' | 'DM_HOT_ADD' | 'DM_INIT_ERROR';
+
+/** An hv-balloon spec: the host's parameters (sizes as bytes; strings such as "16G" are read too). */
+export interface HvBalloonSpec extends DeviceSpecBase<'hv-balloon'> {
+  protocol?: HvProtocol | 'none';
+  capabilitiesAccepted?: boolean;
+  allowHibernation?: boolean;
+  maxDynamicMemory?: bigint | string | null;
+  guestUsed?: bigint | string;
+}
+
+/** Hyper-V Dynamic Memory as a normalized scenario declares it (sizes as decimal strings of bytes). */
+export interface HvBalloonDecl extends DeclBase<'hv-balloon'> {
+  /** Where the host places hot-add requests that give no `start`: the end of the previous one, starting here. */
+  hotAddBase: string;
+  /** Newest Dynamic Memory protocol the host accepts ('none': every version refused, the probe fails). Driver default win10. */
+  protocol?: HvProtocol | 'none';
+  /** The host accepts the guest's capabilities report (false: the probe fails). Driver default true. */
+  capabilitiesAccepted?: boolean;
+  /** Hibernation allowed: hot-add disabled, balloon requests ignored. Driver default false. */
+  allowHibernation?: boolean;
+  /** Max. dynamic memory announced by the host's DM_INFO message. */
+  maxDynamicMemory?: string;
+  /** Memory the guest's workload uses (never ballooned out). Driver default 0. */
+  guestUsed?: string;
+}
+
+/** The Hyper-V balloon's state details. */
+export type HvBalloonDetails = {
+  hotAddRequestedPages: bigint;
+  state: HvDmState;
+  /** The negotiated protocol version ("2.0"), null before or without one. */
+  protocol: string | null;
+  hotAdd: boolean;
+  /** The hot-add chunk (one add_memory() each), in bytes. */
+  chunkBytes: bigint;
+  regions: number;
+  chunksAdded: number;
+  pagesAdded: bigint;
+  pagesOnlined: bigint;
+  /** Pages the host ballooned out and holds. */
+  pagesBallooned: bigint;
+  waitingForOnline: boolean;
+  lastPageCount: bigint | null;
+  lastResult: 0 | 1 | null;
+};
 
 /** Parameters of an hv-balloon device spec (all optional). */
 export interface HvBalloonParams {
@@ -97,7 +143,7 @@ function asBytes(v: unknown): bigint | null {
 }
 
 /** Reads the driver's parameters from a spec; the error names the field. */
-export function parseHvBalloonParams(spec: Record<string, unknown>): { ok: true; params: HvBalloonParams } | { ok: false; error: string } {
+export function parseHvBalloonParams(spec: { readonly [K in keyof HvBalloonSpec]?: unknown }): { ok: true; params: HvBalloonParams } | { ok: false; error: string } {
   const p: HvBalloonParams = { ...DEFAULT_PARAMS };
   if (spec.protocol !== undefined) {
     if (spec.protocol !== 'none' && !(typeof spec.protocol === 'string' && spec.protocol in PROTOCOLS)) {
@@ -137,12 +183,6 @@ function alignUp(x: bigint, a: bigint): bigint {
   return ((x + a - 1n) / a) * a;
 }
 
-/** has_pfn_is_backed(): inside the covered range and in no gap. */
-export function hasPfnIsBacked(has: HvHotAddState, pfn: bigint): boolean {
-  if (pfn < has.coveredStartPfn || pfn >= has.coveredEndPfn) return false;
-  return !has.gaps.some((g) => pfn >= g.startPfn && pfn < g.endPfn);
-}
-
 /** Backed pages of `has` within [from, to): the covered range minus its gaps. */
 function backedPages(has: HvHotAddState, from: bigint, to: bigint): bigint {
   const lo = from > has.coveredStartPfn ? from : has.coveredStartPfn;
@@ -157,7 +197,7 @@ function backedPages(has: HvHotAddState, from: bigint, to: bigint): bigint {
   return n;
 }
 
-export class HvBalloon implements Device {
+export class HvBalloon implements Device<HvBalloonDetails> {
   readonly kind = 'hv-balloon' as const;
   private dmState: HvDmState = 'DM_INITIALIZING';
   private version: HvProtocol | null = null;
@@ -528,7 +568,7 @@ export class HvBalloon implements Device {
    * hot-add and balloon messages add up to. Equal once every request was met in full; either may
    * go negative when boot memory is ballooned out.
    */
-  state(): DeviceState {
+  state(): DeviceState<HvBalloonDetails> {
     return {
       id: this.id,
       kind: this.kind,
@@ -554,9 +594,8 @@ export class HvBalloon implements Device {
 }
 
 /** DeviceFactory for 'hv-balloon'. */
-export function createHvBalloon(spec: DeviceSpec, ctx: DeviceContext): DeviceFactoryResult {
-  if (spec.kind !== 'hv-balloon') return { ok: false, error: `hv-balloon: wrong device kind ${spec.kind}` };
-  const parsed = parseHvBalloonParams(spec as Record<string, unknown>);
+export function createHvBalloon(spec: HvBalloonSpec, ctx: DeviceContext): DeviceFactoryResult<HvBalloon> {
+  const parsed = parseHvBalloonParams(spec);
   if (!parsed.ok) return parsed;
   if (ctx.countOf('hv-balloon') > 0) return { ok: false, error: 'hv-balloon: a guest has one Dynamic Memory device' };
   const id = spec.id ?? 'hv0';
@@ -564,3 +603,122 @@ export function createHvBalloon(spec: DeviceSpec, ctx: DeviceContext): DeviceFac
   if (!Number.isInteger(node) || node < 0) return { ok: false, error: `hv-balloon: node must be an integer >= 0 (got ${node})` };
   return { ok: true, device: new HvBalloon(id, ctx, parsed.params, node) };
 }
+
+// ------------------------------------------------------------------ the descriptor
+
+const PAGE = 1n << PAGE_SHIFT;
+
+/** The Hyper-V host's memory of one device: where its next hot-add goes, and a hot-add fault in force. */
+export interface HvHostState {
+  next: bigint;
+  fault: 'hot-add-cancel' | 'hot-add-fail' | null;
+}
+
+type HvEnv = HostEnv<HvBalloonDecl, HvBalloon, HvHostState>;
+
+/**
+ * Where hv_balloon's next add_memory() for a request at `at` starts: the region holding it adds
+ * from its ha_end; otherwise a new region starts at `at` rounded down to the chunk size.
+ */
+function firstChunk(d: HvBalloon, at: bigint): bigint {
+  const pfn = at / PAGE;
+  const has = d.hotAddRegions().find((h) => pfn >= h.startPfn && pfn < h.endPfn);
+  if (has) return has.haEndPfn * PAGE;
+  const bytes = d.state().details.chunkBytes;
+  return bytes > 0n ? (at / bytes) * bytes : at;
+}
+
+/**
+ * Host: a hot-add request of `size` bytes; without `start`, right after this device's previous one.
+ * Under a `hot-add-cancel` fault the host withdraws it (nothing reaches the guest, the next one
+ * starts at the same place); under `hot-add-fail` the guest's first add_memory() for it fails.
+ */
+function hotAdd(env: HvEnv, size: bigint, start?: bigint): { outcome: HostOutcome; rc: number } {
+  const d = env.device;
+  if (!d) return { outcome: noDevice(env.id, 'hv-balloon'), rc: ENODEV };
+  const at = start ?? env.state.next;
+  const fault = env.state.fault;
+  if (fault === 'hot-add-cancel') return { outcome: { result: `rejected: the host cancelled the hot-add of ${formatSize(size)} at 0x${at.toString(16)}` }, rc: EAGAIN };
+  const failAt = fault === 'hot-add-fail' ? firstChunk(d, at) : null;
+  const f = env.faults;
+  const pending = f.pendingAddFailures();
+  if (failAt !== null) f.failAddMemory({ start: failAt, err: ENOMEM, count: 1 });
+  const rc = d.request({ type: 'hot-add', startPfn: at / PAGE, pages: size / PAGE });
+  env.state.next = at + size;
+  const outcome = rc < 0 ? { result: `rejected: ${errnoName(rc)}` } : env.converge();
+  // The failure was meant for this request only: withdraw it if the guest never got that far.
+  if (failAt !== null && f.pendingAddFailures() > pending) f.takeAddMemoryFailure(failAt);
+  return { outcome, rc };
+}
+
+/**
+ * The UI's resize as Windows plays it: balloon pages out to shrink; to grow, first hand back
+ * ballooned pages, then hot-add the remainder after everything hot-added before, in requests of at
+ * most 2^24 - 1 pages (dm_mem_page_range's 24-bit count).
+ */
+function resize(env: HvEnv, size: bigint): number {
+  const d = env.device;
+  if (!d) return ENODEV;
+  if (size % PAGE !== 0n) return EINVAL;
+  const current = d.state().requested;
+  if (size < current) return d.request({ type: 'balloon', pages: (current - size) / PAGE });
+  let grow = (size - current) / PAGE;
+  const inBalloon = d.state().details.pagesBallooned;
+  const back = grow < inBalloon ? grow : inBalloon;
+  if (back > 0n) {
+    const rc = d.request({ type: 'unballoon', pages: back });
+    if (rc < 0) return rc;
+    grow -= back;
+  }
+  while (grow > 0n) {
+    const pages = grow < PAGE_CNT_LIMIT - 1n ? grow : PAGE_CNT_LIMIT - 1n;
+    const { rc } = hotAdd(env, pages * PAGE);
+    if (rc < 0) return rc;
+    grow -= pages;
+  }
+  return 0;
+}
+
+/** Hyper-V Dynamic Memory: declaration fields, spec, factory, and the host's side (hot-add, balloon, faults). */
+export const hvBalloonDriver: DeviceDriver<'hv-balloon', HvBalloonDecl, HvBalloonSpec, HvBalloon, HvHostState> = {
+  kind: 'hv-balloon',
+  title: 'Hyper-V Dynamic Memory: the host hot-adds ranges and balloons pages',
+  params: [
+    {
+      key: 'hotAddBase', type: 'size', default: '4G', title: 'First hot-add address',
+      description: 'Where the host places hot-add requests that give no start: the end of the previous one, starting here. A multiple of 4 KiB; default 4 GiB.',
+      check: (n) => (n % PAGE === 0n ? null : 'must be a multiple of 4 KiB (a Hyper-V page)'),
+    },
+    { key: 'protocol', type: 'enum', values: ['win10', 'win8', 'win7', 'none'], lane: true, title: 'Protocol', description: 'Newest Dynamic Memory protocol the host accepts (none: every version refused, the probe fails). Driver default win10.' },
+    { key: 'capabilitiesAccepted', type: 'bool', lane: true, title: 'Capabilities accepted', description: "The host accepts the guest's capabilities report (false: the probe fails). Driver default true." },
+    { key: 'allowHibernation', type: 'bool', lane: true, title: 'Hibernation allowed', description: 'Hibernation allowed: hot-add disabled, balloon requests ignored. Driver default false.' },
+    { key: 'maxDynamicMemory', type: 'size', ui: 'optional', slot: 'max', placeholder: 'max dyn.', lane: true, title: 'Maximum dynamic memory', description: "The host's maximum dynamic memory (its DM_INFO message), e.g. 16G. Default: none sent." },
+    { key: 'guestUsed', type: 'size', ui: 'optional', slot: 'used', placeholder: 'used', lane: true, title: 'Guest workload memory', description: "Memory the guest's workload uses (never ballooned out). Default 0." },
+  ],
+  toSpec(d: HvBalloonDecl | PartialDecl<HvBalloonDecl>): HvBalloonSpec {
+    const spec: HvBalloonSpec = specBase<'hv-balloon'>(d);
+    if (d.protocol !== undefined) spec.protocol = d.protocol;
+    if (d.capabilitiesAccepted !== undefined) spec.capabilitiesAccepted = d.capabilitiesAccepted;
+    if (d.allowHibernation !== undefined) spec.allowHibernation = d.allowHibernation;
+    if (d.maxDynamicMemory !== undefined) spec.maxDynamicMemory = bytesOf(d.maxDynamicMemory);
+    if (d.guestUsed !== undefined) spec.guestUsed = bytesOf(d.guestUsed);
+    return spec;
+  },
+  create: createHvBalloon,
+  host: {
+    init: (decl) => ({ next: decl ? BigInt(decl.hotAddBase) : 4n * GiB, fault: null }),
+    resize,
+    ops: {
+      'hv-hot-add': (env, s) => hotAdd(env, BigInt(s.size!), s.start !== undefined ? BigInt(s.start) : undefined).outcome,
+    },
+    faults: ['hot-add-cancel', 'hot-add-fail'],
+    fault(env, s) {
+      if (s.response !== 'hot-add-cancel' && s.response !== 'hot-add-fail') return EINVAL;
+      env.state.fault = s.response;
+      return 0;
+    },
+    clearFault(env) {
+      env.state.fault = null;
+    },
+  },
+};

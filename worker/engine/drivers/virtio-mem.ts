@@ -25,10 +25,39 @@ import {
   type NameId,
   type Res,
 } from '../kernel/resource.js';
-import { EAGAIN, EBUSY, EINVAL, ENOMEM, ENOSPC, ETXTBSY, errnoName } from '../errno.js';
-import { GiB, MiB, alignUp, isPowerOfTwo } from '../sizes.js';
+import { EAGAIN, EBUSY, EINVAL, ENODEV, ENOMEM, ENOSPC, ETXTBSY, errnoName } from '../errno.js';
+import { GiB, KiB, MiB, alignUp, formatSize, isPowerOfTwo } from '../sizes.js';
 import { ZONE_MOVABLE, type MemoryNotify } from '../base/memory.js';
-import type { Device, DeviceContext, DeviceFactoryResult, DeviceSpec, DeviceState, HostRequest, VirtioMemSpec } from './device.js';
+import type { Device, DeviceContext, DeviceFactoryResult, DeviceSpecBase, DeviceState, HostRequest } from './device.js';
+import { bytesOf, fmtBytes, noDevice, specBase, type DeclBase, type DeviceDriver, type HostEnv, type HostOutcome, type PartialDecl } from './driver.js';
+
+/** A virtio-mem-pci device (QEMU properties: memaddr, memdev size, block-size, requested-size). */
+export interface VirtioMemSpec extends DeviceSpecBase<'virtio-mem'> {
+  /** Start of the device region; default: the first free 1 GiB-aligned address above 4 GiB and boot RAM. */
+  addr?: bigint;
+  /** Region size = the memory backend's size. */
+  regionSize: bigint;
+  /** Device block size (QEMU default 2 MiB on x86-64). */
+  blockSize?: bigint;
+  /** requested-size at creation (default 0). */
+  requested?: bigint;
+  /** Memory the host still has plugged when the driver probes (after a reboot): forces UNPLUG_ALL. */
+  plugged?: bigint;
+  /** Name of the container resource, "virtioN" (default: virtio + the number of virtio-mem devices so far). */
+  name?: string;
+}
+
+/** A virtio-mem device as a normalized scenario declares it (sizes as decimal strings of bytes). */
+export interface VirtioMemDecl extends DeclBase<'virtio-mem'> {
+  /** Start of the device region (QEMU memaddr); default 4 GiB, the q35 device-memory base. */
+  addr: string;
+  /** Region size (the memdev size). */
+  regionSize: string;
+  /** Device block size (QEMU block-size); a power of two ≥ 4 KiB. */
+  blockSize: string;
+  /** requested-size at boot (usually 0). */
+  requestedSize: string;
+}
 
 // enum virtio_mem_sbm_mb_state (6.x numbering; 5.10 maps ONLINE to KERNEL, ONLINE_PARTIAL to KERNEL_PARTIAL)
 const MB_UNUSED = 0;
@@ -1006,8 +1035,7 @@ function validSize(x: unknown): x is bigint {
  * Creates and probes a virtio-mem device. Bad parameters (unaligned or empty region, a block size
  * that is not a power of two, a requested size beyond the region) are refused with a message.
  */
-export function createVirtioMem(spec: DeviceSpec, ctx: DeviceContext): DeviceFactoryResult {
-  if (spec.kind !== 'virtio-mem') return { ok: false, error: `virtio-mem factory given a ${spec.kind} spec` };
+export function createVirtioMem(spec: VirtioMemSpec, ctx: DeviceContext): DeviceFactoryResult {
   const blockSize = spec.blockSize ?? DEFAULT_DEVICE_BLOCK;
   if (!validSize(spec.regionSize) || spec.regionSize === 0n) return { ok: false, error: 'virtio-mem: regionSize must be a positive size' };
   if (!validSize(blockSize) || !isPowerOfTwo(blockSize) || blockSize < 4096n) return { ok: false, error: `virtio-mem: block size ${String(blockSize)} is not a power of two of at least 4 KiB` };
@@ -1049,3 +1077,67 @@ function defaultAddr(ctx: DeviceContext, size: bigint): bigint {
   }
   return addr;
 }
+
+// ================================================================== the descriptor
+
+/** Host: a new requested-size (QEMU `qom-set vm0 requested-size`), then the guest converges. */
+function playResize(env: HostEnv<VirtioMemDecl, VirtioMemDevice, null>, target: (current: bigint) => bigint): HostOutcome {
+  const d = env.device;
+  if (!d) return noDevice(env.id);
+  let size = target(d.state().requested);
+  if (size < 0n) size = 0n;
+  const rc = d.request({ type: 'resize', size });
+  if (rc < 0) return { result: `rejected: the host refused requested-size ${formatSize(size)} (${errnoName(rc)})` };
+  return env.converge();
+}
+
+/** virtio-mem: declaration fields, spec, factory, and QEMU's side (requested-size, host responses). */
+export const virtioMemDriver: DeviceDriver<'virtio-mem', VirtioMemDecl, VirtioMemSpec, VirtioMemDevice, null> = {
+  kind: 'virtio-mem',
+  title: 'virtio-mem-pci: memory the host plugs in device blocks',
+  params: [
+    { key: 'addr', type: 'size', default: '4G', title: 'Region start', description: 'Guest-physical start of the device region (QEMU memaddr); a multiple of blockSize. Default 4 GiB, the q35 device-memory base.' },
+    { key: 'regionSize', type: 'size', required: true, positive: true, ui: 'required', slot: 'size', placeholder: '64G', lane: true, title: 'Region size', description: 'Size of the device region (the memory backend size), e.g. 64G; a multiple of blockSize.' },
+    {
+      key: 'blockSize', type: 'size', default: '2M', lane: true, title: 'Device block size',
+      description: 'The granularity the host plugs memory in (QEMU block-size): a power of two of at least 4 KiB. Default 2 MiB.',
+      check: (n) => (isPowerOfTwo(n) && n >= 4n * KiB ? null : 'must be a power of two ≥ 4 KiB'),
+    },
+    { key: 'requestedSize', type: 'size', default: '0', lane: true, title: 'Requested size at boot', description: 'requested-size when the guest boots (usually 0); at most regionSize, a multiple of blockSize.' },
+  ],
+  checkDecl(d, physBits) {
+    const issues: { key?: string; message: string }[] = [];
+    const [addr, regionSize, blockSize, requested] = [BigInt(d.addr), BigInt(d.regionSize), BigInt(d.blockSize), BigInt(d.requestedSize)];
+    const bs = `the device block size (${fmtBytes(blockSize)})`;
+    if (addr % blockSize !== 0n) issues.push({ key: 'addr', message: `must be a multiple of ${bs}` });
+    if (regionSize % blockSize !== 0n) issues.push({ key: 'regionSize', message: `must be a multiple of ${bs}` });
+    if (requested > regionSize) issues.push({ key: 'requestedSize', message: 'must not exceed regionSize' });
+    else if (requested % blockSize !== 0n) issues.push({ key: 'requestedSize', message: `must be a multiple of ${bs}` });
+    if (addr + regionSize > 1n << BigInt(physBits)) issues.push({ key: 'regionSize', message: `the region ends beyond the ${physBits}-bit physical address space` });
+    return issues;
+  },
+  toSpec(d: VirtioMemDecl | PartialDecl<VirtioMemDecl>): VirtioMemSpec {
+    const spec: VirtioMemSpec = { ...specBase<'virtio-mem'>(d), regionSize: BigInt(d.regionSize ?? 0) };
+    const addr = bytesOf(d.addr);
+    const blockSize = bytesOf(d.blockSize);
+    const requested = bytesOf(d.requestedSize);
+    if (addr !== undefined) spec.addr = addr;
+    if (blockSize !== undefined) spec.blockSize = blockSize;
+    if (requested !== undefined) spec.requested = requested;
+    return spec;
+  },
+  create: createVirtioMem,
+  host: {
+    init: () => null,
+    resize: (env, size) => (env.device ? env.device.request({ type: 'resize', size }) : ENODEV),
+    ops: {
+      resize: (env, s) => playResize(env, (cur) => (s.size !== undefined ? BigInt(s.size) : cur + BigInt(s.by!))),
+    },
+    soak: (env, size) => playResize(env, () => size),
+    faults: ['busy', 'nack', 'error'],
+    fault: (env, s) => env.device?.request({ type: 'custom', name: 'host-response', args: { response: s.response } }) ?? ENODEV,
+    clearFault(env) {
+      env.device?.request({ type: 'custom', name: 'host-response', args: { response: 'ack' } });
+    },
+  },
+};

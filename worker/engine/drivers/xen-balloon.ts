@@ -14,10 +14,11 @@
  * `schedule_delay` seconds (doubling up to 32) after a hypervisor refusal, giving up after four
  * retries for an hour; one iteration populates at most one page of frame numbers (512 pages).
  */
-import { bootSystemRamPages, type Device, type DeviceContext, type DeviceFactoryResult, type DeviceSpec, type DeviceState, type HostRequest } from './device.js';
+import { bootSystemRamPages, type Device, type DeviceContext, type DeviceFactoryResult, type DeviceSpecBase, type DeviceState, type HostRequest } from './device.js';
+import { bytesOf, noDevice, specBase, type DeclBase, type DeviceDriver, type HostEnv, type HostOutcome, type PartialDecl } from './driver.js';
 import type { MemoryNotify } from '../base/memory.js';
 import { IORESOURCE_BUSY, IORESOURCE_SYSTEM_RAM, type NameId } from '../kernel/resource.js';
-import { EBUSY, EINVAL } from '../errno.js';
+import { EBUSY, EINVAL, ENODEV, errnoName } from '../errno.js';
 import { U64_MAX, parseSize } from '../sizes.js';
 
 const PAGE_SHIFT = 12n;
@@ -30,6 +31,44 @@ const HZ_MS = 1000;
 const ITERATIONS_PER_WORK = 4096;
 
 export type BpState = 'BP_DONE' | 'BP_WAIT' | 'BP_EAGAIN' | 'BP_ECANCELED';
+
+/** A Xen balloon spec: the driver's parameters (sizes as bytes; strings such as "8G" are read too). */
+export interface XenBalloonSpec extends DeviceSpecBase<'xen-balloon'> {
+  /** The domain's maximum (xl mem-max); null or absent: no limit. */
+  maxmem?: bigint | string | null;
+  /** CONFIG_XEN_BALLOON_MEMORY_HOTPLUG (default true). */
+  memoryHotplug?: boolean;
+  /** Memory the guest's workload uses (never ballooned out). Default 0. */
+  guestUsed?: bigint | string;
+}
+
+/** A Xen balloon as a normalized scenario declares it (sizes as decimal strings of bytes). */
+export interface XenBalloonDecl extends DeclBase<'xen-balloon'> {
+  /** The domain's maximum (xl mem-max): nothing is populated beyond it. Driver default: no limit. */
+  maxmem?: string;
+  /** CONFIG_XEN_BALLOON_MEMORY_HOTPLUG (false: targets above the memory are clamped). Driver default true. */
+  memoryHotplug?: boolean;
+  /** Memory the guest's workload uses (never ballooned out). Driver default 0. */
+  guestUsed?: string;
+}
+
+/** The Xen balloon's state details (struct balloon_stats and the hotplug counters). */
+export type XenBalloonDetails = {
+  /** Hot-added address space beyond boot memory, in bytes (never shrinks). */
+  hotplugBytes: bigint;
+  state: BpState;
+  currentPages: bigint;
+  /** The host's target in pages: the guest's total memory. */
+  targetPages: bigint;
+  totalPages: bigint;
+  balloonedPages: bigint;
+  hotplugResources: number;
+  hotplugOnlinedPages: bigint;
+  hotplugPopulatedPages: bigint;
+  scheduleDelay: number;
+  retryCount: number;
+  maxPages: bigint | null;
+};
 
 export interface XenBalloonParams {
   /** CONFIG_XEN_BALLOON_MEMORY_HOTPLUG (default true). Without it a target above the memory is clamped. */
@@ -56,7 +95,7 @@ function asBytes(v: unknown): bigint | null {
 }
 
 /** Reads the driver's parameters from a spec; the error names the field. */
-export function parseXenBalloonParams(spec: Record<string, unknown>): { ok: true; params: XenBalloonParams } | { ok: false; error: string } {
+export function parseXenBalloonParams(spec: { readonly [K in keyof XenBalloonSpec]?: unknown }): { ok: true; params: XenBalloonParams } | { ok: false; error: string } {
   const p: XenBalloonParams = { ...DEFAULT_PARAMS };
   if (spec.memoryHotplug !== undefined) {
     if (typeof spec.memoryHotplug !== 'boolean') return { ok: false, error: 'xen-balloon: memoryHotplug must be true or false' };
@@ -75,7 +114,7 @@ export function parseXenBalloonParams(spec: Record<string, unknown>): { ok: true
   return { ok: true, params: p };
 }
 
-export class XenBalloon implements Device {
+export class XenBalloon implements Device<XenBalloonDetails> {
   readonly kind = 'xen-balloon' as const;
   /** struct balloon_stats (balloon_high stays 0: x86-64 has no highmem). */
   private currentPages: bigint;
@@ -403,7 +442,7 @@ export class XenBalloon implements Device {
    * memory (negative once ballooned below it), so they are equal when the thread has converged.
    * The hot-added address space is `hotplugBytes` (never shrinks).
    */
-  state(): DeviceState {
+  state(): DeviceState<XenBalloonDetails> {
     return {
       id: this.id,
       kind: this.kind,
@@ -428,12 +467,77 @@ export class XenBalloon implements Device {
 }
 
 /** DeviceFactory for 'xen-balloon'. */
-export function createXenBalloon(spec: DeviceSpec, ctx: DeviceContext): DeviceFactoryResult {
-  if (spec.kind !== 'xen-balloon') return { ok: false, error: `xen-balloon: wrong device kind ${spec.kind}` };
-  const parsed = parseXenBalloonParams(spec as Record<string, unknown>);
+export function createXenBalloon(spec: XenBalloonSpec, ctx: DeviceContext): DeviceFactoryResult<XenBalloon> {
+  const parsed = parseXenBalloonParams(spec);
   if (!parsed.ok) return parsed;
   if (ctx.countOf('xen-balloon') > 0) return { ok: false, error: 'xen-balloon: a guest has one balloon driver' };
   const node = spec.node ?? 0;
   if (!Number.isInteger(node) || node < 0) return { ok: false, error: `xen-balloon: node must be an integer >= 0 (got ${node})` };
   return { ok: true, device: new XenBalloon(spec.id ?? 'xen0', ctx, parsed.params, node) };
 }
+
+// ------------------------------------------------------------------ the descriptor
+
+type XenEnv = HostEnv<XenBalloonDecl, XenBalloon, null>;
+
+/** The host's current target in bytes: the guest's total memory (memory/target). */
+function currentTarget(d: XenBalloon): bigint {
+  return d.state().details.targetPages << PAGE_SHIFT;
+}
+
+/** Host: a new target (xenstore memory/target), clamped at 0, then the balloon thread converges. */
+function playTarget(env: XenEnv, target: (current: bigint) => bigint): HostOutcome {
+  const d = env.device;
+  if (!d) return noDevice(env.id);
+  let bytes = target(currentTarget(d));
+  if (bytes < 0n) bytes = 0n;
+  const rc = d.request({ type: 'target', bytes });
+  return rc < 0 ? { result: `rejected: ${errnoName(rc)}` } : env.converge();
+}
+
+/** The Xen balloon: declaration fields, spec, factory, and the toolstack's side (target, maxmem, populate faults). */
+export const xenBalloonDriver: DeviceDriver<'xen-balloon', XenBalloonDecl, XenBalloonSpec, XenBalloon, null> = {
+  kind: 'xen-balloon',
+  title: 'Xen balloon: the toolstack sets a target, the guest balloons and hot-adds towards it',
+  params: [
+    { key: 'maxmem', type: 'size', ui: 'optional', slot: 'max', placeholder: 'maxmem', lane: true, title: 'Domain maximum', description: 'The domain maximum (xl mem-max), e.g. 8G: nothing is populated beyond it. Default: no limit.' },
+    { key: 'memoryHotplug', type: 'bool', lane: true, title: 'Memory hotplug', description: 'CONFIG_XEN_BALLOON_MEMORY_HOTPLUG; false: targets above the memory are clamped. Default true.' },
+    { key: 'guestUsed', type: 'size', ui: 'optional', slot: 'used', placeholder: 'used', lane: true, title: 'Guest workload memory', description: "Memory the guest's workload uses (never ballooned out). Default 0." },
+  ],
+  toSpec(d: XenBalloonDecl | PartialDecl<XenBalloonDecl>): XenBalloonSpec {
+    const spec: XenBalloonSpec = specBase<'xen-balloon'>(d);
+    if (d.maxmem !== undefined) spec.maxmem = bytesOf(d.maxmem);
+    if (d.memoryHotplug !== undefined) spec.memoryHotplug = d.memoryHotplug;
+    if (d.guestUsed !== undefined) spec.guestUsed = bytesOf(d.guestUsed);
+    return spec;
+  },
+  create: createXenBalloon,
+  host: {
+    init: () => null,
+    resize(env, size) {
+      const d = env.device;
+      if (!d) return ENODEV;
+      // `requested` is the target beyond boot memory; the target itself is the guest's total.
+      const target = currentTarget(d) - d.state().requested + size;
+      return target < 0n ? EINVAL : d.request({ type: 'target', bytes: target });
+    },
+    ops: {
+      'xen-target': (env, s) => playTarget(env, (cur) => (s.target !== undefined ? BigInt(s.target) : cur + BigInt(s.by!))),
+    },
+    soak: (env, size) => playTarget(env, () => size),
+    faults: ['populate-fail', 'maxmem'],
+    fault(env, s) {
+      const d = env.device;
+      if (!d) return ENODEV;
+      if (s.response === 'populate-fail') return d.request({ type: 'custom', name: 'populate-fail', args: { count: s.count ?? 1 } });
+      if (s.response === 'maxmem') return d.request({ type: 'custom', name: 'maxmem', args: { bytes: BigInt(s.size ?? '0') } });
+      return d.request({ type: 'custom', name: s.response });
+    },
+    clearFault(env) {
+      const d = env.device;
+      if (!d) return;
+      d.request({ type: 'custom', name: 'populate-fail', args: { count: 0 } });
+      d.request({ type: 'custom', name: 'maxmem', args: { bytes: env.decl?.maxmem !== undefined ? BigInt(env.decl.maxmem) : null } });
+    },
+  },
+};

@@ -19,12 +19,13 @@
  * file is small, the lines the step changed.
  */
 import { Machine, type LogEntry } from '../machine/machine.js';
-import type { Device, DeviceSpec, HostRequest } from '../drivers/device.js';
+import type { Device } from '../drivers/device.js';
+import { BUILTIN_DRIVERS, type DriverRegistry } from '../drivers/index.js';
+import type { AnyDriver, HostEnv, HostOutcome } from '../drivers/driver.js';
 import { NIL } from '../kernel/resource.js';
-import { HvBalloon } from '../drivers/hv-balloon.js';
 import { iomemEntries, iomemStats, type IomemEntry } from '../kernel/iomem.js';
-import { E2BIG, EAGAIN, EBUSY, EEXIST, EINVAL, ENODEV, ENOMEM, ENOSPC, errnoName } from '../errno.js';
-import { GiB, formatSize } from '../sizes.js';
+import { E2BIG, EBUSY, EEXIST, EINVAL, ENOMEM, ENOSPC, errnoName } from '../errno.js';
+import { formatSize } from '../sizes.js';
 import { SeededRng } from '../rng.js';
 import { bootMapIomem } from '../machine/boot-maps.js';
 import { formatIssue, normalizeScenario, parseBlocks } from '../scenario/normalize.js';
@@ -35,7 +36,7 @@ import type { KdumpVerdict } from '../userspace/kdump.js';
 import type { LabDeviceState, StepRecord } from './step-record.js';
 import type { KdumpSettings } from '../userspace/kexec.js';
 import { DEFAULT_STEP_INTERVAL_MS, DEFAULT_STEP_TIMEOUT_MS } from '../scenario/scenario.js';
-import type { AcpiDimmDecl, AddMemoryErrno, DeviceDecl, FaultHostStep, ProfileName, Scenario, Step, StepOp, StrategyName } from '../scenario/scenario.js';
+import type { AddMemoryErrno, DeviceDecl, FaultHostStep, ProfileName, Scenario, Step, StepOp, StrategyName } from '../scenario/scenario.js';
 
 /** Above this many /proc/iomem lines the kdump verdict is computed at the last step only. */
 export const KDUMP_LINES_PER_STEP = 100_000;
@@ -78,15 +79,14 @@ export interface RunnerOptions {
   seed?: number;
   /** Wall-clock milliseconds (e.g. performance.now); the engine never reads a clock itself. */
   now?: () => number;
+  /** The device kinds the scenario may declare; default the built-in ones (BUILTIN_DRIVERS). */
+  drivers?: DriverRegistry;
 }
 
 export type RunnerCreateResult = { ok: true; runner: Runner } | { ok: false; error: string };
 
 const ERRNO: Record<AddMemoryErrno, number> = { ENOMEM, EBUSY, EEXIST, EINVAL, E2BIG, ENOSPC };
 const DEFAULT_PROFILE: ProfileName = '6.12';
-const PAGE = 4096n;
-/** dm_mem_page_range carries a 24-bit page count. */
-const HV_MAX_PAGES = (1n << 24n) - 1n;
 
 export class Runner {
   readonly machine: Machine;
@@ -106,11 +106,10 @@ export class Runner {
   private prevStart = 0;
   private readonly decls: Map<string, DeviceDecl>;
   private readonly kdumpCfg: KdumpSettings;
-  private readonly hvNext = new Map<string, bigint>();
   private readonly keptOffline = new Set<number>();
   private readonly hostFaulted = new Set<string>();
-  /** Hyper-V host faults in force, by device. */
-  private readonly hvFault = new Map<string, 'hot-add-cancel' | 'hot-add-fail'>();
+  /** Each device's host-side state (its driver's `host.init`), by id, made on first use. */
+  private readonly hostStates = new Map<string, unknown>();
   private readonly ramNames = new Map<number, boolean>();
   private ramCache: { key: string; value: number } | null = null;
   private lastKdump: KdumpVerdict;
@@ -158,7 +157,8 @@ export class Runner {
   }
 
   private static build(input: Scenario, opts: RunnerOptions): RunnerCreateResult {
-    const norm = normalizeScenario(input);
+    const drivers = opts.drivers ?? BUILTIN_DRIVERS;
+    const norm = normalizeScenario(input, drivers);
     if (!norm.ok) return { ok: false, error: norm.errors.map(formatIssue).join('\n') };
     const s = norm.scenario;
     const profile = opts.profile ?? s.profile ?? DEFAULT_PROFILE;
@@ -176,12 +176,14 @@ export class Runner {
       profile,
       strategy: opts.strategy ?? s.strategy,
       bootBlocks: s.machine.bootBlocks,
+      drivers,
     });
     if (!mc.ok) return { ok: false, error: `machine: ${mc.error}` };
     const machine = mc.machine;
     for (const [i, d] of s.devices.entries()) {
-      if (d.kind === 'acpi-dimm' && !d.present) continue;
-      const r = machine.addDevice(deviceSpec(d));
+      const driver = drivers.get(d.kind)!;
+      if (driver.present && !driver.present(d)) continue;
+      const r = machine.addDevice(driver.toSpec(d));
       if (!r.ok) return { ok: false, error: `devices[${i}] (${d.id}): ${r.error}` };
     }
     const total = countSteps(s.timeline);
@@ -287,15 +289,11 @@ export class Runner {
     const s = leaf.step;
     switch (s.op) {
       case 'resize':
-        return this.resize(s.device, (cur) => (s.size !== undefined ? BigInt(s.size) : cur + BigInt(s.by!)));
       case 'hv-hot-add':
-        return this.hvHotAdd(s.device, BigInt(s.size), s.start !== undefined ? BigInt(s.start) : undefined);
       case 'xen-target':
-        return this.xenTarget(s.device, (cur) => (s.target !== undefined ? BigInt(s.target) : cur + BigInt(s.by!)));
       case 'dimm-add':
-        return this.dimmAdd(s.device);
       case 'dimm-remove':
-        return this.dimmRemove(s.device);
+        return this.hostOp(s);
       case 'online':
       case 'offline':
         return this.guestWrite(s.blocks, s.op === 'online' ? s.type : 'offline');
@@ -333,120 +331,52 @@ export class Runner {
     return this.machine.device(id);
   }
 
-  /** Host: virtio-mem requested-size. */
-  private resize(id: string, target: (current: bigint) => bigint): Outcome {
-    const d = this.device(id);
-    if (!d) return { result: `rejected: no device ${id}` };
-    let size = target(d.state().requested);
-    if (size < 0n) size = 0n;
-    const rc = d.request({ type: 'resize', size });
-    if (rc < 0) return { result: `rejected: the host refused requested-size ${formatSize(size)} (${errnoName(rc)})` };
-    return this.converge();
+  /** The driver of device `id`: its declaration's kind, else the attached device's (one added from the UI). */
+  private driverOf(id: string): AnyDriver | undefined {
+    const kind = this.decls.get(id)?.kind ?? this.device(id)?.kind;
+    return kind === undefined ? undefined : this.machine.drivers.get(kind);
   }
 
-  /**
-   * Host: a Hyper-V hot-add request; without `start`, right after this device's previous one.
-   * Under a `hot-add-cancel` fault the host withdraws it (nothing reaches the guest, the next one
-   * starts at the same place); under `hot-add-fail` the guest's first add_memory() for it fails.
-   */
-  private hvHotAdd(id: string, size: bigint, start?: bigint): Outcome {
-    return this.hvHotAddRc(id, size, start).outcome;
-  }
-
-  private hvHotAddRc(id: string, size: bigint, start?: bigint): { outcome: Outcome; rc: number } {
-    const d = this.device(id);
+  /** What the host side of device `id`'s driver gets: the device, its declaration, its host state. */
+  private hostEnv(id: string, driver: AnyDriver): HostEnv<DeviceDecl, Device, unknown> {
     const decl = this.decls.get(id);
-    if (!d || d.kind !== 'hv-balloon') return { outcome: { result: `rejected: no hv-balloon device ${id}` }, rc: ENODEV };
-    const at = start ?? this.hvNext.get(id) ?? (decl?.kind === 'hv-balloon' ? BigInt(decl.hotAddBase) : 4n * GiB);
-    const fault = this.hvFault.get(id);
-    if (fault === 'hot-add-cancel') return { outcome: { result: `rejected: the host cancelled the hot-add of ${formatSize(size)} at 0x${at.toString(16)}` }, rc: EAGAIN };
-    const failAt = fault === 'hot-add-fail' ? hvFirstChunk(d, at) : null;
-    const f = this.machine.faults;
-    const pending = f.pendingAddFailures();
-    if (failAt !== null) f.failAddMemory({ start: failAt, err: ENOMEM, count: 1 });
-    const rc = d.request({ type: 'hot-add', startPfn: at / PAGE, pages: size / PAGE });
-    this.hvNext.set(id, at + size);
-    const outcome = rc < 0 ? { result: `rejected: ${errnoName(rc)}` } : this.converge();
-    // The failure was meant for this request only: withdraw it if the guest never got that far.
-    if (failAt !== null && f.pendingAddFailures() > pending) f.takeAddMemoryFailure(failAt);
-    return { outcome, rc };
+    if (!this.hostStates.has(id)) this.hostStates.set(id, driver.host.init(decl));
+    const device = this.device(id);
+    return {
+      id,
+      device: device?.kind === driver.kind ? device : undefined,
+      decl,
+      state: this.hostStates.get(id),
+      faults: this.machine.faults,
+      converge: () => this.converge(),
+      attach: () => {
+        if (!decl) return `no declaration of ${id}`;
+        const r = this.machine.addDevice(driver.toSpec(decl));
+        return r.ok ? null : r.error;
+      },
+    };
+  }
+
+  /** A host step of the timeline (resize, hv-hot-add, xen-target, dimm-add, …), played by the device's driver. */
+  private hostOp(s: Extract<Step, { device: string }>): Outcome {
+    const driver = this.driverOf(s.device);
+    const play = driver?.host.ops[s.op];
+    if (!driver || !play) return { result: `rejected: no device ${s.device}` };
+    return play(this.hostEnv(s.device, driver), s);
   }
 
   /**
    * A host request from outside the timeline (the app's resize control): device `id` should now
-   * provide `size` bytes, counted as its `requested` figure. virtio-mem gets a new requested-size;
-   * an ACPI DIMM can only be ejected (size 0); the Xen host moves the target by the difference.
-   * The Hyper-V host, like Windows, balloons pages out to shrink, and to grow first hands back
-   * ballooned pages, hot-adding only the remainder after everything it hot-added before (in
-   * requests of at most 2^24 - 1 pages, the protocol's limit). 0, -errno, or null for no such device.
+   * provide `size` bytes, counted as its `requested` figure. Its driver's host plays it (virtio-mem
+   * a new requested-size, a DIMM an eject at 0, the Xen target by the difference, Hyper-V balloon /
+   * unballoon / hot-add). 0, -errno, or null for no such device.
    */
   hostResize(id: string, size: bigint): number | null {
     const d = this.device(id);
     if (!d) return null;
     if (typeof size !== 'bigint' || size < 0n) return EINVAL;
-    switch (d.kind) {
-      case 'virtio-mem':
-        return d.request({ type: 'resize', size });
-      case 'acpi-dimm':
-        // A DIMM cannot change size: 0 asks the guest to eject it.
-        return size === 0n ? d.request({ type: 'eject' }) : EINVAL;
-      case 'xen-balloon': {
-        // `requested` is the target beyond boot memory; the target itself is the guest's total.
-        const target = xenCurrentTarget(d) - d.state().requested + size;
-        return target < 0n ? EINVAL : d.request({ type: 'target', bytes: target });
-      }
-      case 'hv-balloon':
-        return this.hvResize(d, size);
-    }
-  }
-
-  private hvResize(d: Device, size: bigint): number {
-    if (size % PAGE !== 0n) return EINVAL;
-    const current = d.state().requested;
-    if (size < current) return d.request({ type: 'balloon', pages: (current - size) / PAGE });
-    let grow = (size - current) / PAGE;
-    const inBalloon = bigintDetail(d.state().details.pagesBallooned);
-    const back = grow < inBalloon ? grow : inBalloon;
-    if (back > 0n) {
-      const rc = d.request({ type: 'unballoon', pages: back });
-      if (rc < 0) return rc;
-      grow -= back;
-    }
-    while (grow > 0n) {
-      const pages = grow < HV_MAX_PAGES ? grow : HV_MAX_PAGES;
-      const { rc } = this.hvHotAddRc(d.id, pages * PAGE);
-      if (rc < 0) return rc;
-      grow -= pages;
-    }
-    return 0;
-  }
-
-  /** Host: the Xen balloon target (total guest memory in bytes). */
-  private xenTarget(id: string, target: (current: bigint) => bigint, drawn?: string): Outcome {
-    const d = this.device(id);
-    if (!d) return { result: `rejected: no device ${id}` };
-    let bytes = target(xenCurrentTarget(d));
-    if (bytes < 0n) bytes = 0n;
-    const rc = d.request({ type: 'target', bytes });
-    if (rc < 0) return { result: `rejected: ${errnoName(rc)}`, drawn };
-    return { ...this.converge(), drawn };
-  }
-
-  private dimmAdd(id: string): Outcome {
-    const decl = this.decls.get(id);
-    if (decl?.kind !== 'acpi-dimm') return { result: `rejected: no acpi-dimm device ${id}` };
-    if (this.device(id)) return { result: `rejected: DIMM ${id} is already plugged` };
-    const r = this.machine.addDevice(deviceSpec(decl));
-    if (!r.ok) return { result: `rejected: ${r.error}` };
-    return this.converge();
-  }
-
-  private dimmRemove(id: string): Outcome {
-    const d = this.device(id);
-    if (!d) return { result: `rejected: DIMM ${id} is not plugged` };
-    const rc = d.request({ type: 'eject' });
-    if (rc < 0) return { result: `rejected: ${errnoName(rc)}` };
-    return this.converge();
+    const driver = this.machine.drivers.get(d.kind);
+    return driver ? driver.host.resize(this.hostEnv(id, driver), size) : EINVAL;
   }
 
   /** Guest: echo <value> > memoryN/state for every named block. */
@@ -465,30 +395,13 @@ export class Runner {
     return { result: `partial: ${n} of ${total} writes failed (${why})${out.result === 'ok' ? '' : `; ${out.result}`}` };
   }
 
-  /** A host fault, in the way the device's host protocol can go wrong (HOST_FAULTS in ./scenario.ts). */
+  /** A host fault, in the way the device's host protocol can go wrong (its driver's `host.faults`). */
   private hostFault(s: FaultHostStep): Outcome {
     const id = s.device;
     const d = this.device(id);
     if (!d) return { result: `rejected: no device ${id}` };
-    let req: HostRequest | null = null;
-    switch (d.kind) {
-      case 'virtio-mem':
-        req = { type: 'custom', name: 'host-response', args: { response: s.response } };
-        break;
-      case 'hv-balloon':
-        if (s.response === 'hot-add-cancel' || s.response === 'hot-add-fail') this.hvFault.set(id, s.response);
-        else req = { type: 'custom', name: s.response };
-        break;
-      case 'xen-balloon':
-        if (s.response === 'populate-fail') req = { type: 'custom', name: 'populate-fail', args: { count: s.count ?? 1 } };
-        else if (s.response === 'maxmem') req = { type: 'custom', name: 'maxmem', args: { bytes: BigInt(s.size ?? '0') } };
-        else req = { type: 'custom', name: s.response };
-        break;
-      case 'acpi-dimm':
-        req = { type: 'custom', name: s.response };
-        break;
-    }
-    const rc = req ? d.request(req) : 0;
+    const driver = this.machine.drivers.get(d.kind);
+    const rc = driver?.host.fault ? driver.host.fault(this.hostEnv(id, driver), s) : EINVAL;
     if (rc < 0) return { result: `rejected: ${d.kind} ${id} has no host fault ${s.response} (${errnoName(rc)})` };
     this.hostFaulted.add(id);
     return this.converge();
@@ -496,15 +409,8 @@ export class Runner {
 
   /** Puts the host of a faulted device back to normal. */
   private clearHostFault(id: string): void {
-    const d = this.device(id);
-    this.hvFault.delete(id);
-    if (!d) return;
-    if (d.kind === 'virtio-mem') d.request({ type: 'custom', name: 'host-response', args: { response: 'ack' } });
-    if (d.kind === 'xen-balloon') {
-      const decl = this.decls.get(id);
-      d.request({ type: 'custom', name: 'populate-fail', args: { count: 0 } });
-      d.request({ type: 'custom', name: 'maxmem', args: { bytes: decl?.kind === 'xen-balloon' && decl.maxmem !== undefined ? BigInt(decl.maxmem) : null } });
-    }
+    const driver = this.driverOf(id);
+    if (driver?.host.clearFault) driver.host.clearFault(this.hostEnv(id, driver));
   }
 
   private clearFaults(kind: 'all' | 'unmovable' | 'add-memory' | 'host' | 'keep-offline'): void {
@@ -528,9 +434,9 @@ export class Runner {
     const choices = Number((BigInt(s.max) - min) / gran);
     const size = min + gran * BigInt(this.rng.int(0, choices));
     const drawn = formatSize(size);
-    const decl = this.decls.get(s.device);
-    if (decl?.kind === 'xen-balloon') return this.xenTarget(s.device, () => size, drawn);
-    return { ...this.resize(s.device, () => size), drawn };
+    const driver = this.driverOf(s.device);
+    if (!driver?.host.soak) return { result: `rejected: no device ${s.device}`, drawn };
+    return { ...driver.host.soak(this.hostEnv(s.device, driver), size), drawn };
   }
 
   private forBlocks(blocks: readonly string[], fn: (b: number) => void): void {
@@ -654,81 +560,13 @@ export class Runner {
   }
 }
 
-interface Outcome {
-  result: string;
-  /** What a soak step drew, for its label. */
-  drawn?: string;
-}
-
-/**
- * The Xen balloon's current target in bytes (total guest memory): its `targetPages` detail; the
- * device's `requested` (the part beyond boot memory) when it does not report one.
- */
-function xenCurrentTarget(d: Device): bigint {
-  const st = d.state();
-  const pages = st.details.targetPages;
-  if (typeof pages === 'bigint') return pages * PAGE;
-  if (typeof pages === 'number' && Number.isSafeInteger(pages)) return BigInt(pages) * PAGE;
-  return st.requested;
-}
-
-/**
- * Where hv_balloon's next add_memory() for a request at `at` starts: the region holding it adds
- * from its ha_end; otherwise a new region starts at `at` rounded down to the chunk size.
- */
-function hvFirstChunk(d: Device, at: bigint): bigint | null {
-  if (!(d instanceof HvBalloon)) return null;
-  const pfn = at / PAGE;
-  const has = d.hotAddRegions().find((h) => pfn >= h.startPfn && pfn < h.endPfn);
-  if (has) return has.haEndPfn * PAGE;
-  const chunk = d.state().details.chunkBytes;
-  const bytes = typeof chunk === 'bigint' ? chunk : BigInt(Number(chunk));
-  return bytes > 0n ? (at / bytes) * bytes : at;
-}
-
-/** A bigint-valued device detail (0 when absent). */
-function bigintDetail(v: unknown): bigint {
-  if (typeof v === 'bigint') return v;
-  if (typeof v === 'number' && Number.isSafeInteger(v)) return BigInt(v);
-  if (typeof v === 'string' && /^\d+$/.test(v)) return BigInt(v);
-  return 0n;
-}
+type Outcome = HostOutcome;
 
 /** Runner steps of a timeline, repeats and soaks expanded. */
 function countSteps(timeline: readonly Step[]): number {
   let n = 0;
   for (const s of timeline) n += s.op === 'repeat' ? s.count * countSteps(s.steps) : s.op === 'soak' ? s.count : 1;
   return n;
-}
-
-/** The engine's DeviceSpec for a scenario device. */
-function deviceSpec(d: DeviceDecl): DeviceSpec {
-  switch (d.kind) {
-    case 'virtio-mem':
-      return { kind: d.kind, id: d.id, node: d.node, addr: BigInt(d.addr), regionSize: BigInt(d.regionSize), blockSize: BigInt(d.blockSize), requested: BigInt(d.requestedSize) };
-    case 'acpi-dimm':
-      return dimmSpec(d);
-    case 'hv-balloon': {
-      const spec: DeviceSpec = { kind: d.kind, id: d.id, node: d.node };
-      if (d.protocol !== undefined) spec.protocol = d.protocol;
-      if (d.capabilitiesAccepted !== undefined) spec.capabilitiesAccepted = d.capabilitiesAccepted;
-      if (d.allowHibernation !== undefined) spec.allowHibernation = d.allowHibernation;
-      if (d.maxDynamicMemory !== undefined) spec.maxDynamicMemory = BigInt(d.maxDynamicMemory);
-      if (d.guestUsed !== undefined) spec.guestUsed = BigInt(d.guestUsed);
-      return spec;
-    }
-    case 'xen-balloon': {
-      const spec: DeviceSpec = { kind: d.kind, id: d.id, node: d.node };
-      if (d.maxmem !== undefined) spec.maxmem = BigInt(d.maxmem);
-      if (d.memoryHotplug !== undefined) spec.memoryHotplug = d.memoryHotplug;
-      if (d.guestUsed !== undefined) spec.guestUsed = BigInt(d.guestUsed);
-      return spec;
-    }
-  }
-}
-
-function dimmSpec(d: AcpiDimmDecl): DeviceSpec {
-  return { kind: 'acpi-dimm', id: d.id, node: d.node, addr: BigInt(d.addr), size: BigInt(d.size) };
 }
 
 /** A DeviceState with bigints turned into decimal strings. */

@@ -6,13 +6,15 @@
  * returned unless there are none. Pure: used by the loader after schema validation, by the
  * presets, and by `Runner.create` for scenarios built in code.
  */
-import { parseSize, isPowerOfTwo, KiB, MiB, GiB, U64_MAX } from '../sizes.js';
+import { isPowerOfTwo, KiB, MiB, GiB } from '../sizes.js';
 import { parseIomem } from '../kernel/iomem.js';
+import { BUILTIN_DRIVERS, type DriverRegistry } from '../drivers/index.js';
+import { fmtBytes as fmt, readParams, readSize, sizeValue, SIZE_HINT } from '../drivers/driver.js';
 import {
-  ADD_MEMORY_ERRNOS, BOOT_MAP_NAMES, HOST_FAULTS, HOST_RESPONSES, ONLINE_POLICIES, ONLINE_TYPES, PROFILE_NAMES, SCENARIO_LIMITS, STEP_OPS, STRATEGY_NAMES,
+  ADD_MEMORY_ERRNOS, BOOT_MAP_NAMES, ONLINE_POLICIES, ONLINE_TYPES, PROFILE_NAMES, SCENARIO_LIMITS, STEP_OPS, STRATEGY_NAMES,
 } from './scenario.js';
 import type {
-  BlockRange, BlocksText, BootSpec, DeviceDecl, DeviceKind, KdumpSpec, MachineSpec, Scenario, SizeText, Step,
+  BlockRange, BlocksText, BootSpec, DeviceDecl, KdumpSpec, MachineSpec, Scenario, SizeText, Step,
 } from './scenario.js';
 
 export interface ScenarioIssue {
@@ -42,26 +44,15 @@ function at(path: string, key: string | number): string {
   return typeof key === 'number' ? `${path}[${key}]` : path ? `${path}.${key}` : key;
 }
 
-const SIZE_HINT = 'a size such as 128M, 1G, 0x8000000 or a number of bytes';
-
-/** A byte count: a non-negative safe integer, or text accepted by `parseSize`, at most 2^64-1. */
-export function sizeValue(v: unknown): bigint | null {
-  if (typeof v === 'number') return Number.isSafeInteger(v) && v >= 0 ? BigInt(v) : null;
-  if (typeof v !== 'string' || v.length > 40) return null;
-  const n = parseSize(v);
-  return n !== null && n <= U64_MAX ? n : null;
-}
+export { sizeValue };
 
 function size(ctx: Ctx, o: Obj, key: string, path: string, opts: { required?: boolean; min?: bigint; positive?: boolean } = {}): bigint | undefined {
   const v = o[key];
   const p = at(path, key);
   if (v === undefined) return opts.required ? ctx.fail(p, `is required (${SIZE_HINT})`) : undefined;
-  const n = sizeValue(v);
-  if (n === null) {
-    if (typeof v === 'number' && v > Number.MAX_SAFE_INTEGER) return ctx.fail(p, 'is too large to be exact as a number: write it as a string, e.g. "0x10000000000000" or "4P"');
-    return ctx.fail(p, `must be ${SIZE_HINT}`);
-  }
-  if (opts.positive && n === 0n) return ctx.fail(p, 'must be greater than 0');
+  const r = readSize(v, { positive: opts.positive });
+  if (!r.ok) return ctx.fail(p, r.message);
+  const n = r.value;
   if (opts.min !== undefined && n < opts.min) return ctx.fail(p, `must be at least ${fmt(opts.min)}`);
   return n;
 }
@@ -80,11 +71,6 @@ function delta(ctx: Ctx, o: Obj, key: string, path: string): bigint | undefined 
     if (m && n !== null) return m[1] === '-' ? -n : n;
   }
   return ctx.fail(p, 'must be a signed size such as "+128M" or "-1G"');
-}
-
-function fmt(n: bigint): string {
-  for (const [u, m] of [['G', GiB], ['M', MiB], ['K', KiB]] as const) if (n >= m && n % m === 0n) return `${n / m} ${u}iB`;
-  return `${n} bytes`;
 }
 
 function int(ctx: Ctx, o: Obj, key: string, path: string, min: number, max: number, dflt?: number): number | undefined {
@@ -245,97 +231,42 @@ function kdumpSpec(ctx: Ctx, v: unknown): KdumpSpec | undefined {
 
 const ID = /^[A-Za-z0-9_][A-Za-z0-9_.-]{0,63}$/;
 
-function device(ctx: Ctx, v: unknown, i: number, physBits: number): DeviceDecl | undefined {
+/** One device declaration: kind, id and node here, the rest from its driver's `params` table. */
+function device(ctx: Ctx, v: unknown, i: number, physBits: number, drivers: DriverRegistry): DeviceDecl | undefined {
   const p = at('devices', i);
   if (!isObj(v)) return ctx.fail(p, 'must be an object with kind and id');
-  const kind = oneOf(ctx, v, 'kind', p, ['virtio-mem', 'acpi-dimm', 'hv-balloon', 'xen-balloon'] as const);
+  const kind = oneOf(ctx, v, 'kind', p, drivers.kinds);
   const id = typeof v.id === 'string' && ID.test(v.id) ? v.id : ctx.fail(at(p, 'id'), 'must be 1–64 letters, digits or "._-", starting with a letter, digit or "_"');
   const node = int(ctx, v, 'node', p, 0, 63, 0);
   if (!kind || !id || node === undefined) return undefined;
-  const limit = 1n << BigInt(physBits);
-  if (kind === 'virtio-mem') {
-    const addr = size(ctx, v, 'addr', p) ?? (v.addr === undefined ? 4n * GiB : undefined);
-    const regionSize = size(ctx, v, 'regionSize', p, { required: true, positive: true });
-    let blockSize = size(ctx, v, 'blockSize', p) ?? (v.blockSize === undefined ? 2n * MiB : undefined);
-    const requested = size(ctx, v, 'requestedSize', p) ?? (v.requestedSize === undefined ? 0n : undefined);
-    if (blockSize !== undefined && (!isPowerOfTwo(blockSize) || blockSize < 4n * KiB)) blockSize = ctx.fail(at(p, 'blockSize'), 'must be a power of two ≥ 4 KiB');
-    if (addr === undefined || regionSize === undefined || blockSize === undefined || requested === undefined) return undefined;
-    const before = ctx.errors.length;
-    const bs = `the device block size (${fmt(blockSize)})`;
-    if (addr % blockSize !== 0n) ctx.fail(at(p, 'addr'), `must be a multiple of ${bs}`);
-    if (regionSize % blockSize !== 0n) ctx.fail(at(p, 'regionSize'), `must be a multiple of ${bs}`);
-    if (requested > regionSize) ctx.fail(at(p, 'requestedSize'), 'must not exceed regionSize');
-    else if (requested % blockSize !== 0n) ctx.fail(at(p, 'requestedSize'), `must be a multiple of ${bs}`);
-    if (addr + regionSize > limit) ctx.fail(at(p, 'regionSize'), `the region ends beyond the ${physBits}-bit physical address space`);
-    if (ctx.errors.length > before) return undefined;
-    return { kind, id, node, addr: String(addr), regionSize: String(regionSize), blockSize: String(blockSize), requestedSize: String(requested) };
-  }
-  if (kind === 'acpi-dimm') {
-    const addr = size(ctx, v, 'addr', p, { required: true });
-    const sz = size(ctx, v, 'size', p, { required: true, positive: true });
-    const present = v.present === undefined ? false : typeof v.present === 'boolean' ? v.present : ctx.fail(at(p, 'present'), 'must be true or false');
-    if (addr === undefined || sz === undefined || present === undefined) return undefined;
-    if (addr % (4n * KiB) !== 0n || sz % (4n * KiB) !== 0n) return ctx.fail(p, 'addr and size must be multiples of 4 KiB');
-    if (addr + sz > limit) return ctx.fail(at(p, 'size'), `the DIMM ends beyond the ${physBits}-bit physical address space`);
-    return { kind, id, node, addr: String(addr), size: String(sz), present };
-  }
-  if (kind === 'hv-balloon') {
-    const before = ctx.errors.length;
-    const base = size(ctx, v, 'hotAddBase', p) ?? (v.hotAddBase === undefined ? 4n * GiB : undefined);
-    const protocol = v.protocol === undefined ? undefined : oneOf(ctx, v, 'protocol', p, ['win10', 'win8', 'win7', 'none'] as const);
-    const caps = bool(ctx, v, 'capabilitiesAccepted', p);
-    const hib = bool(ctx, v, 'allowHibernation', p);
-    const maxDyn = size(ctx, v, 'maxDynamicMemory', p);
-    const used = size(ctx, v, 'guestUsed', p);
-    if (base !== undefined && base % (4n * KiB) !== 0n) ctx.fail(at(p, 'hotAddBase'), 'must be a multiple of 4 KiB (a Hyper-V page)');
-    if (ctx.errors.length > before || base === undefined) return undefined;
-    const d: DeviceDecl = { kind, id, node, hotAddBase: String(base) };
-    if (protocol !== undefined) d.protocol = protocol;
-    if (caps !== undefined) d.capabilitiesAccepted = caps;
-    if (hib !== undefined) d.allowHibernation = hib;
-    if (maxDyn !== undefined) d.maxDynamicMemory = String(maxDyn);
-    if (used !== undefined) d.guestUsed = String(used);
-    return d;
-  }
-  const before = ctx.errors.length;
-  const maxmem = size(ctx, v, 'maxmem', p);
-  const hotplug = bool(ctx, v, 'memoryHotplug', p);
-  const used = size(ctx, v, 'guestUsed', p);
-  if (ctx.errors.length > before) return undefined;
-  const d: DeviceDecl = { kind, id, node };
-  if (maxmem !== undefined) d.maxmem = String(maxmem);
-  if (hotplug !== undefined) d.memoryHotplug = hotplug;
-  if (used !== undefined) d.guestUsed = String(used);
-  return d;
+  const driver = drivers.get(kind)!;
+  const known = new Set(['kind', 'id', 'node', ...driver.params.map((f) => f.key)]);
+  const unknown = Object.keys(v).filter((k) => !known.has(k));
+  for (const k of unknown) ctx.fail(at(p, k), `is not a ${kind} field (${driver.params.map((f) => f.key).join(', ') || 'it has none beyond kind, id and node'})`);
+  const { values, issues } = readParams(driver.params, v, true);
+  for (const issue of issues) ctx.fail(at(p, issue.key), issue.message);
+  if (issues.length > 0 || unknown.length > 0) return undefined;
+  const decl = { kind, id, node, ...values } as DeviceDecl;
+  const cross = driver.checkDecl?.(decl, physBits) ?? [];
+  for (const c of cross) ctx.fail(c.key ? at(p, c.key) : p, c.message);
+  return cross.length > 0 ? undefined : decl;
 }
-
-/** An optional boolean field. */
-function bool(ctx: Ctx, o: Obj, key: string, path: string): boolean | undefined {
-  const v = o[key];
-  if (v === undefined) return undefined;
-  if (typeof v !== 'boolean') return ctx.fail(at(path, key), 'must be true or false');
-  return v;
-}
-
-const DEVICE_OPS: Partial<Record<Step['op'], readonly DeviceKind[]>> = {
-  resize: ['virtio-mem'],
-  'hv-hot-add': ['hv-balloon'],
-  'xen-target': ['xen-balloon'],
-  'dimm-add': ['acpi-dimm'],
-  'dimm-remove': ['acpi-dimm'],
-  'fault-host': ['virtio-mem', 'hv-balloon', 'xen-balloon'],
-  soak: ['virtio-mem', 'xen-balloon'],
-};
 
 interface StepEnv {
   devices: Map<string, DeviceDecl>;
+  drivers: DriverRegistry;
   /** Ids declared in the file, valid or not (a reference to an invalid one is not reported twice). */
   declared: Set<string>;
   blockSize: bigint | undefined;
 }
 
+/** Timeline ops that name a device: every op a driver's host plays, and soak and fault-host. */
+function namesDevice(op: Step['op'], env: StepEnv): boolean {
+  return env.drivers.kindsFor(op).length > 0;
+}
+
 function deviceRef(ctx: Ctx, o: Obj, path: string, op: Step['op'], env: StepEnv): DeviceDecl | undefined {
-  const kinds = DEVICE_OPS[op]!;
+  const kinds = env.drivers.kindsFor(op);
   const p = at(path, 'device');
   if (typeof o.device !== 'string') return ctx.fail(p, `is required: the id of a ${kinds.join(' or ')} device`);
   const d = env.devices.get(o.device);
@@ -364,8 +295,9 @@ function step(ctx: Ctx, v: unknown, path: string, env: StepEnv, depth: number): 
     if (label !== undefined) s.label = label;
     return { step: s, count };
   };
-  const dev = DEVICE_OPS[op] ? deviceRef(ctx, v, path, op, env) : undefined;
-  if (DEVICE_OPS[op] && !dev) return undefined;
+  const named = namesDevice(op, env);
+  const dev = named ? deviceRef(ctx, v, path, op, env) : undefined;
+  if (named && !dev) return undefined;
   const id = dev?.id ?? '';
   switch (op) {
     case 'resize': {
@@ -430,9 +362,9 @@ function step(ctx: Ctx, v: unknown, path: string, env: StepEnv, depth: number): 
       return count !== undefined && error ? withLabel({ op, count, error }) : undefined;
     }
     case 'fault-host': {
-      const response = oneOf(ctx, v, 'response', path, HOST_RESPONSES);
+      const response = oneOf(ctx, v, 'response', path, [...new Set(env.drivers.drivers.flatMap((d) => d.host.faults))]);
       if (!response) return undefined;
-      const supported = HOST_FAULTS[dev!.kind] ?? [];
+      const supported = env.drivers.get(dev!.kind)!.host.faults;
       if (!supported.includes(response)) {
         return ctx.fail(at(path, 'response'), `the host fault "${response}" does not apply to ${dev!.kind} device "${id}" (a ${dev!.kind} host can: ${supported.join(', ')})`);
       }
@@ -506,7 +438,7 @@ function steps(ctx: Ctx, v: unknown, path: string, env: StepEnv, depth: number):
 }
 
 /** Validates and normalizes a scenario; the result lists every issue found. */
-export function normalizeScenario(input: unknown): NormalizeResult {
+export function normalizeScenario(input: unknown, drivers: DriverRegistry = BUILTIN_DRIVERS): NormalizeResult {
   const ctx = new Ctx();
   if (!isObj(input)) return { ok: false, errors: [{ path: '', message: 'a scenario must be a mapping (an object) at the top level' }] };
   const name = text(ctx, input, 'name', '', SCENARIO_LIMITS.nameChars, true);
@@ -539,12 +471,12 @@ export function normalizeScenario(input: unknown): NormalizeResult {
     const dup = rawId !== undefined && seenIds.has(rawId);
     if (rawId !== undefined) seenIds.add(rawId);
     if (dup) ctx.fail(at(at('devices', i), 'id'), `duplicates the id "${rawId}" of an earlier device`);
-    const d = device(ctx, raw, i, physBits);
+    const d = device(ctx, raw, i, physBits, drivers);
     if (!d || dup) return;
     byId.set(d.id, d);
     devices.push(d);
   });
-  const env: StepEnv = { devices: byId, declared: seenIds, blockSize: m ? BigInt(m.blockSize) : undefined };
+  const env: StepEnv = { devices: byId, drivers, declared: seenIds, blockSize: m ? BigInt(m.blockSize) : undefined };
   const tl = input.timeline === undefined ? ctx.fail('timeline', 'is required: a list of steps') : steps(ctx, input.timeline, 'timeline', env, 0);
   if (tl && tl.count > SCENARIO_LIMITS.expandedSteps) {
     ctx.fail('timeline', `expands to ${tl.count} steps; the limit is ${SCENARIO_LIMITS.expandedSteps}`);

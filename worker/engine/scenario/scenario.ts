@@ -10,13 +10,19 @@ export type ProfileName = '5.9' | 'rfc-v1' | '5.10' | '6.1' | '6.12';
 export type StrategyName = 'none' | 'rfc-v1' | 'mhp-merge';
 export type OnlinePolicy = 'offline' | 'online' | 'online_kernel' | 'online_movable';
 export type OnlineType = 'online' | 'online_kernel' | 'online_movable';
-export type DeviceKind = 'virtio-mem' | 'acpi-dimm' | 'hv-balloon' | 'xen-balloon';
 
 export const PROFILE_NAMES: readonly ProfileName[] = ['5.9', 'rfc-v1', '5.10', '6.1', '6.12'];
 export const STRATEGY_NAMES: readonly StrategyName[] = ['none', 'rfc-v1', 'mhp-merge'];
 export const ONLINE_POLICIES: readonly OnlinePolicy[] = ['offline', 'online', 'online_kernel', 'online_movable'];
 export const ONLINE_TYPES: readonly OnlineType[] = ['online', 'online_kernel', 'online_movable'];
-export const DEVICE_KINDS: readonly DeviceKind[] = ['virtio-mem', 'acpi-dimm', 'hv-balloon', 'xen-balloon'];
+/** Device kinds and their declarations come from the drivers (one file per kind, listed in DRIVERS). */
+export { DEVICE_KINDS } from '../drivers/index.js';
+export type { DeviceKind, DeviceDecl } from '../drivers/index.js';
+export type { VirtioMemDecl } from '../drivers/virtio-mem.js';
+export type { AcpiDimmDecl } from '../drivers/acpi-dimm.js';
+export type { HvBalloonDecl } from '../drivers/hv-balloon.js';
+export type { XenBalloonDecl } from '../drivers/xen-balloon.js';
+import type { DeviceDecl } from '../drivers/index.js';
 
 /** A size or address in bytes as a decimal string (non-negative). */
 export type SizeText = string;
@@ -58,62 +64,6 @@ export interface MachineSpec {
   kdump?: KdumpSpec;
 }
 
-export interface VirtioMemDecl {
-  kind: 'virtio-mem';
-  id: string;
-  node: number;
-  /** Start of the device region (QEMU memaddr); default 4 GiB, the q35 device-memory base. */
-  addr: SizeText;
-  /** Region size (the memdev size). */
-  regionSize: SizeText;
-  /** Device block size (QEMU block-size); a power of two ≥ 4 KiB. */
-  blockSize: SizeText;
-  /** requested-size at boot (usually 0). */
-  requestedSize: SizeText;
-}
-
-export interface AcpiDimmDecl {
-  kind: 'acpi-dimm';
-  id: string;
-  node: number;
-  /** Guest physical address QEMU gives the DIMM. */
-  addr: SizeText;
-  size: SizeText;
-  /** Plugged at boot (cold-plugged) or only by a `dimm-add` step. */
-  present: boolean;
-}
-
-export interface HvBalloonDecl {
-  kind: 'hv-balloon';
-  id: string;
-  node: number;
-  /** Where the host places hot-add requests that give no `start`: the end of the previous one, starting here. */
-  hotAddBase: SizeText;
-  /** Newest Dynamic Memory protocol the host accepts ('none': every version refused, the probe fails). Driver default win10. */
-  protocol?: 'win10' | 'win8' | 'win7' | 'none';
-  /** The host accepts the guest's capabilities report (false: the probe fails). Driver default true. */
-  capabilitiesAccepted?: boolean;
-  /** Hibernation allowed: hot-add disabled, balloon requests ignored. Driver default false. */
-  allowHibernation?: boolean;
-  /** Max. dynamic memory announced by the host's DM_INFO message. */
-  maxDynamicMemory?: SizeText;
-  /** Memory the guest's workload uses (never ballooned out). Driver default 0. */
-  guestUsed?: SizeText;
-}
-
-export interface XenBalloonDecl {
-  kind: 'xen-balloon';
-  id: string;
-  node: number;
-  /** The domain's maximum (xl mem-max): nothing is populated beyond it. Driver default: no limit. */
-  maxmem?: SizeText;
-  /** CONFIG_XEN_BALLOON_MEMORY_HOTPLUG (false: targets above the memory are clamped). Driver default true. */
-  memoryHotplug?: boolean;
-  /** Memory the guest's workload uses (never ballooned out). Driver default 0. */
-  guestUsed?: SizeText;
-}
-
-export type DeviceDecl = VirtioMemDecl | AcpiDimmDecl | HvBalloonDecl | XenBalloonDecl;
 
 /**
  * Memory blocks named by a step, canonical text: "33", "33-40" or "33-95/2" (every 2nd). Kept as
@@ -129,21 +79,11 @@ export interface BlockRange {
 }
 
 /**
- * What a `fault-host` makes the host do, per driver:
- * - virtio-mem: answer the guest's plug/unplug requests with BUSY, NACK or ERROR;
- * - hv-balloon: `hot-add-cancel` (the host withdraws its hot-add requests: none reaches the guest),
- *   `hot-add-fail` (the guest's add_memory() of each requested range fails: 0 pages, "failed");
- * - xen-balloon: `populate-fail` (the next `count` XENMEM_populate_physmap calls populate nothing),
- *   `maxmem` (the domain's maximum becomes `size`).
+ * What a `fault-host` makes the host do: each driver lists its own (`host.faults` in
+ * drivers/<kind>.ts, e.g. virtio-mem busy/nack/error, hv-balloon hot-add-cancel/hot-add-fail,
+ * xen-balloon populate-fail/maxmem), and normalization accepts only the named device's.
  */
-export type HostResponse = 'busy' | 'nack' | 'error' | 'hot-add-cancel' | 'hot-add-fail' | 'populate-fail' | 'maxmem';
-export const HOST_RESPONSES: readonly HostResponse[] = ['busy', 'nack', 'error', 'hot-add-cancel', 'hot-add-fail', 'populate-fail', 'maxmem'];
-/** The host faults each driver with a host protocol supports (ACPI DIMMs have none). */
-export const HOST_FAULTS: Readonly<Partial<Record<DeviceKind, readonly HostResponse[]>>> = {
-  'virtio-mem': ['busy', 'nack', 'error'],
-  'hv-balloon': ['hot-add-cancel', 'hot-add-fail'],
-  'xen-balloon': ['populate-fail', 'maxmem'],
-};
+export type HostResponse = string;
 export type FaultKind = 'all' | 'unmovable' | 'add-memory' | 'host' | 'keep-offline';
 /** Errors an injected add_memory failure may return. */
 export type AddMemoryErrno = 'ENOMEM' | 'EBUSY' | 'EEXIST' | 'EINVAL' | 'E2BIG' | 'ENOSPC';
