@@ -11,33 +11,32 @@
  *
  * Plain data only: sizes and addresses are decimal strings (exact 64-bit values, and JSON-safe),
  * never bigint or doubles. The snapshot never carries the whole /proc/iomem text: the renderer asks
- * for windows of lines. This module imports nothing at run time, so the sandboxed preload, the
- * engine-side worker and the renderer can all use it.
+ * for windows of lines. At run time this module imports only engine/names.ts (constant name lists
+ * that import nothing), so the sandboxed preload, the engine-side worker and the renderer can all
+ * use it.
  */
 import type { RunSummary, StepMetrics } from './engine/runner/runner.js';
 import type { KdumpVerdict as EngineKdumpVerdict } from './engine/userspace/kdump.js';
 import type { LogEntry as MachineLogEntry, MachineStats } from './engine/machine/machine.js';
+// The one runtime import from the engine: a constants-only module that imports nothing (see its header).
+import { ONLINE_POLICIES, PROFILE_NAMES, STRATEGY_NAMES, type OnlinePolicy, type ProfileName, type StrategyName } from './engine/names.js';
 
 export const PROTOCOL_VERSION = 1;
 
 // ---------------------------------------------------------------------------------------------
-// Names shared with the engine (kept as literal lists so they can be validated at run time).
+// Names shared with the engine (literal lists, so payloads can be checked against them at run time).
+// Profiles, strategies and online policies are declared once in engine/names.ts and re-exported.
 // ---------------------------------------------------------------------------------------------
 
-export const PROFILE_NAMES = ['5.9', 'rfc-v1', '5.10', '6.1', '6.12'] as const;
-export const STRATEGY_NAMES = ['none', 'rfc-v1', 'mhp-merge'] as const;
+export { ONLINE_POLICIES, PROFILE_NAMES, STRATEGY_NAMES, type OnlinePolicy, type ProfileName, type StrategyName };
 export const DEVICE_KINDS = ['virtio-mem', 'acpi-dimm', 'hv-balloon', 'xen-balloon'] as const;
-export const ONLINE_POLICIES = ['offline', 'online', 'online_kernel', 'online_movable'] as const;
 /** Values a guest may write to /sys/devices/system/memory/memoryN/state. */
 export const GUEST_STATES = ['online', 'offline', 'online_kernel', 'online_movable'] as const;
 export const EXPORT_FORMATS = ['json', 'csv', 'iomem', 'lsmem', 'log', 'scenario'] as const;
 /** Hyper-V Dynamic Memory protocol versions a host may accept (hv-balloon's `protocol`). */
 export const HV_PROTOCOLS = ['win10', 'win8', 'win7', 'none'] as const;
 
-export type ProfileName = (typeof PROFILE_NAMES)[number];
-export type StrategyName = (typeof STRATEGY_NAMES)[number];
 export type DeviceKind = (typeof DEVICE_KINDS)[number];
-export type OnlinePolicy = (typeof ONLINE_POLICIES)[number];
 export type GuestState = (typeof GUEST_STATES)[number];
 export type ExportFormat = (typeof EXPORT_FORMATS)[number];
 
@@ -224,8 +223,13 @@ export const MAX_SCENARIO_CHARS = 4 * 1024 * 1024;
 export const MAX_IOMEM_CHARS = 96 * 1024 * 1024;
 /** Largest iomem window one request may ask for. */
 export const MAX_WINDOW_LINES = 5000;
-/** Compare lanes a shell runs at most (a report holds at most 6). */
+/**
+ * Compare lanes at most, declared once: the lane workers a shell runs, the lanes of the app's
+ * Compare view and of `memhp compare`, and the lanes a report holds.
+ */
 export const MAX_LANES = 6;
+/** Lanes a comparison needs at least (the app's Compare view and `memhp compare`). */
+export const MIN_LANES = 2;
 
 /** A device to attach, as plain data (the worker maps it onto the engine's DeviceSpec). */
 export const deviceSpecSchema = s.tagged('kind', {

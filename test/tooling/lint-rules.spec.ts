@@ -42,6 +42,8 @@ describe('lint rules fire on bad code', () => {
     // worker/protocol.ts: engine types only
     ['worker/protocol.ts', "import { Machine } from './engine/machine/machine.js';\nexport const m = Machine;\n", '@typescript-eslint/no-restricted-imports'],
     ['worker/protocol.ts', "import type { LabSession } from './session.js';\nexport type S = LabSession;\n", '@typescript-eslint/no-restricted-imports'],
+    ['worker/protocol.ts', "import { formatSize } from './engine/sizes.js';\nexport const f = formatSize;\n", '@typescript-eslint/no-restricted-imports'],
+    ['worker/protocol.ts', "import { x } from './engine/names.js.bak';\nexport const y = x;\n", '@typescript-eslint/no-restricted-imports'],
     // main/preload.ts: electron only at run time
     ['main/preload.ts', "import { COMMANDS } from '../worker/protocol.js';\nexport const c = COMMANDS;\n", '@typescript-eslint/no-restricted-imports'],
     // common/: runs in the worker, the renderer and the CLI
@@ -68,6 +70,7 @@ describe('lint rules pass clean code', () => {
     ['worker/engine/scenario/good.ts', "import { SimClock } from '../clock.js';\nexport const c = new SimClock();\nexport const d = new Date(0);\n"],
     ['worker/engine/good.ts', "import { parseSize } from './sizes.js';\nexport const s = parseSize('1G');\n"],
     ['worker/protocol.ts', "import type { Machine } from './engine/machine/machine.js';\nexport type M = Machine;\n"],
+    ['worker/protocol.ts', "import { PROFILE_NAMES } from './engine/names.js';\nexport const p = PROFILE_NAMES;\n"],
     ['main/preload.ts', "import { contextBridge } from 'electron';\nimport type { LabApi } from '../worker/protocol.js';\nexport const c = contextBridge;\nexport type A = LabApi;\n"],
     ['renderer/src/stores/good.ts', "import { ref } from 'vue';\nimport type { Snapshot } from '../../../worker/protocol.js';\nexport const r = ref<Snapshot | null>(null);\n"],
     ['common/report/good.ts', "import { parseSize } from '../../worker/engine/sizes.js';\nimport type { Snapshot } from '../../worker/protocol.js';\nexport const s = parseSize('1G');\nexport type S = Snapshot;\n"],
