@@ -3,7 +3,7 @@
  * with the best value per column marked, one chart per step metric (one series per lane), and the
  * /proc/iomem line diffs between lanes. Pure: the same report always gives the same view.
  */
-import { diffHunks, diffLines, type DiffHunk } from './diff.js';
+import { diffHunks, diffLines, type DiffHunk } from '../../worker/engine/oracle/diff.js';
 import { formatInt, formatMs } from '../format.js';
 import { kdumpVerdict } from './format.js';
 import { STEP_METRICS, type IomemExcerpt, type Report, type ReportLane, type StepMetricDef } from './model.js';
