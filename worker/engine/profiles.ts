@@ -4,7 +4,8 @@
  * guest's `uname -r` (major.minor); the user may still override the strategy ("what if").
  *
  * Sources: kernel/resource.c, mm/memory_hotplug.c, drivers/virtio/virtio_mem.c of the releases
- * named; see /work/shared/spec/kernel-semantics.md §9 and drivers-and-consumers.md §1.2.
+ * named; see `../shared/spec/kernel-semantics.md` §9 and `drivers-and-consumers.md` §1.2 (the
+ * spec folder beside the repository).
  */
 import type { ResourceSemantics } from './kernel/resource.js';
 import { PROFILE_NAMES, STRATEGY_NAMES, type ProfileName, type StrategyName } from './names.js';
