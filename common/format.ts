@@ -11,7 +11,7 @@
 const BYTE_UNITS = ['B', 'KiB', 'MiB', 'GiB', 'TiB', 'PiB', 'EiB'] as const;
 
 /** What a value that cannot be printed shows (no value yet, NaN, ±Infinity). */
-export const NO_VALUE = '—';
+const NO_VALUE = '—';
 
 /** 1234567 -> "1,234,567"; a fraction is rounded to the nearest integer first. */
 export function formatInt(n: number): string {

@@ -26,7 +26,8 @@ export interface LineDiff {
   minimal: boolean;
 }
 
-export const DEFAULT_MAX_EDITS = 2000;
+/** Edits past which the changed middle is shown as one replaced block (memory grows with their square). */
+const DEFAULT_MAX_EDITS = 2000;
 
 /** Diffs two line arrays; `ops` replayed in order rebuild both a (equal+delete) and b (equal+insert). */
 export function diffLines(a: readonly string[], b: readonly string[], maxEdits = DEFAULT_MAX_EDITS): LineDiff {
