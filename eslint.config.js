@@ -231,9 +231,12 @@ export default defineConfig(
     },
   },
 
-  // worker/protocol.ts: engine types (type imports from worker/engine) and valibot, nothing else.
-  // valibot checks every IPC payload at run time; it is pure (no eval, no Node, no DOM), so the
-  // worker, main and the renderer can all run it. The sandboxed preload imports protocol types only.
+  // worker/protocol.ts: engine types (type imports from worker/engine) and, at run time, valibot and
+  // engine/names.ts only. valibot checks every IPC payload; it is pure (no eval, no Node, no DOM), so
+  // the worker, main and the renderer can all run it. engine/names.ts holds the profile/strategy/
+  // online-policy lists (constants that import nothing), which the payload checks need at run time,
+  // so the lists stay declared once and no engine code reaches the renderer or the preload.
+  // The sandboxed preload imports protocol types only.
   {
     name: 'memhp/protocol-imports',
     files: ['worker/protocol.ts'],
@@ -243,7 +246,11 @@ export default defineConfig(
         {
           patterns: [
             { regex: '^(?!\\./engine/|valibot$)', message: 'worker/protocol.ts imports only engine types and valibot (ARCHITECTURE.md §3).' },
-            { regex: '^\\./engine/', allowTypeImports: true, message: 'worker/protocol.ts imports engine types only: use `import type` (ARCHITECTURE.md §3).' },
+            {
+              regex: '^\\./engine/(?!names\\.js$)',
+              allowTypeImports: true,
+              message: 'worker/protocol.ts imports engine types only (and the constants of engine/names.ts): use `import type` (ARCHITECTURE.md §3).',
+            },
           ],
         },
       ],

@@ -12,33 +12,32 @@
  * Plain data only: sizes and addresses are decimal strings (exact 64-bit values, and JSON-safe),
  * never bigint or doubles. The snapshot never carries the whole /proc/iomem text: the renderer asks
  * for windows of lines. At run time this module imports only valibot (pure: no eval, no Node, no
- * DOM), so the worker, Electron main and the renderer can all run it; the sandboxed preload, which
- * may load nothing but `electron`, imports its types only.
+ * DOM) and engine/names.ts (constant name lists that import nothing), so the worker, Electron main
+ * and the renderer can all run it; the sandboxed preload, which may load nothing but `electron`,
+ * imports its types only.
  */
 import * as v from 'valibot';
 import type { RunSummary } from './engine/runner/runner.js';
 import type { StepPoint } from './engine/runner/step-record.js';
 import type { KdumpVerdict as EngineKdumpVerdict } from './engine/userspace/kdump.js';
 import type { LogEntry as MachineLogEntry, MachineStats } from './engine/machine/machine.js';
+// The one runtime import from the engine: a constants-only module that imports nothing (see its header).
+import { ONLINE_POLICIES, PROFILE_NAMES, STRATEGY_NAMES, type OnlinePolicy, type ProfileName, type StrategyName } from './engine/names.js';
 
 export const PROTOCOL_VERSION = 1;
 
 // ---------------------------------------------------------------------------------------------
-// Names shared with the engine (kept as literal lists so they can be validated at run time).
+// Names shared with the engine (literal lists, so payloads can be checked against them at run time).
+// Profiles, strategies and online policies are declared once in engine/names.ts and re-exported.
 // ---------------------------------------------------------------------------------------------
 
-export const PROFILE_NAMES = ['5.9', 'rfc-v1', '5.10', '6.1', '6.12'] as const;
-export const STRATEGY_NAMES = ['none', 'rfc-v1', 'mhp-merge'] as const;
-export const ONLINE_POLICIES = ['offline', 'online', 'online_kernel', 'online_movable'] as const;
+export { ONLINE_POLICIES, PROFILE_NAMES, STRATEGY_NAMES, type OnlinePolicy, type ProfileName, type StrategyName };
 /** Values a guest may write to /sys/devices/system/memory/memoryN/state. */
 export const GUEST_STATES = ['online', 'offline', 'online_kernel', 'online_movable'] as const;
 export const EXPORT_FORMATS = ['json', 'csv', 'iomem', 'lsmem', 'log', 'scenario'] as const;
 
-export type ProfileName = (typeof PROFILE_NAMES)[number];
-export type StrategyName = (typeof STRATEGY_NAMES)[number];
 /** A device kind's name (the engine's drivers list them; `HelloInfo.devices`). */
 export type DeviceKind = string;
-export type OnlinePolicy = (typeof ONLINE_POLICIES)[number];
 export type GuestState = (typeof GUEST_STATES)[number];
 export type ExportFormat = (typeof EXPORT_FORMATS)[number];
 
@@ -147,7 +146,7 @@ function firstMessage(schema: ArgSchema | undefined, value: unknown): string {
 }
 
 /** The message valibot's object schemas give for a missing field: that field's own message. */
-function missingField(entries: v.ObjectEntries): v.ErrorMessage<v.StrictObjectIssue> {
+function missingField<I extends v.BaseIssue<unknown> = v.StrictObjectIssue>(entries: v.ObjectEntries): v.ErrorMessage<I> {
   return (issue) => firstMessage(entries[String(issue.path?.at(-1)?.key)] as ArgSchema | undefined, undefined);
 }
 
@@ -194,8 +193,13 @@ export const MAX_SCENARIO_CHARS = 4 * 1024 * 1024;
 export const MAX_IOMEM_CHARS = 96 * 1024 * 1024;
 /** Largest iomem window one request may ask for. */
 export const MAX_WINDOW_LINES = 5000;
-/** Compare lanes a shell runs at most (a report holds at most 6). */
+/**
+ * Compare lanes at most, declared once: the lane workers a shell runs, the lanes of the app's
+ * Compare view and of `memhp compare`, and the lanes a report holds.
+ */
 export const MAX_LANES = 6;
+/** Lanes a comparison needs at least (the app's Compare view and `memhp compare`). */
+export const MIN_LANES = 2;
 
 /** Largest number of parameters one device payload may carry, and the longest text value. */
 export const MAX_DEVICE_PARAMS = 16;
@@ -221,7 +225,7 @@ const deviceHead = {
   id: v.optional(deviceId),
   node: v.optional(int(0, 63)),
 };
-const deviceShape = v.objectWithRest(deviceHead, paramValue, missingField(deviceHead));
+const deviceShape = v.objectWithRest(deviceHead, paramValue, missingField<v.ObjectWithRestIssue>(deviceHead));
 export const deviceSpecSchema = v.pipe(
   plainObject(),
   deviceShape,

@@ -6,7 +6,8 @@
  */
 import { renderChartSvg } from './charts.js';
 import { LANE_COLORS } from './model.js';
-import { formatBytes, formatMs, groupInt, kdumpVerdict } from './format.js';
+import { formatBytes, formatInt, formatMs } from '../format.js';
+import { kdumpVerdict } from './format.js';
 import type { Report, ReportLane, ReportStep } from './model.js';
 import { buildReportView, excerptLines, laneStatusText, type IomemDiffView, type ReportView } from './view.js';
 
@@ -165,9 +166,9 @@ function laneArticle(lane: ReportLane, i: number): string {
   ];
   if (s) {
     kv.push(
-      ['Resources', `${groupInt(s.resources.total)} total, ${groupInt(s.resources.topLevel)} top-level, ${groupInt(s.resources.systemRam)} "System RAM"`],
-      ['/proc/iomem', `${groupInt(s.iomem.lines)} lines, ${groupInt(s.iomem.bytes)} bytes`],
-      ['Kernel visits', groupInt(s.visits.total)],
+      ['Resources', `${formatInt(s.resources.total)} total, ${formatInt(s.resources.topLevel)} top-level, ${formatInt(s.resources.systemRam)} "System RAM"`],
+      ['/proc/iomem', `${formatInt(s.iomem.lines)} lines, ${formatInt(s.iomem.bytes)} bytes`],
+      ['Kernel visits', formatInt(s.visits.total)],
       ['Wall time', formatMs(s.wallMs)],
       ['kdump', kdumpVerdict(s.kdump)],
     );
@@ -186,15 +187,15 @@ function stepsTable(steps: readonly ReportStep[]): string {
   if (steps.length === 0) return '<p class="note">No steps ran.</p>';
   const head = '<tr><th>Step</th><th>Label</th><th>Sim time</th><th>Plugged</th><th>Resources</th><th>"System RAM"</th><th>/proc/iomem lines</th><th>Visits</th><th>Wall</th><th>Blocks on/off</th><th>kdump</th></tr>';
   const row = (s: ReportStep): string =>
-    `<tr><td class="num">${s.index}</td><td>${escapeHtml(s.label)}</td><td class="num">${groupInt(Math.round(s.simTimeMs))} ms</td><td class="num">${formatBytes(s.plugged)}</td><td class="num">${groupInt(s.resources.total)}</td><td class="num">${groupInt(s.resources.systemRam)}</td><td class="num">${groupInt(s.iomem.lines)}</td><td class="num">${groupInt(s.visits)}</td><td class="num">${formatMs(s.wallMs)}</td><td class="num">${groupInt(s.blocks.online)} / ${groupInt(s.blocks.offline)}</td><td${s.kdump.ok ? '' : ' class="fail"'}>${s.kdump.ok ? 'ok' : 'fails'} ${groupInt(s.kdump.ranges)}/${groupInt(s.kdump.cap)}</td></tr>`;
+    `<tr><td class="num">${s.index}</td><td>${escapeHtml(s.label)}</td><td class="num">${formatInt(Math.round(s.simTimeMs))} ms</td><td class="num">${formatBytes(s.plugged)}</td><td class="num">${formatInt(s.resources.total)}</td><td class="num">${formatInt(s.resources.systemRam)}</td><td class="num">${formatInt(s.iomem.lines)}</td><td class="num">${formatInt(s.visits)}</td><td class="num">${formatMs(s.wallMs)}</td><td class="num">${formatInt(s.blocks.online)} / ${formatInt(s.blocks.offline)}</td><td${s.kdump.ok ? '' : ' class="fail"'}>${s.kdump.ok ? 'ok' : 'fails'} ${formatInt(s.kdump.ranges)}/${formatInt(s.kdump.cap)}</td></tr>`;
   let body: string[];
   let note = '';
   if (steps.length <= HTML_STEP_ROWS) body = steps.map(row);
   else {
     const half = HTML_STEP_ROWS / 2;
     const hidden = steps.length - HTML_STEP_ROWS;
-    body = [...steps.slice(0, half).map(row), `<tr><td colspan="11" class="note">… ${groupInt(hidden)} steps not shown …</td></tr>`, ...steps.slice(-half).map(row)];
-    note = `<p class="note">${groupInt(steps.length)} steps; the first and last ${half} shown here, all of them in the JSON and CSV reports.</p>`;
+    body = [...steps.slice(0, half).map(row), `<tr><td colspan="11" class="note">… ${formatInt(hidden)} steps not shown …</td></tr>`, ...steps.slice(-half).map(row)];
+    note = `<p class="note">${formatInt(steps.length)} steps; the first and last ${half} shown here, all of them in the JSON and CSV reports.</p>`;
   }
   return `<table class="steps">
 <thead>${head}</thead>
@@ -208,23 +209,23 @@ function iomemBlock(lane: ReportLane): string {
   if (!lane.iomem) return '<p class="note">No /proc/iomem captured.</p>';
   const x = lane.iomem;
   const shown = x.segments.reduce((n, s) => n + s.lines.length, 0);
-  const what = shown === x.totalLines ? 'whole file' : `excerpt: ${groupInt(shown)} of ${groupInt(x.totalLines)} lines`;
+  const what = shown === x.totalLines ? 'whole file' : `excerpt: ${formatInt(shown)} of ${formatInt(x.totalLines)} lines`;
   let all = excerptLines(x);
   let cut = '';
   if (all.length > HTML_IOMEM_LINES) {
     const half = HTML_IOMEM_LINES / 2;
-    cut = `<p class="note">${groupInt(half * 2)} of the excerpt's ${groupInt(all.length)} lines shown; the JSON report holds the excerpt.</p>`;
-    all = [...all.slice(0, half), `… ${groupInt(all.length - half * 2)} lines not shown here …`, ...all.slice(-half)];
+    cut = `<p class="note">${formatInt(half * 2)} of the excerpt's ${formatInt(all.length)} lines shown; the JSON report holds the excerpt.</p>`;
+    all = [...all.slice(0, half), `… ${formatInt(all.length - half * 2)} lines not shown here …`, ...all.slice(-half)];
   }
   const lines = all.map((l) => (l.startsWith('… ') ? `<span class="gap">${escapeHtml(l)}</span>` : escapeHtml(l)));
-  return `<h4>Final /proc/iomem (${x.view === 'root' ? 'as root' : 'as a user'}; ${groupInt(x.totalLines)} lines, ${groupInt(x.bytes)} bytes; ${what})</h4>
+  return `<h4>Final /proc/iomem (${x.view === 'root' ? 'as root' : 'as a user'}; ${formatInt(x.totalLines)} lines, ${formatInt(x.bytes)} bytes; ${what})</h4>
 <pre class="iomem">${lines.join('\n')}</pre>${cut}`;
 }
 
 function eventsBlock(lane: ReportLane): string {
   if (!lane.events || lane.events.length === 0) return '';
   const text = lane.events.map((e) => `[${(e.t / 1000).toFixed(6).padStart(13)}] ${e.level === 'info' ? '' : `${e.level}: `}${e.source}: ${e.message}`);
-  return `<h4>Event log (last ${groupInt(lane.events.length)})</h4>
+  return `<h4>Event log (last ${formatInt(lane.events.length)})</h4>
 <pre class="events">${escapeHtml(text.join('\n'))}</pre>`;
 }
 
@@ -238,7 +239,7 @@ ${parts.length ? parts.join('\n') : '<p class="note">Only one lane has a /proc/i
 
 function diffBlock(d: IomemDiffView): string {
   const title = `${escapeHtml(d.aLabel)} → ${escapeHtml(d.bLabel)}`;
-  const stat = `${groupInt(d.removed)} line${d.removed === 1 ? '' : 's'} only in ${escapeHtml(d.aLabel)}, ${groupInt(d.added)} only in ${escapeHtml(d.bLabel)}${d.minimal ? '' : ' (too many changes for a minimal diff: the changed middle is shown as one block)'}`;
+  const stat = `${formatInt(d.removed)} line${d.removed === 1 ? '' : 's'} only in ${escapeHtml(d.aLabel)}, ${formatInt(d.added)} only in ${escapeHtml(d.bLabel)}${d.minimal ? '' : ' (too many changes for a minimal diff: the changed middle is shown as one block)'}`;
   if (d.hunks.length === 0) return `<h3>${title}</h3>\n<p class="note">Identical.</p>`;
   const out: string[] = [];
   let budget = HTML_DIFF_LINES;
@@ -252,7 +253,7 @@ function diffBlock(d: IomemDiffView): string {
     }
     budget -= shown.length;
   }
-  const cut = budget < 0 ? `\n<p class="note">Diff cut at ${groupInt(HTML_DIFF_LINES)} lines.</p>` : '';
+  const cut = budget < 0 ? `\n<p class="note">Diff cut at ${formatInt(HTML_DIFF_LINES)} lines.</p>` : '';
   return `<h3>${title}</h3>
 <p class="note">${stat}</p>
 <pre class="diff">${out.join('\n')}</pre>${cut}`;
@@ -271,7 +272,7 @@ function foldRuns(lines: readonly { kind: ' ' | '-' | '+'; text: string }[], d: 
     if (run[0]!.kind !== ' ' && run.length > HTML_DIFF_RUN) {
       const head = HTML_DIFF_RUN - 6;
       const who = run[0]!.kind === '-' ? d.aLabel : d.bLabel;
-      out.push(...run.slice(0, head), { kind: 'gap', text: `… ${groupInt(run.length - head - 4)} more lines only in ${who} …` }, ...run.slice(-4));
+      out.push(...run.slice(0, head), { kind: 'gap', text: `… ${formatInt(run.length - head - 4)} more lines only in ${who} …` }, ...run.slice(-4));
     } else out.push(...run);
     i = j;
   }

@@ -16,5 +16,5 @@ export type { ReportError } from './validate.js';
 export { renderReportCsv, CSV_COLUMNS } from './csv.js';
 export { renderReportMarkdown } from './markdown.js';
 export { renderReportHtml } from './html.js';
-export { diffLines, diffHunks } from './diff.js';
+export { diffLines, diffHunks } from '../../worker/engine/oracle/diff.js';
 export { toPlainJson } from './plain.js';

@@ -1,6 +1,6 @@
 /** The Markdown report: the scenario in one line and the final-figures table, best values in bold. */
 import type { Report } from './model.js';
-import { groupInt } from './format.js';
+import { formatInt } from '../format.js';
 import { buildReportView, type FinalRow, type ReportView } from './view.js';
 
 /** Escapes a table cell: pipes, backslashes and line breaks would break the row. */
@@ -19,7 +19,7 @@ export function renderReportMarkdown(report: Report, view: ReportView = buildRep
   const out: string[] = [
     `# ${mdInline(report.title)}`,
     '',
-    `Scenario \`${mdInline(sc.name)}\` (${mdInline(sc.source)}), seed ${sc.seed}, ${groupInt(steps)} step${steps === 1 ? '' : 's'}, ${report.lanes.length} lane${report.lanes.length === 1 ? '' : 's'}.`,
+    `Scenario \`${mdInline(sc.name)}\` (${mdInline(sc.source)}), seed ${sc.seed}, ${formatInt(steps)} step${steps === 1 ? '' : 's'}, ${report.lanes.length} lane${report.lanes.length === 1 ? '' : 's'}.`,
     '',
     `| Lane | Profile | Strategy | ${view.final.columns.map((c) => mdCell(c.title)).join(' | ')} |`,
     `| --- | --- | --- | ${view.final.columns.map((c) => (c.key === 'kdump' ? '---' : '---:')).join(' | ')} |`,

@@ -7,16 +7,18 @@
  * (worker/engine/runner/step-record.ts, runner.ts) after `toPlainJson`.
  */
 
+import type { ProfileName, StrategyName } from '../../worker/engine/names.js';
+import { MAX_LANES } from '../../worker/protocol.js';
+
 /** Bump when a change to the model would make an old reader misread a new file. */
 export const REPORT_SCHEMA_VERSION = 1;
 export const REPORT_KIND = 'memhp-lab/compare-report';
-/** `memhp compare` runs 2 to 6 lanes; a report may hold one (an export of a single run). */
-export const MAX_LANES = 6;
+/** A report holds 1 to MAX_LANES lanes (one: an export of a single run; `memhp compare` runs 2 or more). */
+export { MAX_LANES };
 
-export type ProfileId = '5.9' | 'rfc-v1' | '5.10' | '6.1' | '6.12';
-export type StrategyId = 'none' | 'rfc-v1' | 'mhp-merge';
-export const PROFILE_IDS: readonly ProfileId[] = ['5.9', 'rfc-v1', '5.10', '6.1', '6.12'];
-export const STRATEGY_IDS: readonly StrategyId[] = ['none', 'rfc-v1', 'mhp-merge'];
+/** A lane's kernel profile and merge strategy: the engine's names (worker/engine/names.ts). */
+export type ProfileId = ProfileName;
+export type StrategyId = StrategyName;
 
 export type JsonPrimitive = string | number | boolean | null;
 export type JsonValue = JsonPrimitive | JsonValue[] | { [key: string]: JsonValue };

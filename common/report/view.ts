@@ -3,8 +3,9 @@
  * with the best value per column marked, one chart per step metric (one series per lane), and the
  * /proc/iomem line diffs between lanes. Pure: the same report always gives the same view.
  */
-import { diffHunks, diffLines, type DiffHunk } from './diff.js';
-import { formatMs, groupInt, kdumpVerdict } from './format.js';
+import { diffHunks, diffLines, type DiffHunk } from '../../worker/engine/oracle/diff.js';
+import { formatInt, formatMs } from '../format.js';
+import { kdumpVerdict } from './format.js';
 import { STEP_METRICS, type IomemExcerpt, type Report, type ReportLane, type StepMetricDef } from './model.js';
 
 export type FinalColumnKey = 'systemRam' | 'iomemLines' | 'iomemBytes' | 'visits' | 'wallMs' | 'kdump';
@@ -94,10 +95,10 @@ function laneCells(lane: ReportLane): Record<FinalColumnKey, FinalCell> {
     return { systemRam: none(), iomemLines: none(), iomemBytes: none(), visits: none(), wallMs: none(), kdump: none() };
   }
   return {
-    systemRam: cell(groupInt(s.resources.systemRam), s.resources.systemRam),
-    iomemLines: cell(groupInt(s.iomem.lines), s.iomem.lines),
-    iomemBytes: cell(groupInt(s.iomem.bytes), s.iomem.bytes),
-    visits: cell(groupInt(s.visits.total), s.visits.total),
+    systemRam: cell(formatInt(s.resources.systemRam), s.resources.systemRam),
+    iomemLines: cell(formatInt(s.iomem.lines), s.iomem.lines),
+    iomemBytes: cell(formatInt(s.iomem.bytes), s.iomem.bytes),
+    visits: cell(formatInt(s.visits.total), s.visits.total),
     wallMs: cell(formatMs(s.wallMs), s.wallMs),
     // Only a kdump that loads can be the best one: failures are never marked.
     kdump: cell(kdumpVerdict(s.kdump), s.kdump.ok ? s.kdump.ranges : null),
@@ -153,7 +154,7 @@ export function excerptLines(x: IomemExcerpt): string[] {
 }
 
 function gapMarker(n: number): string {
-  return `… ${groupInt(n)} line${n === 1 ? '' : 's'} not in the excerpt …`;
+  return `… ${formatInt(n)} line${n === 1 ? '' : 's'} not in the excerpt …`;
 }
 
 /** The line diff of two lanes' final /proc/iomem (excerpts). */

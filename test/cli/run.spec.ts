@@ -3,7 +3,7 @@ import { mkdtempSync, readFileSync, writeFileSync, existsSync, readdirSync } fro
 import { spawnSync } from 'node:child_process';
 import os from 'node:os';
 import path from 'node:path';
-import { runRun, jsonStride, humanBytes, resolveScenario, scenarioIomem, looksLikeScenario, summaryTable } from '../../main/cli/commands/run.js';
+import { runRun, jsonStride, resolveScenario, scenarioIomem, looksLikeScenario, summaryTable } from '../../main/cli/commands/run.js';
 import { stepsCsv, withoutVaryingFields, type RunDocument } from '../../common/run-export/index.js';
 import { loadScenarioText, formatIssues } from '../../common/scenario-io/scenario-io.js';
 import { runIomem } from '../../main/cli/commands/iomem.js';
@@ -156,13 +156,7 @@ describe('memhp run', () => {
     while (c.runner.step());
     const t = summaryTable(c.runner.summary(), c.runner.initial);
     expect(t).toMatch(/kdump ranges \/ cap\s+10 \/ 2050\s+10 \/ 2050\n/);
-    expect(t).toContain('kdump would miss 1G of RAM\n');
-  });
-
-  it.each([
-    [1n << 30n, '1G'], [(1n << 30n) + 4096n, '≈1.0G'], [(64n << 40n) + (2n << 30n) - 131072n, '≈64.0T'], [4096n, '4K'],
-  ])('sizes in the table: %s bytes → %s', (n, text) => {
-    expect(humanBytes(n)).toBe(text);
+    expect(t).toContain('kdump would miss 1 GiB of RAM\n');
   });
 });
 

@@ -4,7 +4,7 @@ import { describe, expect, it } from 'vitest';
 import { replayTrace } from '../../worker/engine/oracle/replay.js';
 import { bootSections } from './oracle/helpers.js';
 
-// Extra real-kernel traces recorded with /work/shared/oracle from the scenario files next to them
+// Extra real-kernel traces recorded with the oracle harness (../shared/oracle beside the repo) from the scenario files next to them
 // (`<name>.steps`): 6.12 at the top level, 6.1 in `6.1.*/`. Only traces the emulator replays
 // cleanly live here; see the folder's README for what each one exercises.
 const EXTRA_DIR = path.resolve(__dirname, '../fixtures/oracle-extra');

@@ -86,6 +86,13 @@ describe('import boundaries', () => {
     expect(bad).toEqual([]);
   });
 
+  it('worker/protocol.ts imports engine code at run time only from engine/names.ts, which imports nothing', () => {
+    const text = readFileSync(path.join(root, 'worker/protocol.ts'), 'utf8');
+    const runtime = [...text.matchAll(/^import\s+(?!type\s)[^'"]*from\s*['"]([^'"]+)['"]/gm)].map((m) => m[1]);
+    expect(runtime.filter((s) => s !== './engine/names.js' && s!.startsWith('./engine/'))).toEqual([]);
+    expect(importsOf(readFileSync(path.join(root, 'worker/engine/names.ts'), 'utf8'))).toEqual([]);
+  });
+
   it('main/cli never reaches electron, directly or through main/', () => {
     // Follow relative imports from the CLI entry; none may be `electron`.
     const seen = new Set<string>();

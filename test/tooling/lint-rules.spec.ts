@@ -44,6 +44,8 @@ describe('lint rules fire on bad code', () => {
     ['worker/protocol.ts', "import type { LabSession } from './session.js';\nexport type S = LabSession;\n", '@typescript-eslint/no-restricted-imports'],
     ['worker/protocol.ts', "import { z } from 'zod';\nexport const s = z.string();\n", '@typescript-eslint/no-restricted-imports'],
     ['worker/protocol.ts', "import { string } from 'valibot/dist/index.mjs';\nexport const s = string();\n", '@typescript-eslint/no-restricted-imports'],
+    ['worker/protocol.ts', "import { formatSize } from './engine/sizes.js';\nexport const f = formatSize;\n", '@typescript-eslint/no-restricted-imports'],
+    ['worker/protocol.ts', "import { x } from './engine/names.js.bak';\nexport const y = x;\n", '@typescript-eslint/no-restricted-imports'],
     // main/preload.ts: electron only at run time
     ['main/preload.ts', "import { COMMANDS } from '../worker/protocol.js';\nexport const c = COMMANDS;\n", '@typescript-eslint/no-restricted-imports'],
     // common/: runs in the worker, the renderer and the CLI
@@ -71,6 +73,7 @@ describe('lint rules pass clean code', () => {
     ['worker/engine/good.ts', "import { parseSize } from './sizes.js';\nexport const s = parseSize('1G');\n"],
     ['worker/protocol.ts', "import type { Machine } from './engine/machine/machine.js';\nexport type M = Machine;\n"],
     ['worker/protocol.ts', "import * as v from 'valibot';\nexport const s = v.string();\n"],
+    ['worker/protocol.ts', "import { PROFILE_NAMES } from './engine/names.js';\nexport const p = PROFILE_NAMES;\n"],
     ['main/preload.ts', "import { contextBridge } from 'electron';\nimport type { LabApi } from '../worker/protocol.js';\nexport const c = contextBridge;\nexport type A = LabApi;\n"],
     ['renderer/src/stores/good.ts', "import { ref } from 'vue';\nimport type { Snapshot } from '../../../worker/protocol.js';\nexport const r = ref<Snapshot | null>(null);\n"],
     ['common/report/good.ts', "import { parseSize } from '../../worker/engine/sizes.js';\nimport type { Snapshot } from '../../worker/protocol.js';\nexport const s = parseSize('1G');\nexport type S = Snapshot;\n"],

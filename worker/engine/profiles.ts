@@ -4,25 +4,14 @@
  * guest's `uname -r` (major.minor); the user may still override the strategy ("what if").
  *
  * Sources: kernel/resource.c, mm/memory_hotplug.c, drivers/virtio/virtio_mem.c of the releases
- * named; see /work/shared/spec/kernel-semantics.md §9 and drivers-and-consumers.md §1.2.
+ * named; see `../shared/spec/kernel-semantics.md` §9 and `drivers-and-consumers.md` §1.2 (the
+ * spec folder beside the repository).
  */
+import type { ResourceSemantics } from './kernel/resource.js';
+import { PROFILE_NAMES, STRATEGY_NAMES, type ProfileName, type StrategyName } from './names.js';
 import { GiB, MiB } from './sizes.js';
 
-export type ProfileName = '5.9' | 'rfc-v1' | '5.10' | '6.1' | '6.12';
-export type StrategyName = 'none' | 'rfc-v1' | 'mhp-merge';
-
-export const PROFILE_NAMES: readonly ProfileName[] = ['5.9', 'rfc-v1', '5.10', '6.1', '6.12'];
-export const STRATEGY_NAMES: readonly StrategyName[] = ['none', 'rfc-v1', 'mhp-merge'];
-
-/**
- * The resource.c differences a profile selects. Structurally identical to `ResourceSemantics` of
- * kernel/resource.ts (kept here so profiles do not depend on the tree's module).
- */
-export interface ProfileResourceSemantics {
-  releaseAdjustable: 'pre-5.10' | '5.10';
-  walkScope: 'top-level' | 'whole-tree';
-  regionIntersects: '5.10' | '6.12';
-}
+export { PROFILE_NAMES, STRATEGY_NAMES, type ProfileName, type StrategyName };
 
 /** How virtio-mem picks its mode and subblock size in this release. */
 export interface VirtioMemProfile {
@@ -49,7 +38,8 @@ export interface Profile {
   /** Human readable kernel release the profile stands for. */
   release: string;
   defaultStrategy: StrategyName;
-  resource: ProfileResourceSemantics;
+  /** The resource.c differences this release selects (passed to the tree as its semantics). */
+  resource: ResourceSemantics;
   /** The flag register_memory_resource() sets on non-"System RAM" names: 0x80 in 5.8/5.9 (and the RFC), 0x02000000 from 5.10. */
   driverManagedFlag: number;
   /** offline_and_remove_memory(): 5.8–5.10 accept exactly one memory block, later kernels any aligned range. */

@@ -19,7 +19,7 @@ import { runLanes, WorkerLaneTransport, type LaneJob, type LaneProgress, type La
 import { getPreset, presetNames } from '../../../worker/engine/scenario/presets.js';
 import { loadScenarioText, formatIssues, TEXT_LIMITS } from '../../../common/scenario-io/scenario-io.js';
 import type { Scenario } from '../../../worker/engine/scenario/scenario.js';
-import { PROFILE_NAMES, STRATEGY_NAMES, type ProfileName, type StrategyName } from '../../../worker/protocol.js';
+import { MAX_LANES, MIN_LANES, PROFILE_NAMES, STRATEGY_NAMES, type ProfileName, type StrategyName } from '../../../worker/protocol.js';
 import {
   buildReport,
   buildReportView,
@@ -31,8 +31,6 @@ import {
 } from '../../../common/report/index.js';
 import pkg from '../../../package.json';
 
-export const MIN_LANES = 2;
-export const MAX_LANES = 6;
 export const DEFAULT_STRATEGIES: readonly StrategyName[] = ['none', 'rfc-v1', 'mhp-merge'];
 
 export interface CompareOptions {

@@ -25,7 +25,7 @@ import { Runner, plainState, type RunSummary } from '../../../worker/engine/runn
 import type { StepRecord } from '../../../worker/engine/runner/step-record.js';
 import { runDocument, runJsonText, stepsCsv, strideFor, type RunDocument, type RunEnvironment } from '../../../common/run-export/index.js';
 import { SCENARIO_LIMITS, type Scenario } from '../../../worker/engine/scenario/scenario.js';
-import { formatSize } from '../../../worker/engine/sizes.js';
+import { formatBytes, formatMs, formatSimTime } from '../../../common/format.js';
 
 export interface RunCliOptions {
   strategy?: string;
@@ -143,16 +143,6 @@ function row(cells: string[], widths: number[]): string {
   return cells.map((c, i) => (i === 0 ? c.padEnd(widths[i]!) : c.padStart(widths[i]!))).join('  ').trimEnd() + '\n';
 }
 
-/** "4G", or "≈64.0T" when the size is not a whole number of units. */
-export function humanBytes(n: bigint): string {
-  const exact = formatSize(n);
-  if (!/K$/.test(exact) || n < 1n << 30n) return exact;
-  for (const [u, shift] of [['P', 50n], ['T', 40n], ['G', 30n]] as const) {
-    if (n >= 1n << shift) return `≈${(Number(n >> (shift - 10n)) / 1024).toFixed(1)}${u}`;
-  }
-  return exact;
-}
-
 /** The summary table printed at the end. */
 export function summaryTable(s: RunSummary, boot: StepRecord): string {
   const k = s.kdump;
@@ -164,17 +154,17 @@ export function summaryTable(s: RunSummary, boot: StepRecord): string {
     ['/proc/iomem bytes', String(boot.iomem.bytes), String(s.iomem.bytes)],
     ['blocks online', String(boot.blocks.online), String(s.blocks.online)],
     ['blocks offline', String(boot.blocks.offline), String(s.blocks.offline)],
-    ['plugged', formatSize(BigInt(boot.plugged)), formatSize(BigInt(s.plugged))],
+    ['plugged', formatBytes(boot.plugged), formatBytes(s.plugged)],
     ['kdump ranges / cap', `${boot.kdump.ranges} / ${boot.kdump.cap || '-'}`, `${k.ranges} / ${k.cap || '-'}`],
     ['kdump ok', boot.kdump.ok ? 'yes' : 'no', k.ok ? 'yes' : 'no'],
   ];
   const w = [24, 10, 10];
-  let t = `${s.scenario}: profile ${s.profile}, strategy ${s.strategy}, seed ${s.seed}; ${s.steps}/${s.totalSteps} steps, ${(s.simTimeMs / 1000).toFixed(1)} s simulated\n`;
+  let t = `${s.scenario}: profile ${s.profile}, strategy ${s.strategy}, seed ${s.seed}; ${s.steps}/${s.totalSteps} steps, ${formatSimTime(s.simTimeMs)} simulated\n`;
   t += row(['', 'boot', 'end'], w);
   for (const r of rows) t += row(r, w);
   t += `peak: ${s.peak.resources} resources, ${s.peak.systemRam} "System RAM" lines, ${s.peak.iomemLines} /proc/iomem lines\n`;
-  t += `kernel list-walk visits: ${s.visits.total}; wall time: ${s.wallMs.toFixed(1)} ms\n`;
-  if (k.missedBytes !== '0') t += `kdump would miss ${humanBytes(BigInt(k.missedBytes))} of RAM\n`;
+  t += `kernel list-walk visits: ${s.visits.total}; wall time: ${formatMs(s.wallMs)}\n`;
+  if (k.missedBytes !== '0') t += `kdump would miss ${formatBytes(k.missedBytes)} of RAM\n`;
   for (const msg of k.messages) t += `kexec: ${msg}\n`;
   if (k.headroomBlocks !== null) t += `kdump headroom: ${k.headroomBlocks} more blocks\n`;
   if (s.timeouts) t += `steps that timed out: ${s.timeouts}\n`;

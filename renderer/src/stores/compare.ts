@@ -9,7 +9,7 @@ import { defineStore } from 'pinia';
 import { computed, markRaw, ref, shallowRef } from 'vue';
 import { parse as parseYaml } from 'yaml';
 import { BridgeError, createLaneBridge, getBridge, type LabBridge } from '../bridge/index.js';
-import { labError, type ProfileName, type StepPoint, type StrategyName } from '../../../worker/protocol.js';
+import { labError, MAX_LANES, MIN_LANES, type ProfileName, type StepPoint, type StrategyName } from '../../../worker/protocol.js';
 import { driveLane, type LaneCall, type LaneJob, type LaneResult, type LaneScenario } from '../../../common/lanes/lane-driver.js';
 import { buildReport } from '../../../common/report/build.js';
 import { buildReportView, type ReportView } from '../../../common/report/view.js';
@@ -21,8 +21,7 @@ import { STEP_METRICS, type Report, type ReportStep } from '../../../common/repo
 import { useUiStore } from './ui.js';
 import pkg from '../../../package.json';
 
-export const MIN_LANES = 2;
-export const MAX_LANES = 6;
+export { MAX_LANES, MIN_LANES };
 export const EXPORT_KINDS = ['html', 'json', 'csv', 'md', 'pdf'] as const;
 export type ExportKind = (typeof EXPORT_KINDS)[number];
 

@@ -1,7 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { parseTrace } from '../../../worker/engine/oracle/trace.js';
 import { parseGuestCommand, runGuestCommand } from '../../../worker/engine/oracle/guest-shell.js';
-import { unifiedDiff } from '../../../worker/engine/oracle/diff.js';
 import { replayTrace } from '../../../worker/engine/oracle/replay.js';
 import { goldenTraces } from './helpers.js';
 
@@ -83,20 +82,6 @@ describe('guest shell subset', () => {
   });
   it.each([['cat /proc/iomem'], ['echo a | tee /b'], ['echo a >> /b'], ['echo a'], ['for i in 1; echo a > /b; done'], ['']])('refuses %j', (src) => {
     expect(parseGuestCommand(src).ok).toBe(false);
-  });
-});
-
-describe('unifiedDiff', () => {
-  it('is empty for equal texts', () => {
-    expect(unifiedDiff('a\nb\n', 'a\nb\n', { expected: 'e', actual: 'a' })).toBe('');
-  });
-  it('prints a hunk with context like diff -u', () => {
-    const a = ['1', '2', '3', '4', '5', '6', '7', '8'].join('\n') + '\n';
-    const b = ['1', '2', '3', '4', 'X', '6', '7', '8'].join('\n') + '\n';
-    expect(unifiedDiff(a, b, { expected: 'exp', actual: 'act' })).toBe('--- exp\n+++ act\n@@ -2,7 +2,7 @@\n 2\n 3\n 4\n-5\n+X\n 6\n 7\n 8\n');
-  });
-  it('shows insertions', () => {
-    expect(unifiedDiff('a\nc\n', 'a\nb\nc\n', { expected: 'e', actual: 'f' })).toBe('--- e\n+++ f\n@@ -1,2 +1,3 @@\n a\n+b\n c\n');
   });
 });
 

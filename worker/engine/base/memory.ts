@@ -8,6 +8,7 @@
  */
 import { EBUSY, EEXIST, EINVAL, ENOENT } from '../errno.js';
 import type { Faults } from '../machine/faults.js';
+import { ONLINE_POLICIES, type OnlinePolicy } from '../names.js';
 
 export const MEM_ABSENT = 0;
 export const MEM_OFFLINE = 1;
@@ -28,9 +29,8 @@ export const PAGE_SHIFT = 12;
 export const MAX_DMA_PFN = 0x1000;
 export const MAX_DMA32_PFN = 0x100000;
 
-/** memhp_default_state / auto_online_blocks values, and what a guest may write to `state`. */
-export type OnlinePolicy = 'offline' | 'online' | 'online_kernel' | 'online_movable';
-export const ONLINE_POLICIES: readonly OnlinePolicy[] = ['offline', 'online', 'online_kernel', 'online_movable'];
+/** memhp_default_state / auto_online_blocks values (declared in ../names.ts, re-exported for this file's users). */
+export { ONLINE_POLICIES, type OnlinePolicy };
 /** MMOP_* online types. */
 export type OnlineType = 'online' | 'online_kernel' | 'online_movable';
 

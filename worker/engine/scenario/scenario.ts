@@ -6,14 +6,13 @@
  * `normalizeScenario` (./normalize.ts) turns them into this form and checks every field.
  */
 
-export type ProfileName = '5.9' | 'rfc-v1' | '5.10' | '6.1' | '6.12';
-export type StrategyName = 'none' | 'rfc-v1' | 'mhp-merge';
-export type OnlinePolicy = 'offline' | 'online' | 'online_kernel' | 'online_movable';
+import type { OnlinePolicy, ProfileName, StrategyName } from '../names.js';
+
+// The profile, strategy and online-policy lists are declared once, in ../names.ts.
+export { ONLINE_POLICIES, PROFILE_NAMES, STRATEGY_NAMES, type OnlinePolicy, type ProfileName, type StrategyName } from '../names.js';
+
 export type OnlineType = 'online' | 'online_kernel' | 'online_movable';
 
-export const PROFILE_NAMES: readonly ProfileName[] = ['5.9', 'rfc-v1', '5.10', '6.1', '6.12'];
-export const STRATEGY_NAMES: readonly StrategyName[] = ['none', 'rfc-v1', 'mhp-merge'];
-export const ONLINE_POLICIES: readonly OnlinePolicy[] = ['offline', 'online', 'online_kernel', 'online_movable'];
 export const ONLINE_TYPES: readonly OnlineType[] = ['online', 'online_kernel', 'online_movable'];
 /** Device kinds and their declarations come from the drivers (one file per kind, listed in DRIVERS). */
 export { DEVICE_KINDS } from '../drivers/index.js';

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import fc from 'fast-check';
-import { diffHunks, diffLines, type LineDiff } from '../../../common/report/diff.js';
+import { diffHunks, diffLines, unifiedDiff, type LineDiff } from '../../../worker/engine/oracle/diff.js';
 
 /** Rebuilds both sides from the ops: a = equal+delete, b = equal+insert. */
 function sides(d: LineDiff): [string[], string[]] {
@@ -85,5 +85,39 @@ describe('diffHunks', () => {
 
   it('gives no hunk for identical inputs', () => {
     expect(diffHunks(diffLines(['a'], ['a']))).toEqual([]);
+  });
+});
+
+describe('unifiedDiff', () => {
+  const labels = { expected: 'exp', actual: 'act' };
+  it('is empty for equal texts', () => {
+    expect(unifiedDiff('a\nb\n', 'a\nb\n', { expected: 'e', actual: 'a' })).toBe('');
+  });
+  it('prints a hunk with context like diff -u', () => {
+    const a = ['1', '2', '3', '4', '5', '6', '7', '8'].join('\n') + '\n';
+    const b = ['1', '2', '3', '4', 'X', '6', '7', '8'].join('\n') + '\n';
+    expect(unifiedDiff(a, b, labels)).toBe('--- exp\n+++ act\n@@ -2,7 +2,7 @@\n 2\n 3\n 4\n-5\n+X\n 6\n 7\n 8\n');
+  });
+  it('shows insertions', () => {
+    expect(unifiedDiff('a\nc\n', 'a\nb\nc\n', { expected: 'e', actual: 'f' })).toBe('--- e\n+++ f\n@@ -1,2 +1,3 @@\n a\n+b\n c\n');
+  });
+  it('names the line before an empty side, as diff -u does', () => {
+    expect(unifiedDiff('', 'x\n', labels)).toBe('--- exp\n+++ act\n@@ -0,0 +1,1 @@\n+x\n');
+    expect(unifiedDiff('a\nb\n', 'a\n', labels, 0)).toBe('--- exp\n+++ act\n@@ -2,1 +1,0 @@\n-b\n');
+  });
+  it('splits changes more than 2·context lines apart into two hunks, and joins closer ones', () => {
+    const a = Array.from({ length: 20 }, (_, i) => `l${i}`);
+    const far = [...a];
+    far[2] = 'X';
+    far[17] = 'Y';
+    const d = unifiedDiff(a.join('\n'), far.join('\n'), labels, 2);
+    expect(d.match(/^@@ .* @@$/gm)).toEqual(['@@ -1,5 +1,5 @@', '@@ -16,5 +16,5 @@']);
+    const near = [...a];
+    near[2] = 'X';
+    near[6] = 'Y';
+    expect(unifiedDiff(a.join('\n'), near.join('\n'), labels, 2).match(/^@@ .* @@$/gm)).toEqual(['@@ -1,9 +1,9 @@']);
+  });
+  it('says so when only the final newline differs', () => {
+    expect(unifiedDiff('a\nb\n', 'a\nb', labels)).toBe('--- exp\n+++ act\n@@ (the texts differ only in their final newline) @@\n');
   });
 });
