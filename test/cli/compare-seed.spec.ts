@@ -91,7 +91,7 @@ describe('memhp compare <scenario file>', () => {
       code = (e as { status?: number }).status ?? -1;
     }
     expect(code).toBe(1);
-    expect(err).toMatch(/^memhp: .*bad\.yaml: \d+ problems; nothing was run\n/);
+    expect(err).toMatch(/^memhp: .*bad\.yaml: the scenario is invalid \(\d+ problems\); nothing was run:\n/);
     expect(err).toContain('bad.yaml: seed');
   });
 });

@@ -8,16 +8,15 @@
  */
 import type { Command } from 'commander';
 import { spawn } from 'node:child_process';
-import { existsSync, mkdtempSync, readFileSync, rmSync, statSync } from 'node:fs';
+import { existsSync, mkdtempSync, rmSync, statSync } from 'node:fs';
 import { rename, readFile, unlink } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { CliError } from '../errors.js';
 import { writeFileAtomic } from '../../atomic-write.js';
-import { runLanes, WorkerLaneTransport, type LaneJob, type LaneProgress, type LaneScenario, type LaneTransport } from '../lanes.js';
-import { getPreset, presetNames } from '../../../worker/engine/scenario/presets.js';
-import { loadScenarioText, formatIssues, TEXT_LIMITS } from '../../../common/scenario-io/scenario-io.js';
+import { runLanes, WorkerLaneTransport, type LaneJob, type LaneScenario, type LaneTransport } from '../lanes.js';
+import { checkProfile, checkStrategy, LaneProgressView, parseList, parseSeed, resolveScenario, type ProgressSink } from '../shared/index.js';
 import type { Scenario } from '../../../worker/engine/scenario/scenario.js';
 import { PROFILE_NAMES, STRATEGY_NAMES, type ProfileName, type StrategyName } from '../../../worker/protocol.js';
 import {
@@ -52,7 +51,7 @@ export interface CompareDeps {
   transport?: LaneTransport;
   /** Where the summary goes (stdout) and where progress goes (stderr). */
   out?: { write(s: string): unknown };
-  err?: { write(s: string): unknown; isTTY?: boolean; columns?: number };
+  err?: ProgressSink;
   now?: () => Date;
   /** Finds a Chromium for --pdf (default: CHROME_PATH, then the usual paths). */
   findChrome?: () => string | null;
@@ -63,24 +62,14 @@ export interface PlannedLane {
   strategy?: StrategyName;
 }
 
-function list(text: string | undefined, what: string, allowed: readonly string[]): string[] | undefined {
-  if (text === undefined) return undefined;
-  const items = text.split(',').map((x) => x.trim()).filter(Boolean);
-  if (items.length === 0) throw new CliError(`--${what}: give at least one of ${allowed.join(', ')}`);
-  for (const it of items) {
-    if (!allowed.includes(it)) throw new CliError(`--${what}: ${JSON.stringify(it)} is not one of ${allowed.join(', ')}`);
-  }
-  return items;
-}
-
 /**
  * The lanes asked for: one per strategy; `--profiles` gives one profile for every lane, one per
  * strategy (paired in order when the lists have the same length), or, with `--cross` or lists of
  * different lengths, every profile × every strategy. 2 to 6 lanes.
  */
 export function planLanes(opts: Pick<CompareOptions, 'strategies' | 'profiles' | 'cross'>): PlannedLane[] {
-  const strategies = (list(opts.strategies, 'strategies', STRATEGY_NAMES) ?? [...DEFAULT_STRATEGIES]) as StrategyName[];
-  const profiles = list(opts.profiles, 'profiles', PROFILE_NAMES) as ProfileName[] | undefined;
+  const strategies = parseList('--strategies', opts.strategies, STRATEGY_NAMES, checkStrategy) ?? [...DEFAULT_STRATEGIES];
+  const profiles = parseList('--profiles', opts.profiles, PROFILE_NAMES, checkProfile);
   let lanes: PlannedLane[];
   if (!profiles) lanes = strategies.map((strategy) => ({ strategy }));
   else if (profiles.length === 1) lanes = strategies.map((strategy) => ({ profile: profiles[0]!, strategy }));
@@ -97,44 +86,23 @@ function describePlan(profiles: string[] | undefined, strategies: string[]): str
   return profiles ? `--profiles ${profiles.join(',')} with --strategies ${strategies.join(',')}` : `--strategies ${strategies.join(',')}`;
 }
 
-export interface ResolvedScenario {
+export interface LaneTarget {
   scenario: Scenario;
   lane: LaneScenario;
   /** "preset:<name>" or the file's base name. */
   source: string;
 }
 
-/** A scenario file (YAML/JSON, validated here so errors show before any lane starts) or a preset name. */
-export function resolveScenario(target: string): ResolvedScenario {
-  if (existsSync(target) && statSync(target).isFile()) {
-    const size = statSync(target).size;
-    if (size > TEXT_LIMITS.chars * 4) throw new CliError(`${target}: ${size} bytes is too large for a scenario (limit ${TEXT_LIMITS.chars} characters)`);
-    const text = readFileSync(target, 'utf8');
-    const dir = path.dirname(path.resolve(target));
-    const source = path.basename(target);
-    const r = loadScenarioText(text, {
-      source,
-      readFile: (rel) => {
-        try {
-          return readFileSync(path.resolve(dir, rel), 'utf8');
-        } catch (e) {
-          return e instanceof Error ? e : null;
-        }
-      },
-    });
-    if (!r.ok) throw new CliError(`${target}: ${r.errors.length} problem${r.errors.length === 1 ? '' : 's'}; nothing was run\n${formatIssues(r.errors, source)}`);
-    // The lanes get the validated scenario itself (referenced files already read in), as JSON.
-    return { scenario: r.scenario, lane: { kind: 'text', text: JSON.stringify(r.scenario), source, format: 'json' }, source };
-  }
-  const preset = getPreset(target);
-  if (preset) return { scenario: preset, lane: { kind: 'preset', name: target }, source: `preset:${target}` };
-  throw new CliError(`${JSON.stringify(target)} is neither a scenario file nor a preset; presets: ${presetNames().join(', ')}`);
-}
-
-function parseSeed(text: string | undefined): number | undefined {
-  if (text === undefined) return undefined;
-  if (!/^\d{1,10}$/.test(text) || Number(text) > 0xffffffff) throw new CliError(`--seed: expected an integer from 0 to 4294967295, got ${JSON.stringify(text)}`);
-  return Number(text);
+/**
+ * The scenario every lane runs (a file is validated here, so errors show before any lane starts)
+ * and how lanes load it: a preset by name, a file as its validated scenario (referenced files
+ * already read in), as JSON.
+ */
+export function laneTarget(target: string): LaneTarget {
+  const { scenario, origin } = resolveScenario(target);
+  if (origin.kind === 'preset') return { scenario, lane: { kind: 'preset', name: origin.name }, source: `preset:${origin.name}` };
+  const source = path.basename(origin.path);
+  return { scenario, lane: { kind: 'text', text: JSON.stringify(scenario), source, format: 'json' }, source };
 }
 
 /** Every output path must be writable-looking and distinct before hours of lanes run. */
@@ -155,67 +123,17 @@ function laneName(l: PlannedLane, scenario: Scenario): string {
   return `${l.profile ?? scenario.profile ?? 'default profile'} / ${l.strategy ?? scenario.strategy ?? 'profile default'}`;
 }
 
-/** Progress per lane on stderr: redrawn bars on a TTY, else a plain line at every quarter. */
-export class ProgressView {
-  private readonly state: { done: number; total: number; shownQuarter: number }[];
-  private drawn = false;
-  private lastDraw = 0;
-
-  constructor(
-    private readonly names: string[],
-    private readonly err: { write(s: string): unknown; isTTY?: boolean; columns?: number },
-    private readonly clock: () => number = () => performance.now(),
-  ) {
-    this.state = names.map(() => ({ done: 0, total: 0, shownQuarter: -1 }));
-  }
-
-  update(p: LaneProgress): void {
-    const s = this.state[p.lane];
-    if (!s) return;
-    s.done = p.done;
-    s.total = p.total;
-    if (this.err.isTTY) {
-      const t = this.clock();
-      if (t - this.lastDraw >= 100 || p.done >= p.total) this.draw(t);
-      return;
-    }
-    const quarter = p.total > 0 ? Math.floor((4 * p.done) / p.total) : 4;
-    if (quarter > s.shownQuarter) {
-      s.shownQuarter = quarter;
-      this.err.write(`lane ${p.lane + 1} ${this.names[p.lane]}: ${p.done}/${p.total} steps (${quarter * 25}%)\n`);
-    }
-  }
-
-  finish(): void {
-    if (this.err.isTTY) this.draw(this.clock());
-  }
-
-  private draw(t: number): void {
-    this.lastDraw = t;
-    const width = Math.max(10, Math.min(40, (this.err.columns ?? 80) - 50));
-    const nameWidth = Math.max(...this.names.map((n) => n.length));
-    const lines = this.state.map((s, i) => {
-      const frac = s.total > 0 ? Math.min(1, s.done / s.total) : 0;
-      const fill = Math.round(frac * width);
-      return `lane ${i + 1} ${this.names[i]!.padEnd(nameWidth)} [${'#'.repeat(fill)}${'.'.repeat(width - fill)}] ${String(Math.floor(frac * 100)).padStart(3)}% ${s.done}/${s.total}`;
-    });
-    const up = this.drawn ? `\x1b[${lines.length}A` : '';
-    this.err.write(`${up}${lines.map((l) => `\r\x1b[2K${l}`).join('\n')}\n`);
-    this.drawn = true;
-  }
-}
-
 /** Runs the comparison and writes the outputs; returns the report and the printed Markdown. */
 export async function runCompare(target: string, opts: CompareOptions, deps: CompareDeps = {}): Promise<{ report: Report; markdown: string; failedLanes: number }> {
   const out = deps.out ?? process.stdout;
   const err = deps.err ?? process.stderr;
   const planned = planLanes(opts);
   const seed = parseSeed(opts.seed);
-  const resolved = resolveScenario(target);
+  const resolved = laneTarget(target);
   checkOutputs(opts);
   const transport = deps.transport ?? new WorkerLaneTransport();
   const jobs: LaneJob[] = planned.map((l, lane) => ({ lane, scenario: resolved.lane, ...l, ...(seed !== undefined ? { seed } : {}) }));
-  const progress = new ProgressView(planned.map((l) => laneName(l, resolved.scenario)), err);
+  const progress = new LaneProgressView(planned.map((l) => laneName(l, resolved.scenario)), err);
   const results = await runLanes(jobs, transport, { onProgress: (p) => progress.update(p) });
   progress.finish();
 
