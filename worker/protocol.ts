@@ -17,6 +17,7 @@
 import type { RunSummary, StepMetrics } from './engine/runner/runner.js';
 import type { KdumpVerdict as EngineKdumpVerdict } from './engine/userspace/kdump.js';
 import type { LogEntry as MachineLogEntry, MachineStats } from './engine/machine/machine.js';
+import type { Scenario } from './engine/scenario/scenario.js';
 
 export const PROTOCOL_VERSION = 1;
 
@@ -391,6 +392,31 @@ export interface ExportData {
 export type RunSummaryPayload = RunSummary;
 
 // ---------------------------------------------------------------------------------------------
+// Compare lanes (self-contained block): one lane's scenario loaded in its own worker, with the
+// lane's device parameters applied there (common/lanes/lane-overrides.ts), so the shell never
+// parses or rewrites a scenario itself.
+// ---------------------------------------------------------------------------------------------
+
+/** What a lane starts from: a built-in preset, or a scenario text (YAML/JSON). */
+const laneBase = s.tagged('kind', {
+  preset: { name },
+  text: {
+    text: s.str({ max: MAX_SCENARIO_CHARS, what: `a scenario text of at most ${MAX_SCENARIO_CHARS} characters` }),
+    source: s.optional(s.str({ max: 512 })),
+    format: s.optional(s.oneOf(['yaml', 'json'] as const)),
+  },
+});
+/** Most characters of a lane's device parameters ("vm0.blockSize=4M; vm0.regionSize=128G"). */
+export const MAX_LANE_PARAMS_CHARS = 2048;
+const laneParams = s.str({ max: MAX_LANE_PARAMS_CHARS, what: `device parameters of at most ${MAX_LANE_PARAMS_CHARS} characters, e.g. "vm0.blockSize=4M; vm0.regionSize=128G"` });
+
+/** A loaded lane: its first snapshot and the scenario it runs (parameters applied, validated, normalized). */
+export interface LaneLoaded {
+  snapshot: Snapshot;
+  scenario: Scenario;
+}
+
+// ---------------------------------------------------------------------------------------------
 // Commands: name → argument schema and result type.
 // ---------------------------------------------------------------------------------------------
 
@@ -418,6 +444,8 @@ export const COMMANDS = {
     }),
     result: returns<Snapshot>(),
   },
+  /** Load a compare lane: a preset or scenario text with the lane's device parameters applied (the lane grammar's bracket text). */
+  loadLane: { args: s.obj({ scenario: laneBase, params: s.optional(laneParams), ...runOptions }), result: returns<LaneLoaded>() },
   /** Use a real /proc/iomem dump as the boot memory map of an empty machine. */
   importIomem: {
     args: s.obj({

@@ -59,9 +59,9 @@ const FORBIDDEN_FIELDS = new Set(['id', 'kind']);
 const ok = <T>(value: T): Parsed<T> => ({ ok: true, value });
 const bad = <T>(error: string): Parsed<T> => ({ ok: false, error });
 
-/** Splits on `sep` outside brackets; the offset of each piece in `text` is kept for messages. */
-function splitOutsideBrackets(text: string, seps: string): { piece: string; at: number }[] {
-  const out: { piece: string; at: number }[] = [];
+/** Splits on any of `seps` outside brackets. */
+function splitOutsideBrackets(text: string, seps: string): { piece: string }[] {
+  const out: { piece: string }[] = [];
   let depth = 0;
   let start = 0;
   for (let i = 0; i <= text.length; i++) {
@@ -69,7 +69,7 @@ function splitOutsideBrackets(text: string, seps: string): { piece: string; at: 
     if (c === '[') depth++;
     else if (c === ']') depth = Math.max(0, depth - 1);
     if (i === text.length || (depth === 0 && seps.includes(c!))) {
-      out.push({ piece: text.slice(start, i), at: start });
+      out.push({ piece: text.slice(start, i) });
       start = i + 1;
     }
   }
@@ -152,11 +152,15 @@ export function parseLane(text: string): Parsed<LaneDef> {
   return parseEmulated(text);
 }
 
+/** A lane list's lanes as written (commas inside brackets kept), blanks trimmed. */
+export function splitLanes(text: string): string[] {
+  return splitOutsideBrackets(text, ',').map(({ piece }) => piece.trim());
+}
+
 /** A comma-separated lane list (`--lanes`); the error names the lane by number and text. */
 export function parseLanes(text: string): Parsed<LaneDef[]> {
   const lanes: LaneDef[] = [];
-  for (const [i, { piece }] of splitOutsideBrackets(text, ',').entries()) {
-    const lane = piece.trim();
+  for (const [i, lane] of splitLanes(text).entries()) {
     const name = `lane ${i + 1} ${JSON.stringify(lane)}`;
     if (!lane) return bad(`${name}: empty (two commas, or a comma at an end)`);
     const p = parseLane(lane);

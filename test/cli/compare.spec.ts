@@ -48,6 +48,48 @@ describe('planLanes', () => {
   }
 });
 
+describe('planLanes --lanes (the lane grammar)', () => {
+  it('takes every lane as written: names, defaults and device parameters', () => {
+    expect(planLanes({ lanes: '6.12/none[vm0.blockSize=4M;vm0.regionSize=128G], default/mhp-merge' })).toEqual([
+      { profile: '6.12', strategy: 'none', params: [{ target: 'vm0', field: 'blockSize', value: '4M' }, { target: 'vm0', field: 'regionSize', value: '128G' }], text: '6.12/none[vm0.blockSize=4M;vm0.regionSize=128G]' },
+      { strategy: 'mhp-merge', text: 'default/mhp-merge' },
+    ]);
+  });
+
+  const bad: [Parameters<typeof planLanes>[0], string][] = [
+    [{ lanes: '6.12/none' }, 'compare runs 2 to 6 lanes; --lanes 6.12/none gives 1'],
+    [{ lanes: '6.12/none,6.12/quick' }, '--lanes: lane 2 "6.12/quick": character 6: the strategy is "quick", expected one of default, none, rfc-v1, mhp-merge'],
+    [{ lanes: '6.12/none,real:bzImage' }, '--lanes: lane 2 "real:bzImage": not supported yet: real-kernel lanes (real:bzImage)'],
+    [{ lanes: 'trace:t.txt,6.12/none' }, '--lanes: lane 1 "trace:t.txt": not supported yet: trace lanes (trace:t.txt)'],
+    [{ lanes: '6.12/none[vm0.blockSize],6.12/none' }, '--lanes: lane 1 "6.12/none[vm0.blockSize]": device parameter "vm0.blockSize": the value must be 1 to 64 characters'],
+    [{ lanes: '6.12/none,6.1/none', strategies: 'none' }, '--lanes already names every lane; leave out --strategies'],
+  ];
+  for (const [opts, message] of bad) {
+    it(`refuses ${JSON.stringify(opts)} with one line`, () => {
+      expect(() => planLanes(opts)).toThrow(CliError);
+      expect(() => planLanes(opts)).toThrow(message);
+    });
+  }
+
+  it('gives each job its lane\'s parameters and the report keys them', async () => {
+    const t = new CannedTransport();
+    const err = sink();
+    await runCompare('unplug-fragmentation', { lanes: '6.12/none[vm0.blockSize=4M],6.12/mhp-merge' }, { transport: t, out: sink(), err });
+    expect(t.jobs.map((j) => j.params)).toEqual([[{ target: 'vm0', field: 'blockSize', value: '4M' }], undefined]);
+    expect(err.text).toContain('lane 1 6.12 / none [vm0.blockSize=4M]: 4/4 steps (100%)');
+  });
+
+  it('applies and validates every lane\'s parameters before any lane runs; the error names the lane and the field', async () => {
+    const t = new CannedTransport();
+    const run = (lanes: string) => runCompare('unplug-fragmentation', { lanes }, { transport: t, out: sink(), err: sink() });
+    await expect(run('6.12/none,6.12/none[vm0.blockSize=3M]')).rejects.toThrow(
+      /^--lanes: lane 2 "6\.12\/none\[vm0\.blockSize=3M\]": the lane's scenario is invalid \(1 problem\); nothing was run:\npreset:unplug-fragmentation lane 2 .*: devices\[0\]\.blockSize: /,
+    );
+    await expect(run('6.12/none,6.12/none[vm7.blockSize=4M]')).rejects.toThrow('vm7.blockSize: no device has the id or kind "vm7" (device ids: vm0)');
+    expect(t.jobs).toEqual([]);
+  });
+});
+
 describe('laneTarget', () => {
   it('takes a preset by name', () => {
     const r = laneTarget('seed-100g-virtio-mem');

@@ -1,10 +1,13 @@
 /**
- * `memhp compare <scenario-file | preset> --strategies none,rfc-v1,mhp-merge [--profiles …]
- *   [--report out.html] [--json out.json] [--csv out.csv] [--md out.md] [--pdf out.pdf]`
+ * `memhp compare <scenario-file | preset> [--lanes L1,L2,…] [--strategies none,rfc-v1,mhp-merge]
+ *   [--profiles …] [--cross] [--report out.html] [--json out.json] [--csv out.csv] [--md out.md] [--pdf out.pdf]`
  *
- * Runs 2–6 lanes of one scenario, each a (profile, strategy) pair in its own lab worker, in
- * parallel; shows a progress bar per lane (plain lines when stderr is not a TTY); writes the
- * requested reports atomically; prints the Markdown summary on stdout.
+ * Runs 2–6 lanes of one scenario in parallel, each in its own lab worker. A lane is
+ * `<profile>/<strategy>` with optional device parameters (`6.12/none[vm0.blockSize=4M]`, the lane
+ * grammar of common/lanes/lane-grammar.ts); `--strategies`/`--profiles` are shorthands that expand
+ * to lanes. Device parameters are applied and validated before any lane starts. Shows a progress
+ * bar per lane (plain lines when stderr is not a TTY); writes the requested reports atomically;
+ * prints the Markdown summary on stdout.
  */
 import type { Command } from 'commander';
 import { spawn } from 'node:child_process';
@@ -18,6 +21,9 @@ import { writeFileAtomic } from '../../atomic-write.js';
 import { runLanes, WorkerLaneTransport, type LaneJob, type LaneScenario, type LaneTransport } from '../lanes.js';
 import { checkProfile, checkStrategy, LaneProgressView, parseList, parseSeed, resolveScenario, type ProgressSink } from '../shared/index.js';
 import type { Scenario } from '../../../worker/engine/scenario/scenario.js';
+import { formatLaneParams, parseLanes, splitLanes, unsupportedLane, type LaneParam } from '../../../common/lanes/lane-grammar.js';
+import { laneScenario } from '../../../common/lanes/lane-overrides.js';
+import { formatIssues } from '../../../common/scenario-io/scenario-io.js';
 import { PROFILE_NAMES, STRATEGY_NAMES, type ProfileName, type StrategyName } from '../../../worker/protocol.js';
 import {
   buildReport,
@@ -35,6 +41,8 @@ export const MAX_LANES = 6;
 export const DEFAULT_STRATEGIES: readonly StrategyName[] = ['none', 'rfc-v1', 'mhp-merge'];
 
 export interface CompareOptions {
+  /** Lanes in the lane grammar (common/lanes/lane-grammar.ts): `6.12/none[vm0.blockSize=4M],5.10/default`. */
+  lanes?: string;
   strategies?: string;
   profiles?: string;
   /** Lanes = every profile × every strategy, even when both lists have the same length. */
@@ -60,14 +68,41 @@ export interface CompareDeps {
 export interface PlannedLane {
   profile?: ProfileName;
   strategy?: StrategyName;
+  /** Device parameters (from `--lanes`); absent when none. */
+  params?: LaneParam[];
+  /** The lane as written in `--lanes`, for messages. */
+  text?: string;
+}
+
+function checkLaneCount(lanes: readonly PlannedLane[], plan: string): void {
+  if (lanes.length < MIN_LANES || lanes.length > MAX_LANES) throw new CliError(`compare runs ${MIN_LANES} to ${MAX_LANES} lanes; ${plan} gives ${lanes.length}`);
+}
+
+/** `--lanes`: every lane in the lane grammar; kinds nothing runs yet are refused with one line. */
+function planFromLanes(text: string): PlannedLane[] {
+  const parsed = parseLanes(text);
+  if (!parsed.ok) throw new CliError(`--lanes: ${parsed.error}`);
+  const texts = splitLanes(text);
+  const lanes = parsed.value.map((def, i): PlannedLane => {
+    const unsupported = unsupportedLane(def);
+    if (unsupported || def.kind !== 'emulated') throw new CliError(`--lanes: lane ${i + 1} ${JSON.stringify(texts[i])}: ${unsupported}`);
+    return { ...(def.profile ? { profile: def.profile } : {}), ...(def.strategy ? { strategy: def.strategy } : {}), ...(def.params.length ? { params: def.params } : {}), text: texts[i]! };
+  });
+  checkLaneCount(lanes, `--lanes ${text}`);
+  return lanes;
 }
 
 /**
- * The lanes asked for: one per strategy; `--profiles` gives one profile for every lane, one per
+ * The lanes asked for: `--lanes` as written, or the shorthands: one lane per strategy; `--profiles` gives one profile for every lane, one per
  * strategy (paired in order when the lists have the same length), or, with `--cross` or lists of
  * different lengths, every profile × every strategy. 2 to 6 lanes.
  */
-export function planLanes(opts: Pick<CompareOptions, 'strategies' | 'profiles' | 'cross'>): PlannedLane[] {
+export function planLanes(opts: Pick<CompareOptions, 'lanes' | 'strategies' | 'profiles' | 'cross'>): PlannedLane[] {
+  if (opts.lanes !== undefined) {
+    const other = (['strategies', 'profiles', 'cross'] as const).find((k) => opts[k] !== undefined);
+    if (other) throw new CliError(`--lanes already names every lane; leave out --${other}`);
+    return planFromLanes(opts.lanes);
+  }
   const strategies = parseList('--strategies', opts.strategies, STRATEGY_NAMES, checkStrategy) ?? [...DEFAULT_STRATEGIES];
   const profiles = parseList('--profiles', opts.profiles, PROFILE_NAMES, checkProfile);
   let lanes: PlannedLane[];
@@ -76,9 +111,7 @@ export function planLanes(opts: Pick<CompareOptions, 'strategies' | 'profiles' |
   else if (strategies.length === 1) lanes = profiles.map((profile) => ({ profile, strategy: strategies[0]! }));
   else if (profiles.length === strategies.length && !opts.cross) lanes = profiles.map((profile, i) => ({ profile, strategy: strategies[i]! }));
   else lanes = profiles.flatMap((profile) => strategies.map((strategy) => ({ profile, strategy })));
-  if (lanes.length < MIN_LANES || lanes.length > MAX_LANES) {
-    throw new CliError(`compare runs ${MIN_LANES} to ${MAX_LANES} lanes; ${describePlan(profiles, strategies)} gives ${lanes.length}`);
-  }
+  checkLaneCount(lanes, describePlan(profiles, strategies));
   return lanes;
 }
 
@@ -120,7 +153,22 @@ function checkOutputs(opts: CompareOptions): void {
 }
 
 function laneName(l: PlannedLane, scenario: Scenario): string {
-  return `${l.profile ?? scenario.profile ?? 'default profile'} / ${l.strategy ?? scenario.strategy ?? 'profile default'}`;
+  const params = l.params ? ` [${formatLaneParams(l.params)}]` : '';
+  return `${l.profile ?? scenario.profile ?? 'default profile'} / ${l.strategy ?? scenario.strategy ?? 'profile default'}${params}`;
+}
+
+/**
+ * Every lane's device parameters applied to the scenario and validated again here (the worker
+ * applies them once more, the same way), so a bad lane stops the comparison before any lane runs.
+ */
+function checkLaneScenarios(planned: readonly PlannedLane[], scenario: Scenario, source: string): void {
+  planned.forEach((l, i) => {
+    if (!l.params) return;
+    const r = laneScenario(scenario, l.params);
+    if (r.ok) return;
+    const lane = `lane ${i + 1} ${JSON.stringify(l.text ?? formatLaneParams(l.params))}`;
+    throw new CliError(`--lanes: ${lane}: the lane's scenario is invalid (${r.errors.length} problem${r.errors.length === 1 ? '' : 's'}); nothing was run:\n${formatIssues(r.errors, `${source} ${lane}`)}`);
+  });
 }
 
 /** Runs the comparison and writes the outputs; returns the report and the printed Markdown. */
@@ -130,9 +178,17 @@ export async function runCompare(target: string, opts: CompareOptions, deps: Com
   const planned = planLanes(opts);
   const seed = parseSeed(opts.seed);
   const resolved = laneTarget(target);
+  checkLaneScenarios(planned, resolved.scenario, resolved.source);
   checkOutputs(opts);
   const transport = deps.transport ?? new WorkerLaneTransport();
-  const jobs: LaneJob[] = planned.map((l, lane) => ({ lane, scenario: resolved.lane, ...l, ...(seed !== undefined ? { seed } : {}) }));
+  const jobs: LaneJob[] = planned.map(({ profile, strategy, params }, lane) => ({
+    lane,
+    scenario: resolved.lane,
+    ...(profile ? { profile } : {}),
+    ...(strategy ? { strategy } : {}),
+    ...(params ? { params } : {}),
+    ...(seed !== undefined ? { seed } : {}),
+  }));
   const progress = new LaneProgressView(planned.map((l) => laneName(l, resolved.scenario)), err);
   const results = await runLanes(jobs, transport, { onProgress: (p) => progress.update(p) });
   progress.finish();
@@ -256,9 +312,10 @@ function run(cmd: string, args: string[], timeoutMs: number): Promise<{ code: nu
 export function registerCompare(program: Command): void {
   program
     .command('compare')
-    .description('Run one scenario in 2–6 lanes (profile × strategy), each in its own worker, and report side by side.')
+    .description('Run one scenario in 2–6 lanes (profile / strategy, optional device parameters), each in its own worker, and report side by side.')
     .argument('<scenario>', 'a scenario file (YAML or JSON) or a preset name')
-    .option('--strategies <list>', `comma-separated merge strategies (${STRATEGY_NAMES.join(', ')})`, DEFAULT_STRATEGIES.join(','))
+    .option('--lanes <list>', 'comma-separated lanes <profile>/<strategy>[<device>.<field>=<value>;…] (either name may be "default"), e.g. 6.12/none[vm0.blockSize=4M],6.12/mhp-merge')
+    .option('--strategies <list>', `comma-separated merge strategies (${STRATEGY_NAMES.join(', ')}; default ${DEFAULT_STRATEGIES.join(',')})`)
     .option('--profiles <list>', `comma-separated kernel profiles (${PROFILE_NAMES.join(', ')}): one for all lanes, one per strategy, or with --cross every pair`)
     .option('--cross', 'lanes = every profile × every strategy')
     .option('--seed <n>', 'seed for every lane (default: the scenario\'s)')
