@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { formatLaneParams, paramsRecord, parseLane, parseLaneParams, parseLanes, unsupportedLane, type LaneDef } from '../../../common/lanes/lane-grammar.js';
+import { formatLaneParams, paramsRecord, parseLane, parseLaneParams, parseLanes, unsupportedLane, type EmulatedLane, type LaneDef } from '../../../common/lanes/lane-grammar.js';
 
 const lanes = (text: string): LaneDef[] => {
   const r = parseLanes(text);
@@ -46,7 +46,7 @@ describe('lane grammar: good lanes', () => {
   });
 
   it('writes parameters back the way it reads them, and as the report keys them', () => {
-    const p = lanes('6.12/none[vm0.blockSize=4M;hv0.protocol=win8]')[0] as { params: [] };
+    const p = lanes('6.12/none[vm0.blockSize=4M;hv0.protocol=win8]')[0] as EmulatedLane;
     expect(formatLaneParams(p.params)).toBe('vm0.blockSize=4M; hv0.protocol=win8');
     expect(parseLaneParams(formatLaneParams(p.params))).toEqual({ ok: true, value: p.params });
     expect(paramsRecord(p.params)).toEqual({ 'vm0.blockSize': '4M', 'hv0.protocol': 'win8' });
