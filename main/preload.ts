@@ -17,6 +17,7 @@ const api: LabApi = {
   hello: invoke('hello'),
   loadPreset: invoke('loadPreset'),
   loadScenario: invoke('loadScenario'),
+  loadLane: invoke('loadLane'),
   importIomem: invoke('importIomem'),
   configure: invoke('configure'),
   start: invoke('start'),

@@ -3,7 +3,7 @@
  * over a `Machine`; iomem windows, lsmem and the kdump verdict come from the engine's own views.
  * Host requests and guest actions made from the UI go straight to the runner's machine.
  */
-import type { EngineDeviceState, EngineRun, LabEngine, LoadedScenario, RunOptions } from './engine-port.js';
+import type { EngineDeviceState, EngineRun, LabEngine, LaneBase, LaneLoad, LoadedScenario, RunOptions } from './engine-port.js';
 import type { DeviceKindInfo, DeviceSpecPayload, KdumpVerdict, OnlinePolicy } from './protocol.js';
 import { Runner, plainState } from './engine/runner/runner.js';
 import type { StepRecord } from './engine/runner/step-record.js';
@@ -18,6 +18,8 @@ import { readParams } from './engine/drivers/driver.js';
 import { errnoName } from './engine/errno.js';
 import { parseSize } from './engine/sizes.js';
 import { loadScenarioText } from '../common/scenario-io/scenario-io.js';
+import { formatLaneParams, parseLaneParams } from '../common/lanes/lane-grammar.js';
+import { laneScenario } from '../common/lanes/lane-overrides.js';
 import { stringify } from 'yaml';
 
 /**
@@ -174,6 +176,30 @@ function physBitsFor(text: string): number {
   return bits;
 }
 
+/** The base scenario of a lane and the text it exports as when no parameter changes it. */
+function laneBase(base: LaneBase): { ok: true; scenario: Scenario; text: string } | Exclude<LaneLoad, { ok: true }> {
+  if (base.kind === 'preset') {
+    const preset = getPreset(base.name);
+    if (!preset) return { ok: false, code: 'NOT_FOUND', message: `no preset named ${JSON.stringify(base.name)}` };
+    return { ok: true, scenario: preset, text: stringify(presetInput(base.name)) };
+  }
+  const r = loadScenarioText(base.text, { source: base.source, format: base.format });
+  return r.ok ? { ok: true, scenario: r.scenario, text: base.text } : { ok: false, code: 'SCENARIO_INVALID', where: base.source ?? '', errors: r.errors };
+}
+
+/** A compare lane's scenario: the base with the lane's device parameters applied (common/lanes). */
+function loadLane(base: LaneBase, paramsText: string): LaneLoad {
+  const params = parseLaneParams(paramsText);
+  if (!params.ok) return { ok: false, code: 'BAD_PAYLOAD', message: `loadLane: args.params: ${params.error}` };
+  const start = laneBase(base);
+  if (!start.ok) return start;
+  if (params.value.length === 0) return { ok: true, scenario: loaded(start.scenario, start.text), definition: start.scenario };
+  const lane = laneScenario(start.scenario, params.value);
+  const where = `${base.kind === 'preset' ? `preset:${base.name}` : (base.source ?? 'scenario')} [${formatLaneParams(params.value)}]`;
+  if (!lane.ok) return { ok: false, code: 'SCENARIO_INVALID', where, errors: lane.errors };
+  return { ok: true, scenario: loaded(lane.scenario, stringify(lane.scenario)), definition: lane.scenario };
+}
+
 export function createEngine(): LabEngine {
   return {
     presets: () => presetInfo(),
@@ -186,6 +212,7 @@ export function createEngine(): LabEngine {
       const r = loadScenarioText(text, opts);
       return r.ok ? { ok: true, scenario: loaded(r.scenario, text) } : { ok: false, errors: r.errors };
     },
+    loadLane,
     loadIomem(text, opts: { source?: string; blockSize?: bigint; onlinePolicy?: OnlinePolicy }) {
       const source = opts.source ?? 'imported /proc/iomem';
       const input = {

@@ -6,7 +6,7 @@
  * a small fake. Keeping the port narrow means the protocol side compiles and is tested even while
  * the engine below it is still moving.
  */
-import type { DeviceKindInfo, DeviceSpecPayload, KdumpVerdict, OnlinePolicy, ProfileName, StrategyName } from './protocol.js';
+import type { CommandArgs, DeviceKindInfo, DeviceSpecPayload, KdumpVerdict, OnlinePolicy, ProfileName, StrategyName } from './protocol.js';
 import type { RunSummary } from './engine/runner/runner.js';
 import type { StepRecord } from './engine/runner/step-record.js';
 import type { Scenario } from './engine/scenario/scenario.js';
@@ -102,6 +102,11 @@ export interface LabEngine {
   loadScenarioText(text: string, opts: { source?: string; format?: 'yaml' | 'json' }):
     | { ok: true; scenario: LoadedScenario }
     | { ok: false; errors: { path: string; message: string }[] };
+  /**
+   * A compare lane's scenario: the base (a preset or a scenario text) with the lane's device
+   * parameters (lane-grammar text, "" for none) applied and the result validated again.
+   */
+  loadLane(base: LaneBase, params: string): LaneLoad;
   /** An empty machine whose boot memory map is a real /proc/iomem dump. */
   loadIomem(text: string, opts: { source?: string; blockSize?: bigint; onlinePolicy?: OnlinePolicy }):
     | { ok: true; scenario: LoadedScenario }
@@ -109,3 +114,12 @@ export interface LabEngine {
   parseSize(text: string): bigint | null;
   errnoName(code: number): string;
 }
+
+/** What a compare lane starts from (the `loadLane` command's `scenario`). */
+export type LaneBase = CommandArgs<'loadLane'>['scenario'];
+
+/** A lane's scenario, or why there is none (the error code the session answers with). */
+export type LaneLoad =
+  | { ok: true; scenario: LoadedScenario; definition: Scenario }
+  | { ok: false; code: 'NOT_FOUND' | 'BAD_PAYLOAD'; message: string }
+  | { ok: false; code: 'SCENARIO_INVALID'; where: string; errors: { path: string; message: string }[] };

@@ -23,6 +23,7 @@ import type { KdumpVerdict as EngineKdumpVerdict } from './engine/userspace/kdum
 import type { LogEntry as MachineLogEntry, MachineStats } from './engine/machine/machine.js';
 // The one runtime import from the engine: a constants-only module that imports nothing (see its header).
 import { ONLINE_POLICIES, PROFILE_NAMES, STRATEGY_NAMES, type OnlinePolicy, type ProfileName, type StrategyName } from './engine/names.js';
+import type { Scenario } from './engine/scenario/scenario.js';
 
 export const PROTOCOL_VERSION = 1;
 
@@ -176,6 +177,28 @@ function noUnknownKeys(entriesOf: (value: Record<string, unknown>) => v.ObjectEn
 /** An object with exactly these keys (unknown keys are refused, so typos do not pass silently). */
 function obj<const E extends v.ObjectEntries>(entries: E) {
   return v.pipe(plainObject(), noUnknownKeys(() => entries), v.strictObject(entries, missingField(entries)));
+}
+
+/** One object shape of a tagged union: its `Tag` field is the literal `Name`, beside its own fields. */
+type Variant<Tag extends string, Name extends string> = v.StrictObjectSchema<
+  { [T in Tag]: v.LiteralSchema<Name, undefined> } & v.ObjectEntries,
+  v.ErrorMessage<v.StrictObjectIssue>
+>;
+
+/** One variant of a tagged union: `tag` set to `name`, plus `entries`. */
+function variant<const Tag extends string, const Name extends string, const E extends v.ObjectEntries>(tag: Tag, name: Name, entries: E) {
+  return v.strictObject({ [tag]: v.literal(name), ...entries } as { [T in Tag]: v.LiteralSchema<Name, undefined> } & E, missingField(entries));
+}
+
+/** One of several object shapes, picked by the string field `tag`. */
+function tagged<const Tag extends string, const O extends Variant<Tag, string>[]>(tag: Tag, options: O) {
+  const byName = new Map(options.map((o) => [o.entries[tag].literal, o.entries] as const));
+  const expected = `expected one of ${[...byName.keys()].map((x) => JSON.stringify(x)).join(', ')}`;
+  return v.pipe(
+    plainObject(),
+    noUnknownKeys((x) => byName.get(x[tag] as string) ?? null),
+    v.variant(tag, options, expected),
+  );
 }
 
 /** A size in bytes as text: decimal or 0x-hex with an optional binary suffix ("128M", "4G", "1073741824"). */
@@ -398,6 +421,31 @@ export interface ExportData {
 export type RunSummaryPayload = RunSummary;
 
 // ---------------------------------------------------------------------------------------------
+// Compare lanes (self-contained block): one lane's scenario loaded in its own worker, with the
+// lane's device parameters applied there (common/lanes/lane-overrides.ts), so the shell never
+// parses or rewrites a scenario itself.
+// ---------------------------------------------------------------------------------------------
+
+/** What a lane starts from: a built-in preset, or a scenario text (YAML/JSON). */
+const laneBase = tagged('kind', [
+  variant('kind', 'preset', { name }),
+  variant('kind', 'text', {
+    text: text({ max: MAX_SCENARIO_CHARS, what: `a scenario text of at most ${MAX_SCENARIO_CHARS} characters` }),
+    source: v.optional(text({ max: 512 })),
+    format: v.optional(oneOf(['yaml', 'json'] as const)),
+  }),
+]);
+/** Most characters of a lane's device parameters ("vm0.blockSize=4M; vm0.regionSize=128G"). */
+export const MAX_LANE_PARAMS_CHARS = 2048;
+const laneParams = text({ max: MAX_LANE_PARAMS_CHARS, what: `device parameters of at most ${MAX_LANE_PARAMS_CHARS} characters, e.g. "vm0.blockSize=4M; vm0.regionSize=128G"` });
+
+/** A loaded lane: its first snapshot and the scenario it runs (parameters applied, validated, normalized). */
+export interface LaneLoaded {
+  snapshot: Snapshot;
+  scenario: Scenario;
+}
+
+// ---------------------------------------------------------------------------------------------
 // Commands: name → argument schema and result type.
 // ---------------------------------------------------------------------------------------------
 
@@ -425,6 +473,8 @@ export const COMMANDS = {
     }),
     result: returns<Snapshot>(),
   },
+  /** Load a compare lane: a preset or scenario text with the lane's device parameters applied (the lane grammar's bracket text). */
+  loadLane: { args: obj({ scenario: laneBase, params: v.optional(laneParams), ...runOptions }), result: returns<LaneLoaded>() },
   /** Use a real /proc/iomem dump as the boot memory map of an empty machine. */
   importIomem: {
     args: obj({

@@ -43,6 +43,11 @@ function fail(code: ErrorCode, message: string): never {
   throw new LabFailure(labError(code, message));
 }
 
+/** A scenario that failed validation: every problem with its path, after where it came from. */
+function failInvalid(where: string, errors: readonly { path: string; message: string }[]): never {
+  fail('SCENARIO_INVALID', `${where ? `${where}: ` : ''}${errors.length} problem(s):\n` + errors.map((e) => `  ${e.path}: ${e.message}`).join('\n'));
+}
+
 export interface SessionHooks {
   /** Wall clock in ms (performance.now in the worker). */
   now(): number;
@@ -131,11 +136,14 @@ export class LabSession {
     },
     loadScenario: (a) => {
       const r = this.needEngine().loadScenarioText(a.text, { source: a.source, format: a.format });
-      if (!r.ok) {
-        const where = a.source ? `${a.source}: ` : '';
-        fail('SCENARIO_INVALID', `${where}${r.errors.length} problem(s):\n` + r.errors.map((e) => `  ${e.path}: ${e.message}`).join('\n'));
-      }
+      if (!r.ok) failInvalid(a.source ?? '', r.errors);
       return this.load(r.scenario, 'file', a);
+    },
+    loadLane: (a) => {
+      const r = this.needEngine().loadLane(a.scenario, a.params ?? '');
+      if (!r.ok) return r.code === 'SCENARIO_INVALID' ? failInvalid(r.where, r.errors) : fail(r.code, r.message);
+      const snapshot = this.load(r.scenario, a.scenario.kind === 'preset' ? 'preset' : 'file', a);
+      return { snapshot, scenario: r.definition };
     },
     importIomem: (a) => {
       const engine = this.needEngine();

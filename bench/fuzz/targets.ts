@@ -389,6 +389,7 @@ export const VALID_ARGS: { [K in CommandName]: CommandArgs<K>[] } = {
   hello: [{}],
   loadPreset: [{ name: 'seed-100g-virtio-mem' }, { name: 'kdump-limit', profile: '5.9', strategy: 'none', seed: 3 }],
   loadScenario: [{ text: 'name: x\n', source: 'x.yaml', format: 'yaml', seed: 0 }],
+  loadLane: [{ scenario: { kind: 'preset', name: 'unplug-fragmentation' }, params: 'vm0.blockSize=4M', strategy: 'none' }, { scenario: { kind: 'text', text: 'name: x\n', source: 'x.yaml', format: 'yaml' } }],
   importIomem: [{ text: '00000000-00000fff : Reserved\n', source: 'iomem.txt', blockSize: '128M', onlinePolicy: 'online_movable' }],
   configure: [{ profile: '6.12', strategy: 'mhp-merge', seed: 4294967295 }, {}],
   start: [{}],

@@ -1,13 +1,14 @@
 /**
  * Drives one compare lane through a lab worker over worker/protocol.ts, whatever carries the
  * messages: `WorkerHost` from Node (the CLI), a `LabBridge` Web Worker in the app. Load (preset or
- * scenario text) → `step` in chunks (progress, new step records fetched as they come) → `summary`,
+ * scenario text; `loadLane` when the lane has device parameters, applied in the worker) → `step` in chunks (progress, new step records fetched as they come) → `summary`,
  * the final /proc/iomem excerpt (`iomemWindow`) and the event log. Never throws: a coded error
  * from any call ends the lane as failed, with the steps recorded so far.
  */
 import type { CommandArgs, CommandName, CommandResult, IpcReply, LabError, ProfileName, Snapshot, StepPoint, StrategyName } from '../../worker/protocol.js';
 import { IOMEM_EXCERPT_LINES, type LaneOutcome, type LaneSpec } from '../report/build.js';
 import type { IomemExcerpt } from '../report/model.js';
+import { formatLaneParams, paramsRecord, type LaneParam } from './lane-grammar.js';
 
 /** The scenario every lane runs: a preset by name, or a scenario text (JSON or YAML). */
 export type LaneScenario = { kind: 'preset'; name: string } | { kind: 'text'; text: string; source: string; format?: 'yaml' | 'json' };
@@ -20,6 +21,8 @@ export interface LaneJob {
   profile?: ProfileName;
   strategy?: StrategyName;
   seed?: number;
+  /** Device parameters (lane grammar): the worker applies them to the scenario before loading it. */
+  params?: readonly LaneParam[];
 }
 
 export interface LaneProgress {
@@ -62,7 +65,21 @@ class LaneError extends Error {
 
 /** The lane as failed, with whatever steps were recorded. */
 export function failedLane(job: LaneJob, error: { code: string; message: string }, steps: readonly StepPoint[] = []): LaneResult {
-  return { spec: { profile: job.profile ?? '6.12', strategy: job.strategy ?? 'mhp-merge' }, outcome: { ok: false, error, steps } };
+  return { spec: withParams({ profile: job.profile ?? '6.12', strategy: job.strategy ?? 'mhp-merge' }, job), outcome: { ok: false, error, steps } };
+}
+
+/** The lane's spec with its device parameters, as the report keeps them. */
+function withParams(spec: LaneSpec, job: LaneJob): LaneSpec {
+  return job.params?.length ? { ...spec, params: paramsRecord(job.params) } : spec;
+}
+
+/** Loads the lane's scenario in its worker: by preset or text, or through `loadLane` with parameters. */
+async function loadJob(must: <K extends CommandName>(command: K, args: CommandArgs<K>) => Promise<CommandResult<K>>, job: LaneJob): Promise<Snapshot> {
+  const runOpts = { ...(job.profile ? { profile: job.profile } : {}), ...(job.strategy ? { strategy: job.strategy } : {}), ...(job.seed !== undefined ? { seed: job.seed } : {}) };
+  if (job.params?.length) return (await must('loadLane', { scenario: job.scenario, params: formatLaneParams(job.params), ...runOpts })).snapshot;
+  if (job.scenario.kind === 'preset') return must('loadPreset', { name: job.scenario.name, ...runOpts });
+  const { text, source, format } = job.scenario;
+  return must('loadScenario', { text, source, ...(format ? { format } : {}), ...runOpts });
 }
 
 /** Runs one lane to the end over `call`. */
@@ -94,12 +111,8 @@ export async function driveLane(call: LaneCall, job: LaneJob, onProgress: (p: La
   try {
     const hello = await must('hello', {});
     if (!hello.engine) throw new LaneError({ code: 'ENGINE_UNAVAILABLE', message: 'the lab worker was built without the engine' });
-    const runOpts = { ...(job.profile ? { profile: job.profile } : {}), ...(job.strategy ? { strategy: job.strategy } : {}), ...(job.seed !== undefined ? { seed: job.seed } : {}) };
-    let snap: Snapshot =
-      job.scenario.kind === 'preset'
-        ? await must('loadPreset', { name: job.scenario.name, ...runOpts })
-        : await must('loadScenario', { text: job.scenario.text, source: job.scenario.source, ...(job.scenario.format ? { format: job.scenario.format } : {}), ...runOpts });
-    const spec: LaneSpec = { profile: snap.profile ?? job.profile ?? '6.12', strategy: snap.strategy ?? job.strategy ?? 'mhp-merge' };
+    let snap = await loadJob(must, job);
+    const spec = withParams({ profile: snap.profile ?? job.profile ?? '6.12', strategy: snap.strategy ?? job.strategy ?? 'mhp-merge' }, job);
     const total = snap.step.total;
     const chunk = chunkOf(total);
     onProgress({ lane: job.lane, done: snap.step.index, total });

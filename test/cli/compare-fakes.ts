@@ -9,6 +9,9 @@ import { FIXTURE_INPUT } from '../common/report/fixtures/report-input.js';
 
 export const FAKE_SCENARIO_YAML = 'name: fake-scenario\nseed: 3\nmachine: { boot: { map: q35-2g } }\ndevices:\n  - kind: virtio-mem\n    id: vm0\n    blockSize: "2097152"\ntimeline: []\n';
 
+/** FAKE_SCENARIO_YAML as the scenario data `loadLane` answers with. */
+export const FAKE_SCENARIO = { name: 'fake-scenario', seed: 3, machine: { boot: { map: 'q35-2g' } }, devices: [{ kind: 'virtio-mem', id: 'vm0', blockSize: '2097152' }], timeline: [] };
+
 type Listener = (event: { data?: unknown; message?: string }) => void;
 
 /** The command arguments the fake reads (each handler uses only its own command's fields). */
@@ -39,7 +42,7 @@ export interface FakeWorkerOptions {
   calls?: { command: string; args: unknown }[];
 }
 
-/** A fake lab worker: answers hello/loadPreset/loadScenario/step/metrics/summary/iomemWindow/log. */
+/** A fake lab worker: answers hello/loadPreset/loadScenario/loadLane/step/metrics/summary/iomemWindow/log. */
 export function fakeWorker(o: FakeWorkerOptions = {}): WorkerLike {
   const total = o.totalSteps ?? 10;
   const lines = Array.from({ length: o.iomemLines ?? 30 }, (_, i) => `${i.toString(16).padStart(8, '0')}-ffffffff : line ${i}`);
@@ -58,6 +61,7 @@ export function fakeWorker(o: FakeWorkerOptions = {}): WorkerLike {
     hello: () => ({ protocolVersion: 1, presets: [], profiles: [], strategies: [], engine: o.engine ?? true }),
     loadPreset: (a) => ((profile = a.profile ?? '6.12'), (strategy = a.strategy ?? 'mhp-merge'), (index = 0), snapshot()),
     loadScenario: (a) => ((profile = a.profile ?? '6.12'), (strategy = a.strategy ?? 'mhp-merge'), (index = 0), snapshot()),
+    loadLane: (a) => ((profile = a.profile ?? '6.12'), (strategy = a.strategy ?? 'mhp-merge'), (index = 0), { snapshot: snapshot(), scenario: FAKE_SCENARIO }),
     step: (a) => ((index = Math.min(total, index + (a.count ?? 1))), snapshot()),
     metrics: (a) => Array.from({ length: Math.max(0, Math.min(a.limit, index - a.since)) }, (_, k) => record(a.since + k)),
     summary: () => ({

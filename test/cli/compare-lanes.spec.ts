@@ -38,6 +38,18 @@ describe('WorkerLaneTransport over the worker protocol (fake worker)', () => {
     expect(calls[1]).toEqual({ command: 'loadScenario', args: { text: '{}', source: 'a.json', format: 'json' } });
   });
 
+  it('sends a lane with device parameters through loadLane, which applies them in the worker', async () => {
+    const calls: { command: string; args: unknown }[] = [];
+    const params = [{ target: 'vm0', field: 'blockSize', value: '4M' }, { target: 'vm0', field: 'regionSize', value: '128G' }];
+    const r = await transport({ calls }).run(job(1, { params }), () => {});
+    expect(calls[1]).toEqual({ command: 'loadLane', args: { scenario: { kind: 'preset', name: 'seed-100g-virtio-mem' }, params: 'vm0.blockSize=4M; vm0.regionSize=128G', strategy: 'none' } });
+    expect(r.outcome.ok).toBe(true);
+    expect(r.spec).toEqual({ profile: '6.12', strategy: 'none', params: { 'vm0.blockSize': '4M', 'vm0.regionSize': '128G' } });
+    const failed = await transport({ fail: { loadLane: { code: 'SCENARIO_INVALID', message: 'devices[0].blockSize: must be a power of two' } } }).run(job(1, { params }), () => {});
+    expect(failed.outcome.ok).toBe(false);
+    expect(failed.spec.params).toEqual({ 'vm0.blockSize': '4M', 'vm0.regionSize': '128G' });
+  });
+
   // [what, worker options, expected code, message fragment]
   const failures: [string, FakeWorkerOptions, string, string][] = [
     ['a worker without the engine', { engine: false }, 'ENGINE_UNAVAILABLE', 'without the engine'],

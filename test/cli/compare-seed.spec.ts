@@ -91,7 +91,38 @@ describe('memhp compare <scenario file>', () => {
       code = (e as { status?: number }).status ?? -1;
     }
     expect(code).toBe(1);
-    expect(err).toMatch(/^memhp: .*bad\.yaml: \d+ problems; nothing was run\n/);
+    expect(err).toMatch(/^memhp: .*bad\.yaml: the scenario is invalid \(\d+ problems\); nothing was run:\n/);
     expect(err).toContain('bad.yaml: seed');
   });
 });
+
+describe('memhp compare --lanes (built CLI, real workers)', () => {
+  it('runs lanes with device parameters applied in their workers; the report keys the parameters', () => {
+    const json = path.join(tmp, 'lanes.json');
+    memhp(['compare', 'unplug-fragmentation', '--lanes', '6.12/none[vm0.blockSize=4M],6.12/none', '--json', json]);
+    const parsed = parseReportJson(readFileSync(json, 'utf8'));
+    if (!parsed.ok) throw new Error('bad report');
+    const [withParams, plain] = parsed.report.lanes;
+    expect(withParams!.status).toBe('ok');
+    expect(withParams!.params).toEqual({ 'vm0.blockSize': '4M' });
+    expect(withParams!.label).toBe('6.12 / none (vm0.blockSize=4M)');
+    expect(plain!.params).toBeUndefined();
+    // Same lane but for the device block size: the runs differ, so the parameter reached the engine.
+    expect(JSON.stringify(withParams!.steps)).not.toBe(JSON.stringify(plain!.steps));
+  });
+
+  it('refuses a lane whose parameters make the scenario invalid, with one message and exit 1', () => {
+    let err = '';
+    let code = 0;
+    try {
+      memhp(['compare', 'unplug-fragmentation', '--lanes', '6.12/none,6.12/none[vm0.blockSize=3M]']);
+    } catch (e) {
+      err = String((e as { stderr?: string }).stderr);
+      code = (e as { status?: number }).status ?? -1;
+    }
+    expect(code).toBe(1);
+    expect(err).toMatch(/^memhp: --lanes: lane 2 "6\.12\/none\[vm0\.blockSize=3M\]": the lane's scenario is invalid/);
+    expect(err).toContain('devices[0].blockSize');
+  });
+});
+

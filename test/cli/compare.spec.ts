@@ -2,7 +2,8 @@ import { afterAll, describe, expect, it } from 'vitest';
 import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { CHROME_MISSING, planLanes, ProgressView, resolveScenario, runCompare } from '../../main/cli/commands/compare.js';
+import { CHROME_MISSING, laneTarget, planLanes, runCompare } from '../../main/cli/commands/compare.js';
+import { LaneProgressView } from '../../main/cli/shared/index.js';
 import { CliError } from '../../main/cli/errors.js';
 import { parseReportJson, STEP_METRICS } from '../../common/report/index.js';
 import { CannedTransport } from './compare-fakes.js';
@@ -34,9 +35,9 @@ describe('planLanes', () => {
 
   const bad: [Parameters<typeof planLanes>[0], string][] = [
     [{ strategies: 'none' }, 'compare runs 2 to 6 lanes; --strategies none gives 1'],
-    [{ strategies: 'none,fast' }, '--strategies: "fast" is not one of none, rfc-v1, mhp-merge'],
+    [{ strategies: 'none,fast' }, '--strategies: unknown strategy "fast" (one of none, rfc-v1, mhp-merge)'],
     [{ strategies: ',' }, '--strategies: give at least one of'],
-    [{ profiles: '4.19' }, '--profiles: "4.19" is not one of 5.9, rfc-v1, 5.10, 6.1, 6.12'],
+    [{ profiles: '4.19' }, '--profiles: unknown profile "4.19" (one of 5.9, rfc-v1, 5.10, 6.1, 6.12)'],
     [{ profiles: '5.9,5.10,6.1', strategies: 'none,rfc-v1,mhp-merge', cross: true }, 'gives 9'],
   ];
   for (const [opts, message] of bad) {
@@ -47,15 +48,57 @@ describe('planLanes', () => {
   }
 });
 
-describe('resolveScenario', () => {
+describe('planLanes --lanes (the lane grammar)', () => {
+  it('takes every lane as written: names, defaults and device parameters', () => {
+    expect(planLanes({ lanes: '6.12/none[vm0.blockSize=4M;vm0.regionSize=128G], default/mhp-merge' })).toEqual([
+      { profile: '6.12', strategy: 'none', params: [{ target: 'vm0', field: 'blockSize', value: '4M' }, { target: 'vm0', field: 'regionSize', value: '128G' }], text: '6.12/none[vm0.blockSize=4M;vm0.regionSize=128G]' },
+      { strategy: 'mhp-merge', text: 'default/mhp-merge' },
+    ]);
+  });
+
+  const bad: [Parameters<typeof planLanes>[0], string][] = [
+    [{ lanes: '6.12/none' }, 'compare runs 2 to 6 lanes; --lanes 6.12/none gives 1'],
+    [{ lanes: '6.12/none,6.12/quick' }, '--lanes: lane 2 "6.12/quick": character 6: the strategy is "quick", expected one of default, none, rfc-v1, mhp-merge'],
+    [{ lanes: '6.12/none,real:bzImage' }, '--lanes: lane 2 "real:bzImage": not supported yet: real-kernel lanes (real:bzImage)'],
+    [{ lanes: 'trace:t.txt,6.12/none' }, '--lanes: lane 1 "trace:t.txt": not supported yet: trace lanes (trace:t.txt)'],
+    [{ lanes: '6.12/none[vm0.blockSize],6.12/none' }, '--lanes: lane 1 "6.12/none[vm0.blockSize]": device parameter "vm0.blockSize": the value must be 1 to 64 characters'],
+    [{ lanes: '6.12/none,6.1/none', strategies: 'none' }, '--lanes already names every lane; leave out --strategies'],
+  ];
+  for (const [opts, message] of bad) {
+    it(`refuses ${JSON.stringify(opts)} with one line`, () => {
+      expect(() => planLanes(opts)).toThrow(CliError);
+      expect(() => planLanes(opts)).toThrow(message);
+    });
+  }
+
+  it('gives each job its lane\'s parameters and the report keys them', async () => {
+    const t = new CannedTransport();
+    const err = sink();
+    await runCompare('unplug-fragmentation', { lanes: '6.12/none[vm0.blockSize=4M],6.12/mhp-merge' }, { transport: t, out: sink(), err });
+    expect(t.jobs.map((j) => j.params)).toEqual([[{ target: 'vm0', field: 'blockSize', value: '4M' }], undefined]);
+    expect(err.text).toContain('lane 1 6.12 / none [vm0.blockSize=4M]: 4/4 steps (100%)');
+  });
+
+  it('applies and validates every lane\'s parameters before any lane runs; the error names the lane and the field', async () => {
+    const t = new CannedTransport();
+    const run = (lanes: string) => runCompare('unplug-fragmentation', { lanes }, { transport: t, out: sink(), err: sink() });
+    await expect(run('6.12/none,6.12/none[vm0.blockSize=3M]')).rejects.toThrow(
+      /^--lanes: lane 2 "6\.12\/none\[vm0\.blockSize=3M\]": the lane's scenario is invalid \(1 problem\); nothing was run:\npreset:unplug-fragmentation lane 2 .*: devices\[0\]\.blockSize: /,
+    );
+    await expect(run('6.12/none,6.12/none[vm7.blockSize=4M]')).rejects.toThrow('vm7.blockSize: no device has the id or kind "vm7" (device ids: vm0)');
+    expect(t.jobs).toEqual([]);
+  });
+});
+
+describe('laneTarget', () => {
   it('takes a preset by name', () => {
-    const r = resolveScenario('seed-100g-virtio-mem');
+    const r = laneTarget('seed-100g-virtio-mem');
     expect(r.lane).toEqual({ kind: 'preset', name: 'seed-100g-virtio-mem' });
     expect(r.source).toBe('preset:seed-100g-virtio-mem');
   });
 
   it('names the presets when the target is neither a file nor a preset', () => {
-    expect(() => resolveScenario('no-such-thing')).toThrow(/neither a scenario file nor a preset; presets: .*seed-100g-virtio-mem/);
+    expect(() => laneTarget('no-such-thing')).toThrow(/no-such-thing: no such file or preset \(presets: .*seed-100g-virtio-mem/);
   });
 
   it('refuses a bad scenario file with every problem and its path, before any lane runs', () => {
@@ -63,11 +106,11 @@ describe('resolveScenario', () => {
     writeFileSync(file, 'name: bad\nseed: -1\nmachine: 5\n');
     let message = '';
     try {
-      resolveScenario(file);
+      laneTarget(file);
     } catch (e) {
       message = (e as Error).message;
     }
-    expect(message).toMatch(/bad\.yaml: \d+ problems?; nothing was run/);
+    expect(message).toMatch(/bad\.yaml: the scenario is invalid \(\d+ problems?\); nothing was run:/);
     expect(message).toContain('bad.yaml: ');
     expect(message.split('\n').length).toBeGreaterThan(2);
   });
@@ -157,11 +200,11 @@ describe('runCompare (canned lanes)', () => {
   });
 });
 
-describe('ProgressView', () => {
+describe('LaneProgressView', () => {
   it('draws one bar per lane on a TTY and redraws in place', () => {
     const err = sink(true);
     let t = 0;
-    const view = new ProgressView(['6.12 / none', '6.12 / mhp-merge'], err, () => (t += 200));
+    const view = new LaneProgressView(['6.12 / none', '6.12 / mhp-merge'], err, () => (t += 200));
     view.update({ lane: 0, done: 5, total: 10 });
     view.update({ lane: 1, done: 10, total: 10 });
     view.finish();

@@ -3,11 +3,11 @@ import { mkdtempSync, readFileSync, writeFileSync, existsSync, readdirSync } fro
 import { spawnSync } from 'node:child_process';
 import os from 'node:os';
 import path from 'node:path';
-import { runRun, jsonStride, resolveScenario, scenarioIomem, looksLikeScenario, summaryTable } from '../../main/cli/commands/run.js';
+import { runRun, jsonStride, summaryTable } from '../../main/cli/commands/run.js';
+import { resolveScenario, scenarioIomem, looksLikeScenario } from '../../main/cli/shared/index.js';
 import { stepsCsv, withoutVaryingFields, type RunDocument } from '../../common/run-export/index.js';
 import { loadScenarioText, formatIssues } from '../../common/scenario-io/scenario-io.js';
 import { runIomem } from '../../main/cli/commands/iomem.js';
-import { buildProgram } from '../../main/cli/memhp.js';
 import { CliError } from '../../main/cli/errors.js';
 import { Runner } from '../../worker/engine/runner/runner.js';
 
@@ -133,7 +133,7 @@ describe('memhp run', () => {
     writeFileSync(huge, `# ${'x'.repeat(5 * 1024 * 1024)}\n`);
     await expect(runRun(huge, {}, { out: sink(), err: sink() })).rejects.toThrow(/too large/);
     await expect(runRun('no-such-preset', {}, { out: sink(), err: sink() })).rejects.toThrow(/no-such-preset: no such file or preset \(presets: seed-100g-virtio-mem/);
-    await expect(runRun('unplug-fragmentation', { seed: 'x' }, { out: sink(), err: sink() })).rejects.toThrow('--seed: must be an integer from 0 to 4294967295, got "x"');
+    await expect(runRun('unplug-fragmentation', { seed: 'x' }, { out: sink(), err: sink() })).rejects.toThrow('--seed: expected an integer from 0 to 4294967295, got "x"');
     await expect(runRun('unplug-fragmentation', { strategy: 'fast' }, { out: sink(), err: sink() })).rejects.toThrow(/--strategy: unknown strategy "fast"/);
   });
 
@@ -161,11 +161,10 @@ describe('memhp run', () => {
 });
 
 describe('memhp iomem <scenario>', () => {
-  it('prints /proc/iomem after the whole scenario, through the iomem command\'s source hook', async () => {
+  it('prints /proc/iomem after the whole scenario, through the iomem command\'s scenario branch', async () => {
     const dir = tmp();
     const file = path.join(dir, 'small.yaml');
     writeFileSync(file, SMALL);
-    buildProgram(); // registers the scenario source, as the CLI does at start-up
     const out = sink();
     expect(await runIomem(file, { user: false }, out)).toBe(0);
     expect(out.text()).toBe(scenarioIomem(SMALL, file, { user: false }));

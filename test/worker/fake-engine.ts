@@ -204,6 +204,7 @@ export function fakeEngine(opts: FakeOptions = {}): LabEngine & { runs: FakeRun[
     loadPreset: (name) => (name === 'fake-8' ? scenario(name) : undefined),
     loadScenarioText: (text) =>
       text.startsWith('name:') ? { ok: true, scenario: scenario(text.slice(5).trim()) } : { ok: false, errors: [{ path: 'name', message: 'is required' }] },
+    loadLane: () => ({ ok: false, code: 'NOT_FOUND', message: 'the fake engine has no lanes' }),
     loadIomem: (text) => (text.includes(' : ') ? { ok: true, scenario: scenario('imported') } : { ok: false, error: 'line 1: expected "start-end : name"' }),
     parseSize: (t) => (/^\d+M$/.test(t) ? BigInt(t.slice(0, -1)) * MiB : /^\d+$/.test(t) ? BigInt(t) : null),
     errnoName: (c) => ({ [-22]: '-EINVAL', [-19]: '-ENODEV', [-16]: '-EBUSY' })[c] ?? String(c),

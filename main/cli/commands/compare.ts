@@ -1,24 +1,29 @@
 /**
- * `memhp compare <scenario-file | preset> --strategies none,rfc-v1,mhp-merge [--profiles …]
- *   [--report out.html] [--json out.json] [--csv out.csv] [--md out.md] [--pdf out.pdf]`
+ * `memhp compare <scenario-file | preset> [--lanes L1,L2,…] [--strategies none,rfc-v1,mhp-merge]
+ *   [--profiles …] [--cross] [--report out.html] [--json out.json] [--csv out.csv] [--md out.md] [--pdf out.pdf]`
  *
- * Runs 2–6 lanes of one scenario, each a (profile, strategy) pair in its own lab worker, in
- * parallel; shows a progress bar per lane (plain lines when stderr is not a TTY); writes the
- * requested reports atomically; prints the Markdown summary on stdout.
+ * Runs 2–6 lanes of one scenario in parallel, each in its own lab worker. A lane is
+ * `<profile>/<strategy>` with optional device parameters (`6.12/none[vm0.blockSize=4M]`, the lane
+ * grammar of common/lanes/lane-grammar.ts); `--strategies`/`--profiles` are shorthands that expand
+ * to lanes. Device parameters are applied and validated before any lane starts. Shows a progress
+ * bar per lane (plain lines when stderr is not a TTY); writes the requested reports atomically;
+ * prints the Markdown summary on stdout.
  */
 import type { Command } from 'commander';
 import { spawn } from 'node:child_process';
-import { existsSync, mkdtempSync, readFileSync, rmSync, statSync } from 'node:fs';
+import { existsSync, mkdtempSync, rmSync, statSync } from 'node:fs';
 import { rename, readFile, unlink } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { CliError } from '../errors.js';
 import { writeFileAtomic } from '../../atomic-write.js';
-import { runLanes, WorkerLaneTransport, type LaneJob, type LaneProgress, type LaneScenario, type LaneTransport } from '../lanes.js';
-import { getPreset, presetNames } from '../../../worker/engine/scenario/presets.js';
-import { loadScenarioText, formatIssues, TEXT_LIMITS } from '../../../common/scenario-io/scenario-io.js';
+import { runLanes, WorkerLaneTransport, type LaneJob, type LaneScenario, type LaneTransport } from '../lanes.js';
+import { checkProfile, checkStrategy, LaneProgressView, parseList, parseSeed, resolveScenario, type ProgressSink } from '../shared/index.js';
 import type { Scenario } from '../../../worker/engine/scenario/scenario.js';
+import { formatLaneParams, parseLanes, splitLanes, unsupportedLane, type LaneParam } from '../../../common/lanes/lane-grammar.js';
+import { laneScenario } from '../../../common/lanes/lane-overrides.js';
+import { formatIssues } from '../../../common/scenario-io/scenario-io.js';
 import { MAX_LANES, MIN_LANES, PROFILE_NAMES, STRATEGY_NAMES, type ProfileName, type StrategyName } from '../../../worker/protocol.js';
 import {
   buildReport,
@@ -34,6 +39,8 @@ import pkg from '../../../package.json';
 export const DEFAULT_STRATEGIES: readonly StrategyName[] = ['none', 'rfc-v1', 'mhp-merge'];
 
 export interface CompareOptions {
+  /** Lanes in the lane grammar (common/lanes/lane-grammar.ts): `6.12/none[vm0.blockSize=4M],5.10/default`. */
+  lanes?: string;
   strategies?: string;
   profiles?: string;
   /** Lanes = every profile × every strategy, even when both lists have the same length. */
@@ -50,7 +57,7 @@ export interface CompareDeps {
   transport?: LaneTransport;
   /** Where the summary goes (stdout) and where progress goes (stderr). */
   out?: { write(s: string): unknown };
-  err?: { write(s: string): unknown; isTTY?: boolean; columns?: number };
+  err?: ProgressSink;
   now?: () => Date;
   /** Finds a Chromium for --pdf (default: CHROME_PATH, then the usual paths). */
   findChrome?: () => string | null;
@@ -59,35 +66,50 @@ export interface CompareDeps {
 export interface PlannedLane {
   profile?: ProfileName;
   strategy?: StrategyName;
+  /** Device parameters (from `--lanes`); absent when none. */
+  params?: LaneParam[];
+  /** The lane as written in `--lanes`, for messages. */
+  text?: string;
 }
 
-function list(text: string | undefined, what: string, allowed: readonly string[]): string[] | undefined {
-  if (text === undefined) return undefined;
-  const items = text.split(',').map((x) => x.trim()).filter(Boolean);
-  if (items.length === 0) throw new CliError(`--${what}: give at least one of ${allowed.join(', ')}`);
-  for (const it of items) {
-    if (!allowed.includes(it)) throw new CliError(`--${what}: ${JSON.stringify(it)} is not one of ${allowed.join(', ')}`);
-  }
-  return items;
+function checkLaneCount(lanes: readonly PlannedLane[], plan: string): void {
+  if (lanes.length < MIN_LANES || lanes.length > MAX_LANES) throw new CliError(`compare runs ${MIN_LANES} to ${MAX_LANES} lanes; ${plan} gives ${lanes.length}`);
+}
+
+/** `--lanes`: every lane in the lane grammar; kinds nothing runs yet are refused with one line. */
+function planFromLanes(text: string): PlannedLane[] {
+  const parsed = parseLanes(text);
+  if (!parsed.ok) throw new CliError(`--lanes: ${parsed.error}`);
+  const texts = splitLanes(text);
+  const lanes = parsed.value.map((def, i): PlannedLane => {
+    const unsupported = unsupportedLane(def);
+    if (unsupported || def.kind !== 'emulated') throw new CliError(`--lanes: lane ${i + 1} ${JSON.stringify(texts[i])}: ${unsupported}`);
+    return { ...(def.profile ? { profile: def.profile } : {}), ...(def.strategy ? { strategy: def.strategy } : {}), ...(def.params.length ? { params: def.params } : {}), text: texts[i]! };
+  });
+  checkLaneCount(lanes, `--lanes ${text}`);
+  return lanes;
 }
 
 /**
- * The lanes asked for: one per strategy; `--profiles` gives one profile for every lane, one per
+ * The lanes asked for: `--lanes` as written, or the shorthands: one lane per strategy; `--profiles` gives one profile for every lane, one per
  * strategy (paired in order when the lists have the same length), or, with `--cross` or lists of
  * different lengths, every profile × every strategy. 2 to 6 lanes.
  */
-export function planLanes(opts: Pick<CompareOptions, 'strategies' | 'profiles' | 'cross'>): PlannedLane[] {
-  const strategies = (list(opts.strategies, 'strategies', STRATEGY_NAMES) ?? [...DEFAULT_STRATEGIES]) as StrategyName[];
-  const profiles = list(opts.profiles, 'profiles', PROFILE_NAMES) as ProfileName[] | undefined;
+export function planLanes(opts: Pick<CompareOptions, 'lanes' | 'strategies' | 'profiles' | 'cross'>): PlannedLane[] {
+  if (opts.lanes !== undefined) {
+    const other = (['strategies', 'profiles', 'cross'] as const).find((k) => opts[k] !== undefined);
+    if (other) throw new CliError(`--lanes already names every lane; leave out --${other}`);
+    return planFromLanes(opts.lanes);
+  }
+  const strategies = parseList('--strategies', opts.strategies, STRATEGY_NAMES, checkStrategy) ?? [...DEFAULT_STRATEGIES];
+  const profiles = parseList('--profiles', opts.profiles, PROFILE_NAMES, checkProfile);
   let lanes: PlannedLane[];
   if (!profiles) lanes = strategies.map((strategy) => ({ strategy }));
   else if (profiles.length === 1) lanes = strategies.map((strategy) => ({ profile: profiles[0]!, strategy }));
   else if (strategies.length === 1) lanes = profiles.map((profile) => ({ profile, strategy: strategies[0]! }));
   else if (profiles.length === strategies.length && !opts.cross) lanes = profiles.map((profile, i) => ({ profile, strategy: strategies[i]! }));
   else lanes = profiles.flatMap((profile) => strategies.map((strategy) => ({ profile, strategy })));
-  if (lanes.length < MIN_LANES || lanes.length > MAX_LANES) {
-    throw new CliError(`compare runs ${MIN_LANES} to ${MAX_LANES} lanes; ${describePlan(profiles, strategies)} gives ${lanes.length}`);
-  }
+  checkLaneCount(lanes, describePlan(profiles, strategies));
   return lanes;
 }
 
@@ -95,44 +117,23 @@ function describePlan(profiles: string[] | undefined, strategies: string[]): str
   return profiles ? `--profiles ${profiles.join(',')} with --strategies ${strategies.join(',')}` : `--strategies ${strategies.join(',')}`;
 }
 
-export interface ResolvedScenario {
+export interface LaneTarget {
   scenario: Scenario;
   lane: LaneScenario;
   /** "preset:<name>" or the file's base name. */
   source: string;
 }
 
-/** A scenario file (YAML/JSON, validated here so errors show before any lane starts) or a preset name. */
-export function resolveScenario(target: string): ResolvedScenario {
-  if (existsSync(target) && statSync(target).isFile()) {
-    const size = statSync(target).size;
-    if (size > TEXT_LIMITS.chars * 4) throw new CliError(`${target}: ${size} bytes is too large for a scenario (limit ${TEXT_LIMITS.chars} characters)`);
-    const text = readFileSync(target, 'utf8');
-    const dir = path.dirname(path.resolve(target));
-    const source = path.basename(target);
-    const r = loadScenarioText(text, {
-      source,
-      readFile: (rel) => {
-        try {
-          return readFileSync(path.resolve(dir, rel), 'utf8');
-        } catch (e) {
-          return e instanceof Error ? e : null;
-        }
-      },
-    });
-    if (!r.ok) throw new CliError(`${target}: ${r.errors.length} problem${r.errors.length === 1 ? '' : 's'}; nothing was run\n${formatIssues(r.errors, source)}`);
-    // The lanes get the validated scenario itself (referenced files already read in), as JSON.
-    return { scenario: r.scenario, lane: { kind: 'text', text: JSON.stringify(r.scenario), source, format: 'json' }, source };
-  }
-  const preset = getPreset(target);
-  if (preset) return { scenario: preset, lane: { kind: 'preset', name: target }, source: `preset:${target}` };
-  throw new CliError(`${JSON.stringify(target)} is neither a scenario file nor a preset; presets: ${presetNames().join(', ')}`);
-}
-
-function parseSeed(text: string | undefined): number | undefined {
-  if (text === undefined) return undefined;
-  if (!/^\d{1,10}$/.test(text) || Number(text) > 0xffffffff) throw new CliError(`--seed: expected an integer from 0 to 4294967295, got ${JSON.stringify(text)}`);
-  return Number(text);
+/**
+ * The scenario every lane runs (a file is validated here, so errors show before any lane starts)
+ * and how lanes load it: a preset by name, a file as its validated scenario (referenced files
+ * already read in), as JSON.
+ */
+export function laneTarget(target: string): LaneTarget {
+  const { scenario, origin } = resolveScenario(target);
+  if (origin.kind === 'preset') return { scenario, lane: { kind: 'preset', name: origin.name }, source: `preset:${origin.name}` };
+  const source = path.basename(origin.path);
+  return { scenario, lane: { kind: 'text', text: JSON.stringify(scenario), source, format: 'json' }, source };
 }
 
 /** Every output path must be writable-looking and distinct before hours of lanes run. */
@@ -150,57 +151,22 @@ function checkOutputs(opts: CompareOptions): void {
 }
 
 function laneName(l: PlannedLane, scenario: Scenario): string {
-  return `${l.profile ?? scenario.profile ?? 'default profile'} / ${l.strategy ?? scenario.strategy ?? 'profile default'}`;
+  const params = l.params ? ` [${formatLaneParams(l.params)}]` : '';
+  return `${l.profile ?? scenario.profile ?? 'default profile'} / ${l.strategy ?? scenario.strategy ?? 'profile default'}${params}`;
 }
 
-/** Progress per lane on stderr: redrawn bars on a TTY, else a plain line at every quarter. */
-export class ProgressView {
-  private readonly state: { done: number; total: number; shownQuarter: number }[];
-  private drawn = false;
-  private lastDraw = 0;
-
-  constructor(
-    private readonly names: string[],
-    private readonly err: { write(s: string): unknown; isTTY?: boolean; columns?: number },
-    private readonly clock: () => number = () => performance.now(),
-  ) {
-    this.state = names.map(() => ({ done: 0, total: 0, shownQuarter: -1 }));
-  }
-
-  update(p: LaneProgress): void {
-    const s = this.state[p.lane];
-    if (!s) return;
-    s.done = p.done;
-    s.total = p.total;
-    if (this.err.isTTY) {
-      const t = this.clock();
-      if (t - this.lastDraw >= 100 || p.done >= p.total) this.draw(t);
-      return;
-    }
-    const quarter = p.total > 0 ? Math.floor((4 * p.done) / p.total) : 4;
-    if (quarter > s.shownQuarter) {
-      s.shownQuarter = quarter;
-      this.err.write(`lane ${p.lane + 1} ${this.names[p.lane]}: ${p.done}/${p.total} steps (${quarter * 25}%)\n`);
-    }
-  }
-
-  finish(): void {
-    if (this.err.isTTY) this.draw(this.clock());
-  }
-
-  private draw(t: number): void {
-    this.lastDraw = t;
-    const width = Math.max(10, Math.min(40, (this.err.columns ?? 80) - 50));
-    const nameWidth = Math.max(...this.names.map((n) => n.length));
-    const lines = this.state.map((s, i) => {
-      const frac = s.total > 0 ? Math.min(1, s.done / s.total) : 0;
-      const fill = Math.round(frac * width);
-      return `lane ${i + 1} ${this.names[i]!.padEnd(nameWidth)} [${'#'.repeat(fill)}${'.'.repeat(width - fill)}] ${String(Math.floor(frac * 100)).padStart(3)}% ${s.done}/${s.total}`;
-    });
-    const up = this.drawn ? `\x1b[${lines.length}A` : '';
-    this.err.write(`${up}${lines.map((l) => `\r\x1b[2K${l}`).join('\n')}\n`);
-    this.drawn = true;
-  }
+/**
+ * Every lane's device parameters applied to the scenario and validated again here (the worker
+ * applies them once more, the same way), so a bad lane stops the comparison before any lane runs.
+ */
+function checkLaneScenarios(planned: readonly PlannedLane[], scenario: Scenario, source: string): void {
+  planned.forEach((l, i) => {
+    if (!l.params) return;
+    const r = laneScenario(scenario, l.params);
+    if (r.ok) return;
+    const lane = `lane ${i + 1} ${JSON.stringify(l.text ?? formatLaneParams(l.params))}`;
+    throw new CliError(`--lanes: ${lane}: the lane's scenario is invalid (${r.errors.length} problem${r.errors.length === 1 ? '' : 's'}); nothing was run:\n${formatIssues(r.errors, `${source} ${lane}`)}`);
+  });
 }
 
 /** Runs the comparison and writes the outputs; returns the report and the printed Markdown. */
@@ -209,11 +175,19 @@ export async function runCompare(target: string, opts: CompareOptions, deps: Com
   const err = deps.err ?? process.stderr;
   const planned = planLanes(opts);
   const seed = parseSeed(opts.seed);
-  const resolved = resolveScenario(target);
+  const resolved = laneTarget(target);
+  checkLaneScenarios(planned, resolved.scenario, resolved.source);
   checkOutputs(opts);
   const transport = deps.transport ?? new WorkerLaneTransport();
-  const jobs: LaneJob[] = planned.map((l, lane) => ({ lane, scenario: resolved.lane, ...l, ...(seed !== undefined ? { seed } : {}) }));
-  const progress = new ProgressView(planned.map((l) => laneName(l, resolved.scenario)), err);
+  const jobs: LaneJob[] = planned.map(({ profile, strategy, params }, lane) => ({
+    lane,
+    scenario: resolved.lane,
+    ...(profile ? { profile } : {}),
+    ...(strategy ? { strategy } : {}),
+    ...(params ? { params } : {}),
+    ...(seed !== undefined ? { seed } : {}),
+  }));
+  const progress = new LaneProgressView(planned.map((l) => laneName(l, resolved.scenario)), err);
   const results = await runLanes(jobs, transport, { onProgress: (p) => progress.update(p) });
   progress.finish();
 
@@ -336,9 +310,10 @@ function run(cmd: string, args: string[], timeoutMs: number): Promise<{ code: nu
 export function registerCompare(program: Command): void {
   program
     .command('compare')
-    .description('Run one scenario in 2–6 lanes (profile × strategy), each in its own worker, and report side by side.')
+    .description('Run one scenario in 2–6 lanes (profile / strategy, optional device parameters), each in its own worker, and report side by side.')
     .argument('<scenario>', 'a scenario file (YAML or JSON) or a preset name')
-    .option('--strategies <list>', `comma-separated merge strategies (${STRATEGY_NAMES.join(', ')})`, DEFAULT_STRATEGIES.join(','))
+    .option('--lanes <list>', 'comma-separated lanes <profile>/<strategy>[<device>.<field>=<value>;…] (either name may be "default"), e.g. 6.12/none[vm0.blockSize=4M],6.12/mhp-merge')
+    .option('--strategies <list>', `comma-separated merge strategies (${STRATEGY_NAMES.join(', ')}; default ${DEFAULT_STRATEGIES.join(',')})`)
     .option('--profiles <list>', `comma-separated kernel profiles (${PROFILE_NAMES.join(', ')}): one for all lanes, one per strategy, or with --cross every pair`)
     .option('--cross', 'lanes = every profile × every strategy')
     .option('--seed <n>', 'seed for every lane (default: the scenario\'s)')

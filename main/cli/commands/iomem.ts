@@ -5,17 +5,15 @@
  * - for an oracle trace: the state after replaying its last step (recorded dumps past step 0 are
  *   never read);
  * - for a raw /proc/iomem dump: the dump parsed and rendered back;
- * - for other inputs a registered source decides (the scenario runner registers scenario files
- *   with registerIomemSource()).
+ * - for a scenario file (YAML/JSON with a timeline): the state after running it to the end.
  * `--user` prints what a reader without CAP_SYS_ADMIN sees (every address zeroed).
  */
 import type { Command } from 'commander';
 import { CliError } from '../errors.js';
-import { readTextFile, checkOverrides, type Out } from './replay.js';
+import { checkOverrides, looksLikeScenario, readTextFile, scenarioIomem, type Out, type ScenarioIomemOptions } from '../shared/index.js';
 import { replayTrace } from '../../../worker/engine/oracle/replay.js';
 import { looksLikeTrace } from '../../../worker/engine/oracle/trace.js';
 import { parseIomem, renderIomem } from '../../../worker/engine/kernel/iomem.js';
-import type { ProfileName, StrategyName } from '../../../worker/engine/profiles.js';
 
 export interface IomemCliOptions {
   user?: boolean;
@@ -23,26 +21,8 @@ export interface IomemCliOptions {
   strategy?: string;
 }
 
-export interface IomemRenderOptions {
-  user: boolean;
-  profile?: ProfileName;
-  strategy?: StrategyName;
-}
-
-/** Another kind of input `memhp iomem` understands (detected by content, tried in order). */
-export interface IomemSource {
-  name: string;
-  detect(text: string, file: string): boolean;
-  /** The /proc/iomem text to print; throw CliError for bad input. */
-  render(text: string, file: string, opts: IomemRenderOptions): string | Promise<string>;
-}
-
-const sources: IomemSource[] = [];
-
-/** Hook for other commands' inputs (e.g. scenario files); they are tried before the raw-dump fallback. */
-export function registerIomemSource(source: IomemSource): void {
-  if (!sources.some((s) => s.name === source.name)) sources.push(source);
-}
+/** What every input kind is rendered with. */
+export type IomemRenderOptions = ScenarioIomemOptions;
 
 function fromTrace(text: string, file: string, opts: IomemRenderOptions): string {
   const r = replayTrace(text, file, { profile: opts.profile, strategy: opts.strategy });
@@ -63,10 +43,8 @@ export async function runIomem(file: string, opts: IomemCliOptions, out: Out): P
   const ro: IomemRenderOptions = { user: !!opts.user, ...over };
   let result: string;
   if (looksLikeTrace(text)) result = fromTrace(text, file, ro);
-  else {
-    const src = sources.find((s) => s.detect(text, file));
-    result = src ? await src.render(text, file, ro) : fromDump(text, file, ro);
-  }
+  else if (looksLikeScenario(text, file)) result = scenarioIomem(text, file, ro);
+  else result = fromDump(text, file, ro);
   out.write(result);
   return 0;
 }

@@ -6,36 +6,15 @@
  * A malformed trace or an unsupported command ends with one line naming the file and line.
  */
 import type { Command } from 'commander';
-import { readFileSync } from 'node:fs';
 import { CliError } from '../errors.js';
+import { checkOverrides, readTextFile, type Out } from '../shared/index.js';
 import { replayTrace, type ReplayReport } from '../../../worker/engine/oracle/replay.js';
-import { isProfileName, isStrategyName, PROFILE_NAMES, STRATEGY_NAMES, type ProfileName, type StrategyName } from '../../../worker/engine/profiles.js';
+import { PROFILE_NAMES, STRATEGY_NAMES } from '../../../worker/engine/profiles.js';
 
 export interface ReplayCliOptions {
   profile?: string;
   strategy?: string;
   allDiffs?: boolean;
-}
-
-export interface Out {
-  write(s: string): unknown;
-}
-
-/** Reads a text file or fails with one line naming it. */
-export function readTextFile(file: string): string {
-  try {
-    return readFileSync(file, 'utf8');
-  } catch (e) {
-    const code = (e as NodeJS.ErrnoException).code;
-    const why = code === 'ENOENT' ? 'no such file' : code === 'EISDIR' ? 'is a directory' : code === 'EACCES' ? 'permission denied' : (e as Error).message;
-    throw new CliError(`cannot read ${file}: ${why}`);
-  }
-}
-
-export function checkOverrides(opts: { profile?: string; strategy?: string }): { profile?: ProfileName; strategy?: StrategyName } {
-  if (opts.profile !== undefined && !isProfileName(opts.profile)) throw new CliError(`--profile: unknown profile "${opts.profile}" (one of ${PROFILE_NAMES.join(', ')})`);
-  if (opts.strategy !== undefined && !isStrategyName(opts.strategy)) throw new CliError(`--strategy: unknown strategy "${opts.strategy}" (one of ${STRATEGY_NAMES.join(', ')})`);
-  return { profile: opts.profile as ProfileName | undefined, strategy: opts.strategy as StrategyName | undefined };
 }
 
 /** Prints the per-step report; returns the exit code (0 only if every step matched). */

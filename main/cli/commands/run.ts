@@ -6,25 +6,17 @@
  * scenario, the environment, the summary and every step's record) and with --csv the steps CSV,
  * each written atomically. Only wall-clock figures (`wallMs`) and `environment` differ between two
  * runs of the same scenario and seed.
- *
- * Also registers scenario files with `memhp iomem` (registerIomemSource): /proc/iomem after the
- * whole scenario has run.
  */
 import type { Command } from 'commander';
-import { existsSync, readFileSync, statSync } from 'node:fs';
 import os from 'node:os';
-import path from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { CliError } from '../errors.js';
 import { writeFileAtomic } from '../../atomic-write.js';
-import { registerIomemSource, type IomemRenderOptions } from './iomem.js';
-import { checkOverrides } from './replay.js';
-import { getPreset, presetNames } from '../../../worker/engine/scenario/presets.js';
-import { loadScenarioText, formatIssues, TEXT_LIMITS } from '../../../common/scenario-io/scenario-io.js';
+import { checkOverrides, parseSeed, resolveScenario, StepProgress, type ProgressSink } from '../shared/index.js';
+import { presetNames } from '../../../worker/engine/scenario/presets.js';
 import { Runner, plainState, type RunSummary } from '../../../worker/engine/runner/runner.js';
 import type { StepRecord } from '../../../worker/engine/runner/step-record.js';
 import { runDocument, runJsonText, stepsCsv, strideFor, type RunDocument, type RunEnvironment } from '../../../common/run-export/index.js';
-import { SCENARIO_LIMITS, type Scenario } from '../../../worker/engine/scenario/scenario.js';
 import { formatBytes, formatMs, formatSimTime } from '../../../common/format.js';
 
 export interface RunCliOptions {
@@ -38,7 +30,7 @@ export interface RunCliOptions {
 /** Where output goes (process.stdout / process.stderr in the CLI; buffers in tests). */
 export interface RunIo {
   out: { write(s: string): unknown };
-  err: { write(s: string): unknown; isTTY?: boolean; columns?: number };
+  err: ProgressSink;
   /** Wall clock for the runner (default performance.now). */
   now?: () => number;
   /** The date written into `environment` (default now). */
@@ -51,92 +43,6 @@ export const JSON_STEPS = 100_000;
 /** Keep every n-th step so that about `max` of `total` steps are written. */
 export function jsonStride(total: number, max = JSON_STEPS): number {
   return strideFor(total, max);
-}
-
-/**
- * A scenario from a preset name or a file (YAML or JSON). A file's `machine.boot.file` is read
- * relative to it. Bad input throws a CliError listing every problem.
- */
-export function resolveScenario(arg: string): { scenario: Scenario; source: string } {
-  const preset = getPreset(arg);
-  if (preset && !existsSync(arg)) return { scenario: preset, source: `preset ${arg}` };
-  const text = readLimited(arg, TEXT_LIMITS.chars * 4, `no such file or preset (presets: ${presetNames().join(', ')})`);
-  return { scenario: parseScenario(text, arg), source: arg };
-}
-
-function parseScenario(text: string, file: string): Scenario {
-  const dir = path.dirname(file);
-  const r = loadScenarioText(text, {
-    source: file,
-    readFile: (rel) => {
-      try {
-        return readLimited(path.resolve(dir, rel), SCENARIO_LIMITS.iomemChars * 4, 'no such file');
-      } catch (e) {
-        return e instanceof Error ? e : new Error(String(e));
-      }
-    },
-  });
-  if (!r.ok) {
-    throw new CliError(`${file}: the scenario is invalid (${r.errors.length} problem${r.errors.length === 1 ? '' : 's'}); nothing was run:\n${formatIssues(r.errors, file)}`);
-  }
-  return r.scenario;
-}
-
-/** Reads a text file, refusing files above `maxBytes` before reading them. */
-function readLimited(file: string, maxBytes: number, missing: string): string {
-  let size: number;
-  try {
-    const st = statSync(file);
-    if (st.isDirectory()) throw new CliError(`${file}: is a directory`);
-    size = st.size;
-  } catch (e) {
-    if (e instanceof CliError) throw e;
-    const code = (e as NodeJS.ErrnoException).code;
-    throw new CliError(`${file}: ${code === 'ENOENT' ? missing : code === 'EACCES' ? 'permission denied' : (e as Error).message}`);
-  }
-  if (size > maxBytes) throw new CliError(`${file}: ${size} bytes is too large (the limit is ${maxBytes})`);
-  try {
-    return readFileSync(file, 'utf8');
-  } catch (e) {
-    throw new CliError(`${file}: ${(e as Error).message}`);
-  }
-}
-
-function parseSeed(text: string | undefined): number | undefined {
-  if (text === undefined) return undefined;
-  if (!/^\d{1,10}$/.test(text) || Number(text) > 0xffffffff) throw new CliError(`--seed: must be an integer from 0 to 4294967295, got ${JSON.stringify(text)}`);
-  return Number(text);
-}
-
-/** Shows progress: a redrawn bar on a TTY, otherwise a plain line now and then. */
-class Progress {
-  private lastDraw = -Infinity;
-  private lastPct = -1;
-  constructor(
-    private readonly err: RunIo['err'],
-    private readonly total: number,
-    private readonly now: () => number,
-  ) {}
-
-  update(m: StepRecord, done: boolean): void {
-    const tty = this.err.isTTY === true;
-    if (tty) {
-      const t = this.now();
-      if (!done && t - this.lastDraw < 100) return;
-      this.lastDraw = t;
-      const width = Math.max(10, Math.min(40, (this.err.columns ?? 80) - 60));
-      const filled = this.total === 0 ? width : Math.round((m.index / this.total) * width);
-      const label = m.label.length > 28 ? `${m.label.slice(0, 27)}…` : m.label;
-      this.err.write(`\r[${'#'.repeat(filled)}${'.'.repeat(width - filled)}] ${m.index}/${this.total} ${label.padEnd(28)}${done ? '\n' : ''}`);
-      return;
-    }
-    const pct = this.total === 0 ? 100 : Math.floor((m.index * 20) / this.total) * 5;
-    const notable = m.result !== 'ok';
-    if (this.total <= 50 || pct !== this.lastPct || done || notable) {
-      this.lastPct = pct;
-      this.err.write(`step ${m.index}/${this.total} ${m.label}: ${m.result}\n`);
-    }
-  }
 }
 
 function row(cells: string[], widths: number[]): string {
@@ -177,12 +83,13 @@ export function summaryTable(s: RunSummary, boot: StepRecord): string {
 export async function runRun(arg: string, opts: RunCliOptions, io: RunIo): Promise<number> {
   const over = checkOverrides(opts);
   const seed = parseSeed(opts.seed);
-  const { scenario, source } = resolveScenario(arg);
+  const { scenario, origin } = resolveScenario(arg);
+  const source = origin.kind === 'preset' ? `preset ${origin.name}` : origin.path;
   const now = io.now ?? (() => performance.now());
   const created = Runner.create(scenario, { ...over, seed, now });
   if (!created.ok) throw new CliError(`${source}: ${created.error}`);
   const runner = created.runner;
-  const progress = new Progress(io.err, runner.totalSteps, now);
+  const progress = new StepProgress(io.err, runner.totalSteps, now);
   io.err.write(`running ${scenario.name} (${source}): ${runner.totalSteps} steps, profile ${runner.profile}, strategy ${runner.strategy}, seed ${runner.seed}\n`);
   const steps: StepRecord[] = [];
   const stride = jsonStride(runner.totalSteps);
@@ -231,25 +138,7 @@ export function runJson(runner: Runner, steps: StepRecord[], date: Date, stepStr
   });
 }
 
-/** /proc/iomem after running a scenario text to the end (the `memhp iomem <scenario>` branch). */
-export function scenarioIomem(text: string, file: string, opts: IomemRenderOptions): string {
-  const scenario = parseScenario(text, file);
-  const r = Runner.create(scenario, { profile: opts.profile, strategy: opts.strategy });
-  if (!r.ok) throw new CliError(`${file}: ${r.error}`);
-  while (r.runner.step());
-  const s = r.runner.summary();
-  if (s.error) throw new CliError(`${file}: the run stopped at step ${s.steps}: ${s.error}`);
-  return r.runner.machine.renderIomem({ user: opts.user });
-}
-
-/** A scenario file, told apart from a trace or a raw dump: YAML/JSON with a timeline. */
-export function looksLikeScenario(text: string, file: string): boolean {
-  if (/\.(ya?ml|json)$/i.test(file)) return true;
-  return /^\s*\{[\s\S]*"timeline"\s*:/.test(text) || /^timeline\s*:/m.test(text);
-}
-
 export function registerRun(program: Command): void {
-  registerIomemSource({ name: 'scenario', detect: looksLikeScenario, render: scenarioIomem });
   program
     .command('run')
     .description('run a scenario (a YAML/JSON file or a preset) to the end and print a summary')

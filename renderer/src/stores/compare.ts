@@ -1,35 +1,33 @@
 /**
- * The Compare view's state: 2–6 lanes (profile, strategy, optional device parameters) over one
- * scenario, each run in its own lab worker; live per-lane step series for the charts (kept out of
- * reactivity); the resulting report (a shallowRef, replaced whole) and its view; exports; and
- * re-opening a JSON report into the same view. The report model and generators live in
- * common/report; nothing here computes engine figures.
+ * The Compare view's state: 2–6 lanes (profile, strategy, optional device parameters in the lane
+ * grammar) over one scenario; per-lane run states; live per-lane step series for the charts (kept
+ * out of reactivity); the resulting report (a shallowRef, replaced whole) and its view; and
+ * re-opening a JSON report into the same view. The lanes run in their own workers
+ * (bridge/lanes.ts), which also apply each lane's device parameters; exports and printing live in
+ * composables/useReportExport.ts. Nothing here parses or rewrites a scenario.
  */
 import { defineStore } from 'pinia';
 import { computed, markRaw, ref, shallowRef } from 'vue';
-import { parse as parseYaml } from 'yaml';
-import { BridgeError, createLaneBridge, getBridge, type LabBridge } from '../bridge/index.js';
-import { labError, MAX_LANES, MIN_LANES, type ProfileName, type StepPoint, type StrategyName } from '../../../worker/protocol.js';
-import { driveLane, type LaneCall, type LaneJob, type LaneResult, type LaneScenario } from '../../../common/lanes/lane-driver.js';
+import { getBridge } from '../bridge/index.js';
+import { LanePool } from '../bridge/lanes.js';
+import { MAX_LANES, MIN_LANES, type ProfileName, type StepPoint, type StrategyName } from '../../../worker/protocol.js';
+import type { LaneJob, LaneResult, LaneScenario } from '../../../common/lanes/lane-driver.js';
+import { parseLaneParams, type LaneParam } from '../../../common/lanes/lane-grammar.js';
 import { buildReport } from '../../../common/report/build.js';
 import { buildReportView, type ReportView } from '../../../common/report/view.js';
-import { parseReportJson, renderReportJson } from '../../../common/report/json.js';
-import { renderReportCsv } from '../../../common/report/csv.js';
-import { renderReportMarkdown } from '../../../common/report/markdown.js';
+import { parseReportJson } from '../../../common/report/json.js';
 import type { ReportError } from '../../../common/report/validate.js';
 import { STEP_METRICS, type Report, type ReportStep } from '../../../common/report/model.js';
 import { useUiStore } from './ui.js';
 import pkg from '../../../package.json';
 
 export { MAX_LANES, MIN_LANES };
-export const EXPORT_KINDS = ['html', 'json', 'csv', 'md', 'pdf'] as const;
-export type ExportKind = (typeof EXPORT_KINDS)[number];
 
 export interface LaneConfig {
   key: number;
   profile: ProfileName | '';
   strategy: StrategyName | '';
-  /** Device parameters as "kind.field=value" pairs, comma-separated ("virtio-mem.blockSize=2M"). */
+  /** Device parameters in the lane grammar: "vm0.blockSize=4M; virtio-mem.regionSize=64G" (";" or ","). */
   params: string;
 }
 
@@ -47,51 +45,31 @@ export interface LaneSeries {
   values: Record<(typeof STEP_METRICS)[number]['id'], number[]>;
 }
 
-let laneBridgeFactory: () => LabBridge = () => createLaneBridge();
-/** Tests (and a shell that hosts lanes elsewhere) replace how a lane's worker is started. */
-export function setLaneBridgeFactory(f: () => LabBridge): void {
-  laneBridgeFactory = f;
-}
-
-const PARAM_KEY = /^(virtio-mem|acpi-dimm|hv-balloon|xen-balloon)\.([A-Za-z][A-Za-z0-9]*)$/;
-
-/** "virtio-mem.blockSize=2M, virtio-mem.regionSize=64G" → entries; an error names the bad pair. */
-export function parseParams(text: string): { ok: true; params: Record<string, string> } | { ok: false; error: string } {
-  const params: Record<string, string> = {};
-  for (const raw of text.split(',').map((x) => x.trim()).filter(Boolean)) {
-    const eq = raw.indexOf('=');
-    const key = eq < 0 ? raw : raw.slice(0, eq).trim();
-    const value = eq < 0 ? '' : raw.slice(eq + 1).trim();
-    if (!PARAM_KEY.test(key)) return { ok: false, error: `"${raw}": expected <device kind>.<field>=<value>, e.g. virtio-mem.blockSize=2M` };
-    if (!value || value.length > 64) return { ok: false, error: `"${raw}": the value must be 1 to 64 characters` };
-    params[key] = value;
+/** Every lane's parameters, or the first bad one's message ("lane 3: …"). */
+function laneParams(configs: readonly LaneConfig[]): { ok: true; params: LaneParam[][] } | { ok: false; error: string } {
+  const params: LaneParam[][] = [];
+  for (const [i, l] of configs.entries()) {
+    const p = parseLaneParams(l.params);
+    if (!p.ok) return { ok: false, error: `lane ${i + 1}: ${p.error}` };
+    params.push(p.value);
   }
   return { ok: true, params };
 }
 
-/** The scenario with every device of a kind given the parameter's value (a plain-data copy). */
-export function applyParams(definition: Record<string, unknown>, params: Record<string, string>): Record<string, unknown> {
-  const copy = JSON.parse(JSON.stringify(definition)) as Record<string, unknown>;
-  const devices = Array.isArray(copy['devices']) ? (copy['devices'] as Record<string, unknown>[]) : [];
-  for (const [key, value] of Object.entries(params)) {
-    const [, kind, field] = PARAM_KEY.exec(key)!;
-    for (const d of devices) if (d['kind'] === kind) d[field!] = value;
-  }
-  return copy;
+/** The seed field: undefined when empty; an error for anything but an integer 0 … 2^32-1. */
+function seedOf(text: string): number | undefined {
+  if (text.trim() === '') return undefined;
+  const n = Number(text);
+  if (!Number.isInteger(n) || n < 0 || n > 0xffffffff) throw new Error(`seed: expected an integer from 0 to 4294967295, got "${text}"`);
+  return n;
 }
 
-function slug(s: string): string {
-  return s.toLowerCase().replace(/[^a-z0-9]+/g, '-').replace(/^-|-$/g, '') || 'report';
-}
-
-/** A LabBridge call as the lane driver wants it: a reply, never a rejection. */
-function asCall(bridge: LabBridge): LaneCall {
-  return async (command, args) => {
-    try {
-      return { ok: true, value: await bridge.call(command, args) };
-    } catch (e) {
-      return { ok: false, error: e instanceof BridgeError ? e.error : labError('ENGINE_FAILED', e instanceof Error ? e.message : String(e)) };
-    }
+function environment(): Report['environment'] {
+  return {
+    date: new Date().toISOString(),
+    userAgent: globalThis.navigator?.userAgent ?? 'unknown',
+    cpus: globalThis.navigator?.hardwareConcurrency ?? 0,
+    transport: getBridge().mode === 'electron' ? 'electron app, one lab worker per lane in main' : 'browser app, one Web Worker per lane',
   };
 }
 
@@ -111,7 +89,7 @@ export const useCompareStore = defineStore('compare', () => {
   const reportErrors = shallowRef<{ source: string; errors: ReportError[] } | null>(null);
   const version = ref(0);
   const series = markRaw<LaneSeries[]>([]);
-  const pool: LabBridge[] = [];
+  const pool = new LanePool();
   let stopRequested = false;
 
   const view = computed<ReportView | null>(() => (report.value ? buildReportView(report.value) : null));
@@ -144,32 +122,30 @@ export const useCompareStore = defineStore('compare', () => {
     laneStates.value = laneStates.value.map((s, k) => (k === i ? { ...s, ...patch } : s));
   }
 
-  function laneBridge(i: number): LabBridge {
-    while (pool.length <= i) pool.push(laneBridgeFactory());
-    return pool[i]!;
-  }
-
-  /** The scenario as plain data (for the report and for device parameters) and how lanes load it. */
-  async function baseScenario(): Promise<{ definition: Record<string, unknown>; lane: LaneScenario; source: string }> {
+  /** How lanes load the scenario, and its name for the report. */
+  function baseLane(): { lane: LaneScenario; source: string } {
     if (scenarioKind.value === 'file') {
       const f = file.value!;
-      const format = /\.json$/i.test(f.name) ? 'json' : 'yaml';
-      return { definition: toObject(parseYaml(f.text)), lane: { kind: 'text', text: f.text, source: f.name, format }, source: f.name };
+      return { lane: { kind: 'text', text: f.text, source: f.name, format: /\.json$/i.test(f.name) ? 'json' : 'yaml' }, source: f.name };
     }
-    const b = laneBridge(0);
-    await b.call('loadPreset', { name: preset.value });
-    const text = (await b.call('exportData', { format: 'scenario' })).text;
-    return { definition: toObject(parseYaml(text)), lane: { kind: 'preset', name: preset.value }, source: `preset:${preset.value}` };
+    return { lane: { kind: 'preset', name: preset.value }, source: `preset:${preset.value}` };
+  }
+
+  /** Runs lane i in its worker, its progress and steps shown as they come. */
+  async function runLane(job: LaneJob): Promise<LaneResult> {
+    const i = job.lane;
+    const r = await pool.run(job, { progress: (p) => setLaneState(i, { done: p.done, total: p.total }), onSteps: (steps) => pushSteps(i, steps), cancelled: () => stopRequested });
+    setLaneState(i, r.outcome.ok ? { status: 'done', label: `${r.spec.profile} / ${r.spec.strategy}` } : { status: 'error', error: `${r.outcome.error.code}: ${r.outcome.error.message}` });
+    return r;
   }
 
   /** Runs every lane in its own worker, in parallel; the report replaces the previous one at the end. */
   async function run(): Promise<void> {
     if (!canRun.value) return;
     const configs = lanes.value.map((l) => ({ ...l }));
-    const parsed = configs.map((l) => parseParams(l.params));
-    const bad = parsed.findIndex((p) => !p.ok);
-    if (bad >= 0) {
-      ui.notify('error', `lane ${bad + 1}: ${(parsed[bad] as { error: string }).error}`);
+    const params = laneParams(configs);
+    if (!params.ok) {
+      ui.notify('error', params.error);
       return;
     }
     running.value = true;
@@ -178,42 +154,33 @@ export const useCompareStore = defineStore('compare', () => {
     laneStates.value = configs.map((l) => ({ status: 'running', done: 0, total: 0, label: `${l.profile || 'scenario profile'} / ${l.strategy || 'profile default'}` }));
     resetSeries(configs.length);
     try {
-      const base = await baseScenario();
-      const seedNum = seed.value.trim() === '' ? undefined : Number(seed.value);
-      if (seedNum !== undefined && (!Number.isInteger(seedNum) || seedNum < 0 || seedNum > 0xffffffff)) throw new Error(`seed: expected an integer from 0 to 4294967295, got "${seed.value}"`);
+      const seedNum = seedOf(seed.value);
+      const base = baseLane();
+      const definition = await pool.baseScenario(base.lane);
       const results = await Promise.all(
-        configs.map(async (l, i): Promise<LaneResult> => {
-          const params = (parsed[i] as { ok: true; params: Record<string, string> }).params;
-          const scenario: LaneScenario = Object.keys(params).length
-            ? { kind: 'text', text: JSON.stringify(applyParams(base.definition, params)), source: `${base.source} (${l.params})`, format: 'json' }
-            : base.lane;
-          const job: LaneJob = { lane: i, scenario, ...(l.profile ? { profile: l.profile } : {}), ...(l.strategy ? { strategy: l.strategy } : {}), ...(seedNum !== undefined ? { seed: seedNum } : {}) };
-          const r = await driveLane(asCall(laneBridge(i)), job, (p) => setLaneState(i, { done: p.done, total: p.total }), {
-            onSteps: (steps) => pushSteps(i, steps),
-            cancelled: () => stopRequested,
-          });
-          setLaneState(i, r.outcome.ok ? { status: 'done', label: `${r.spec.profile} / ${r.spec.strategy}` } : { status: 'error', error: `${r.outcome.error.code}: ${r.outcome.error.message}` });
-          return Object.keys(params).length ? { spec: { ...r.spec, params }, outcome: r.outcome } : r;
-        }),
+        configs.map((l, i) =>
+          runLane({
+            lane: i,
+            scenario: base.lane,
+            ...(l.profile ? { profile: l.profile } : {}),
+            ...(l.strategy ? { strategy: l.strategy } : {}),
+            ...(seedNum !== undefined ? { seed: seedNum } : {}),
+            ...(params.params[i]!.length ? { params: params.params[i]! } : {}),
+          }),
+        ),
       );
-      const def = base.definition;
       const now = new Date();
       report.value = buildReport({
         createdAt: now.toISOString(),
         generator: { name: 'memhp-lab', version: pkg.version },
         scenario: {
-          name: String(def['name'] ?? 'scenario'),
-          ...(typeof def['description'] === 'string' && def['description'] ? { description: def['description'] } : {}),
-          seed: seedNum ?? (typeof def['seed'] === 'number' ? def['seed'] : 0),
+          name: definition.name,
+          ...(definition.description ? { description: definition.description } : {}),
+          seed: seedNum ?? definition.seed,
           source: base.source,
-          definition: def,
+          definition,
         },
-        environment: {
-          date: now.toISOString(),
-          userAgent: globalThis.navigator?.userAgent ?? 'unknown',
-          cpus: globalThis.navigator?.hardwareConcurrency ?? 0,
-          transport: getBridge().mode === 'electron' ? 'electron app, one lab worker per lane in main' : 'browser app, one Web Worker per lane',
-        },
+        environment: { ...environment(), date: now.toISOString() },
         lanes: results,
       });
       const built = report.value.lanes;
@@ -233,7 +200,7 @@ export const useCompareStore = defineStore('compare', () => {
   /** Shows a (loaded) report: lanes, states and chart series come from it. */
   function show(r: Report): void {
     report.value = r;
-    lanes.value = r.lanes.map((l) => ({ key: nextKey++, profile: l.profile, strategy: l.strategy, params: l.params ? Object.entries(l.params).map(([k, v]) => `${k}=${String(v)}`).join(', ') : '' }));
+    lanes.value = r.lanes.map((l) => ({ key: nextKey++, profile: l.profile, strategy: l.strategy, params: l.params ? Object.entries(l.params).map(([k, v]) => `${k}=${String(v)}`).join('; ') : '' }));
     laneStates.value = r.lanes.map((l) => ({
       status: l.status === 'ok' ? 'done' : 'error',
       done: l.steps.length,
@@ -281,99 +248,8 @@ export const useCompareStore = defineStore('compare', () => {
     }
   }
 
-  /** The report as a file's text (HTML loads the ECharts renderer on first use). */
-  async function exportText(kind: Exclude<ExportKind, 'pdf'>): Promise<{ name: string; text: string; mime: string } | null> {
-    const r = report.value;
-    if (!r) return null;
-    const base = `${slug(r.scenario.name)}-compare`;
-    switch (kind) {
-      case 'json':
-        return { name: `${base}.json`, text: renderReportJson(r), mime: 'application/json' };
-      case 'csv':
-        return { name: `${base}.csv`, text: renderReportCsv(r), mime: 'text/csv' };
-      case 'md':
-        return { name: `${base}.md`, text: renderReportMarkdown(r, view.value ?? undefined), mime: 'text/markdown' };
-      case 'html': {
-        const { renderReportHtml } = await import('../../../common/report/html.js');
-        return { name: `${base}.html`, text: renderReportHtml(r, view.value ?? undefined), mime: 'text/html' };
-      }
-    }
-  }
-
-  async function exportAs(kind: ExportKind): Promise<void> {
-    try {
-      if (kind === 'pdf') return await printPdf();
-      const file = await exportText(kind);
-      if (!file) return;
-      const where = await getBridge().saveFile(file.name, file.text, file.mime);
-      if (where) ui.notify('info', `saved ${where}`);
-    } catch (e) {
-      ui.notify('error', `export ${kind}: ${e instanceof Error ? e.message : String(e)}`);
-    }
-  }
-
-  /**
-   * PDF through the print dialog ("Save as PDF"): the report is laid into this page for printing
-   * only, styled by an adopted stylesheet (the app's CSP forbids inline styles, and a blob: window
-   * would inherit that policy), then removed after printing. Works in the browser and in Electron.
-   */
-  async function printPdf(): Promise<void> {
-    const r = report.value;
-    if (!r) return;
-    const { renderReportBody, REPORT_CSS } = await import('../../../common/report/html.js');
-    document.getElementById(PRINT_ID)?.remove();
-    const host = document.createElement('div');
-    host.id = PRINT_ID;
-    host.setAttribute('data-testid', 'compare-print');
-    host.innerHTML = renderReportBody(r, view.value ?? undefined);
-    document.body.appendChild(host);
-    const detach = adoptCss(printCss(REPORT_CSS));
-    const cleanup = (): void => {
-      host.remove();
-      detach();
-    };
-    window.addEventListener('afterprint', cleanup, { once: true });
-    window.print();
-  }
-
   return {
     scenarioKind, preset, file, seed, lanes, laneStates, running, report, reportErrors, version, series, view, canRun,
-    addLane, removeLane, run, stop, show, loadReportText, openReport, openScenarioFile, exportText, exportAs,
+    addLane, removeLane, run, stop, show, loadReportText, openReport, openScenarioFile,
   };
 });
-
-const PRINT_ID = 'memhp-print';
-
-/** The report's CSS for printing inside the app: only the report is shown on paper, never on screen. */
-export function printCss(reportCss: string): string {
-  const scoped = reportCss.replace(/:root\b/g, `#${PRINT_ID}`).replace(/(^|[\s,}])body\b/g, `$1#${PRINT_ID}`);
-  return [
-    `@media screen { #${PRINT_ID} { display: none !important; } }`,
-    '@media print {',
-    `  body > :not(#${PRINT_ID}) { display: none !important; }`,
-    `  html, body { height: auto !important; overflow: visible !important; background: #fff !important; }`,
-    scoped,
-    '}',
-  ].join('\n');
-}
-
-/** Adds a stylesheet through the CSSOM (allowed under a CSP without 'unsafe-inline'); returns its remover. */
-function adoptCss(css: string): () => void {
-  if (typeof CSSStyleSheet !== 'undefined' && 'adoptedStyleSheets' in document && 'replaceSync' in CSSStyleSheet.prototype) {
-    const sheet = new CSSStyleSheet();
-    sheet.replaceSync(css);
-    document.adoptedStyleSheets = [...document.adoptedStyleSheets, sheet];
-    return () => {
-      document.adoptedStyleSheets = document.adoptedStyleSheets.filter((x) => x !== sheet);
-    };
-  }
-  const el = document.createElement('style');
-  el.textContent = css;
-  document.head.appendChild(el);
-  return () => el.remove();
-}
-
-function toObject(v: unknown): Record<string, unknown> {
-  return v !== null && typeof v === 'object' && !Array.isArray(v) ? (v as Record<string, unknown>) : {};
-}
-

@@ -3,7 +3,10 @@ import { createPinia, setActivePinia } from 'pinia';
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { setBridge } from '../../../renderer/src/bridge/index.js';
-import { applyParams, parseParams, printCss, setLaneBridgeFactory, useCompareStore } from '../../../renderer/src/stores/compare.js';
+import { useCompareStore } from '../../../renderer/src/stores/compare.js';
+import { setLaneBridgeFactory } from '../../../renderer/src/bridge/lanes.js';
+import { printCss } from '../../../renderer/src/composables/usePrint.js';
+import { exportReport } from '../../../renderer/src/composables/useReportExport.js';
 import { useUiStore } from '../../../renderer/src/stores/ui.js';
 import { parseReportJson } from '../../../common/report/index.js';
 import { appBridge, laneBridge } from './fakes.js';
@@ -37,18 +40,34 @@ describe('compare store: running lanes', () => {
     expect(s.view?.final.rows.length).toBe(3);
     const loads = calls.map((c) => c.find((x) => x.command === 'loadPreset' && (x.args as { strategy?: string }).strategy));
     expect(loads.map((l) => (l!.args as { strategy: string }).strategy)).toEqual(['none', 'rfc-v1', 'mhp-merge']);
+    // The scenario for the report comes from lane 0's worker (validated there), not from parsing it here.
+    expect(calls[0]!.find((x) => x.command === 'loadLane')).toEqual({ command: 'loadLane', args: { scenario: { kind: 'preset', name: 'seed-100g-virtio-mem' } } });
+    expect(s.report?.scenario.definition).toMatchObject({ devices: [{ id: 'vm0', blockSize: '2097152' }] });
   });
 
-  it('gives a lane its device parameters through a patched scenario', async () => {
+  it('gives a lane its device parameters through loadLane, applied in the lane\'s worker', async () => {
     const s = useCompareStore();
     s.lanes[1]!.params = 'virtio-mem.blockSize=4M';
     await s.run();
-    const load = calls[1]!.find((x) => x.command === 'loadScenario');
-    expect(load).toBeDefined();
-    expect(JSON.parse((load!.args as { text: string }).text).devices[0].blockSize).toBe('4M');
+    const load = calls[1]!.find((x) => x.command === 'loadLane');
+    expect(load?.args).toEqual({ scenario: { kind: 'preset', name: 'seed-100g-virtio-mem' }, params: 'virtio-mem.blockSize=4M', strategy: 'rfc-v1' });
+    expect(calls[2]!.some((x) => x.command === 'loadLane')).toBe(false);
     expect(s.report?.lanes[1]!.params).toEqual({ 'virtio-mem.blockSize': '4M' });
     expect(s.report?.lanes[1]!.label).toBe('6.12 / rfc-v1 (virtio-mem.blockSize=4M)');
     expect(s.laneStates[1]!.label).toBe('6.12 / rfc-v1 (virtio-mem.blockSize=4M)');
+  });
+
+  it('sends a picked file to the workers as its text, never parsing it here', async () => {
+    const s = useCompareStore();
+    s.file = { name: 'mine.yaml', text: 'name: mine\n' };
+    s.scenarioKind = 'file';
+    s.lanes[0]!.params = 'vm0.blockSize=8M';
+    await s.run();
+    const base = { kind: 'text', text: 'name: mine\n', source: 'mine.yaml', format: 'yaml' };
+    expect(calls[0]!.find((x) => x.command === 'loadLane')).toEqual({ command: 'loadLane', args: { scenario: base } });
+    expect(calls[0]!.find((x) => x.command === 'loadLane' && (x.args as { params?: string }).params)?.args).toMatchObject({ scenario: base, params: 'vm0.blockSize=8M' });
+    expect(calls[1]!.find((x) => x.command === 'loadScenario')?.args).toMatchObject({ text: 'name: mine\n', source: 'mine.yaml', format: 'yaml' });
+    expect(s.report?.scenario.source).toBe('mine.yaml');
   });
 
   it('refuses bad device parameters before starting anything', async () => {
@@ -57,6 +76,15 @@ describe('compare store: running lanes', () => {
     await s.run();
     expect(calls.length).toBe(0);
     expect(useUiStore().notices.at(-1)?.text).toContain('lane 3: "virtio-mem.blockSize": the value must be 1 to 64 characters');
+  });
+
+  it('shows an invalid lane scenario from the worker as that lane\'s error', async () => {
+    setLaneBridgeFactory(() => laneBridge({ totalSteps: 5, fail: { loadLane: { code: 'SCENARIO_INVALID', message: 'preset:x [vm0.blockSize=3M]: 1 problem(s)' } } }));
+    const s = useCompareStore();
+    s.lanes[0]!.params = 'vm0.blockSize=3M';
+    await s.run();
+    expect(useUiStore().notices.at(-1)?.text).toContain('compare: preset:x [vm0.blockSize=3M]: 1 problem(s)');
+    expect(s.laneStates.map((l) => l.status)).toEqual(['error', 'error', 'error']);
   });
 
   it('keeps 2 to 6 lanes', () => {
@@ -112,7 +140,7 @@ describe('compare store: reports', () => {
     setBridge(app.bridge);
     const s = useCompareStore();
     s.loadReportText('r.json', golden);
-    for (const k of ['json', 'csv', 'md', 'html'] as const) await s.exportAs(k);
+    for (const k of ['json', 'csv', 'md', 'html'] as const) await exportReport(s.report, s.view ?? undefined, k, useUiStore().notify);
     expect(app.saved.map((f) => [f.name, f.mime])).toEqual([
       ['fixture-virtio-mem-512m-compare.json', 'application/json'],
       ['fixture-virtio-mem-512m-compare.csv', 'text/csv'],
@@ -131,7 +159,7 @@ describe('compare store: PDF through the print dialog', () => {
     window.print = print;
     const s = useCompareStore();
     s.loadReportText('r.json', golden);
-    await s.exportAs('pdf');
+    await exportReport(s.report, s.view ?? undefined, 'pdf', useUiStore().notify);
     expect(print).toHaveBeenCalledTimes(1);
     const host = document.getElementById('memhp-print');
     expect(host?.querySelector('h1')?.textContent).toBe('memhp-lab compare: fixture | 4 × 128M');
@@ -148,20 +176,5 @@ describe('compare store: PDF through the print dialog', () => {
     expect(css).toContain('td, #memhp-print { x: 1; }');
     expect(css).toContain('.tbody { y: 2; }');
     expect(css).toMatch(/^@media screen \{ #memhp-print \{ display: none !important; \} \}\n@media print \{\n  body > :not\(#memhp-print\) \{ display: none !important; \}/);
-  });
-});
-
-describe('device parameters', () => {
-  it('parses kind.field=value pairs and names a bad one', () => {
-    expect(parseParams(' virtio-mem.blockSize=2M, virtio-mem.regionSize = 64G ')).toEqual({ ok: true, params: { 'virtio-mem.blockSize': '2M', 'virtio-mem.regionSize': '64G' } });
-    expect(parseParams('')).toEqual({ ok: true, params: {} });
-    expect(parseParams('gpu.x=1')).toEqual({ ok: false, error: '"gpu.x=1": expected <device kind>.<field>=<value>, e.g. virtio-mem.blockSize=2M' });
-  });
-
-  it('applies them to every device of that kind, on a copy', () => {
-    const def = { devices: [{ kind: 'virtio-mem', id: 'a', blockSize: '2M' }, { kind: 'acpi-dimm', id: 'd' }, { kind: 'virtio-mem', id: 'b' }] };
-    const out = applyParams(def, { 'virtio-mem.blockSize': '4M' }) as typeof def;
-    expect(out.devices.map((d) => (d as { blockSize?: string }).blockSize)).toEqual(['4M', undefined, '4M']);
-    expect(def.devices[0]!.blockSize).toBe('2M');
   });
 });

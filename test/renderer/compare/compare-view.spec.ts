@@ -4,7 +4,8 @@ import { createPinia, setActivePinia } from 'pinia';
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { setBridge } from '../../../renderer/src/bridge/index.js';
-import { setLaneBridgeFactory, useCompareStore } from '../../../renderer/src/stores/compare.js';
+import { useCompareStore } from '../../../renderer/src/stores/compare.js';
+import { setLaneBridgeFactory } from '../../../renderer/src/bridge/lanes.js';
 import { appBridge, laneBridge } from './fakes.js';
 
 const golden = readFileSync(path.join(__dirname, '../../common/report/golden/report.json'), 'utf8');
