@@ -68,7 +68,6 @@ export async function runRecord(arg: string, opts: RecordCliOptions, io: RecordI
     const kernel = resolveKernelInputs(opts.kernel, opts.modules ?? [], scratch);
     selectModules(plan.modules, kernel.modulesDir, kernel.release);
     const out = opts.out ?? defaultOut(plan);
-    for (const n of plan.notes) io.err.write(`memhp record: note: ${n}\n`);
     const r = await recordScenario({ plan, scenarioLabel: source, kernel, qemu: qemu.path, busybox, accel, out, err: io.err, signal: io.signal });
     io.err.write(`memhp record: wrote ${out} (${r.steps} step${r.steps === 1 ? '' : 's'} after boot, ${r.accel})\n`);
     if (r.interrupted) return 130;

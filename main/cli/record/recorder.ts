@@ -268,6 +268,7 @@ export async function recordScenario(o: RecordOptions): Promise<RecordResult> {
     writeFileSync(paths.initrd, buildInitramfs(o.busybox, o.kernel.modulesDir, mods.files));
     const booted = await bootWithAccel(o, paths);
     vm = booted.vm;
+    for (const n of o.plan.notes) o.err.write(`memhp record: note: ${n}\n`);
     o.err.write(`memhp record: ${booted.uname} booted in ${(booted.bootMs / 1000).toFixed(1)} s\n`);
     if (booted.failed.length > 0) throw new BootFailure(`the guest could not load module${booted.failed.length > 1 ? 's' : ''} ${booted.failed.join(', ')} (insmod refused; see the console)`);
     const header: TraceHeaderInfo = {
