@@ -105,7 +105,8 @@ function checkModulesDir(dir: string, release: string | null): string {
   const inner = release !== null && isDir(path.join(dir, release)) ? path.join(dir, release) : dir;
   if (!existsSync(path.join(inner, 'modules.dep'))) throw new CliError(`--modules ${dir}: no modules.dep (give the kernel's lib/modules/<kver> directory; run depmod -b <root> <kver> first)`);
   const kver = path.basename(inner);
-  if (release !== null && kver !== release) throw new CliError(`--modules ${dir} is for ${kver}, but the kernel image is ${release}`);
+  // Only a directory named like a release can be told to be the wrong one.
+  if (release !== null && /^\d+\.\d+/.test(kver) && kver !== release) throw new CliError(`--modules ${dir} is for ${kver}, but the kernel image is ${release}`);
   return inner;
 }
 

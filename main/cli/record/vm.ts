@@ -6,7 +6,7 @@
  */
 import { spawn, type ChildProcess } from 'node:child_process';
 import { readFileSync } from 'node:fs';
-import { GuestChannel, type GuestReady } from './guest-channel.js';
+import { GuestChannel, GuestTimeout, type GuestReady } from './guest-channel.js';
 import { Qmp, type QemuVersion } from './qmp.js';
 import { qemuArgs, type Accel, type QemuPaths } from './qemu-args.js';
 import type { VmPlan } from './plan.js';
@@ -96,14 +96,30 @@ export class Vm {
       return await Promise.race([this.guest.ready(timeoutMs, signal), exited]);
     } catch (e) {
       if (e instanceof Interrupted || e instanceof BootFailure) throw e;
-      throw new BootFailure(`the kernel did not boot within ${Math.round(timeoutMs / 1000)} s: ${describeConsole(consoleTail(this.paths.consoleLog, 400))}`);
+      // The guest channel closes when QEMU exits; give the exit a moment to be seen.
+      if (await this.exitedWithin(2_000)) throw new BootFailure(this.exitText());
+      const why = describeConsole(consoleTail(this.paths.consoleLog, 400));
+      if (e instanceof GuestTimeout) throw new BootFailure(`the kernel did not boot within ${Math.round(timeoutMs / 1000)} s: ${why}`);
+      throw new BootFailure(`the guest channel failed during boot (${(e as Error).message}): ${why}`);
     }
+  }
+
+  private exitedWithin(ms: number): Promise<boolean> {
+    if (this.exited) return Promise.resolve(true);
+    return new Promise((resolve) => {
+      const t = setTimeout(() => resolve(this.exited !== null), ms);
+      this.exitWaiters.push(() => {
+        clearTimeout(t);
+        resolve(true);
+      });
+    });
   }
 
   private exitText(): string {
     const why = describeConsole(consoleTail(this.paths.consoleLog, 400));
     const err = this.stderr.trim().split('\n').filter(Boolean).pop();
-    return `QEMU exited during boot (status ${this.exited?.code ?? this.exited?.signal})${err ? `: ${err}` : ''}; ${why}`;
+    const how = this.exited?.code === 0 ? 'the VM reset or powered off during boot (QEMU runs with -no-reboot)' : `QEMU exited during boot (status ${this.exited?.code ?? this.exited?.signal})`;
+    return `${how}${err ? `: ${err}` : ''}; ${why}`;
   }
 
   get stderrText(): string {
