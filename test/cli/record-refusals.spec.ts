@@ -1,5 +1,5 @@
 // `memhp record` refuses before anything boots, in one line each: steps a VM cannot play (a Xen
-// step), a kernel image that is not a kernel, a missing QEMU, a module the kernel lacks.
+// step), a kernel image that is not a kernel, a missing or too old QEMU, a module the kernel lacks.
 import { beforeAll, describe, expect, it } from 'vitest';
 import { spawnSync } from 'node:child_process';
 import { mkdirSync, mkdtempSync, writeFileSync, existsSync } from 'node:fs';
@@ -69,6 +69,14 @@ describe('memhp record refusals (built CLI, nothing boots)', () => {
     expect(onPath.err).toBe('memhp: QEMU not found (qemu-system-x86_64 on PATH): install it (Debian/Ubuntu: apt-get install -y qemu-system-x86) or give --qemu PATH\n');
     const given = memhp(['record', FIXTURE, '--kernel', fakeKernel, '--qemu', '/nonexistent/qemu-system-x86_64']);
     expect(given.err).toBe('memhp: --qemu /nonexistent/qemu-system-x86_64: not an executable file; install it (Debian/Ubuntu: apt-get install -y qemu-system-x86) or give --qemu PATH\n');
+  });
+
+  it('a QEMU too old to drive', () => {
+    const old = path.join(dir, 'qemu-6.2');
+    writeFileSync(old, '#!/bin/sh\necho "QEMU emulator version 6.2.0 (Debian 1:6.2+dfsg-2ubuntu6)"\n', { mode: 0o755 });
+    const r = memhp(['record', FIXTURE, '--kernel', fakeKernel, '--qemu', old]);
+    expect(r.code).toBe(1);
+    expect(r.err).toBe(`memhp: QEMU 6.2.0 (${old}) is too old: memhp record needs 7.2 or newer (Debian 12: apt-get install -y qemu-system-x86)\n`);
   });
 
   it('a module the kernel lacks (modules found beside the vmlinuz; virtio_pci built in, virtio_mem nowhere)', () => {

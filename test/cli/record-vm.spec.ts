@@ -6,7 +6,7 @@
 // else scripts/fetch-test-kernel.sh downloads it into .cache/test-kernel (git-ignored).
 import { beforeAll, describe, expect, it } from 'vitest';
 import { execFileSync, spawnSync } from 'node:child_process';
-import { mkdtempSync, readFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { findOnPath, readHead } from '../../main/cli/record/tools.js';
@@ -85,6 +85,17 @@ describe('memhp record on a real kernel (QEMU, TCG)', () => {
     expect(steps[4]!.expected.iomem!.text).toContain('\n900000000-91fffffff : System RAM\n');
     expect(vmem(5)).toEqual(['  100000000-13fffffff : System RAM (virtio_mem)']);
   });
+
+  it('a kernel that does not boot (the image cut short): one line, no trace', () => {
+    const cut = path.join(dir, 'vmlinuz-cut');
+    writeFileSync(cut, readFileSync(kernel).subarray(0, 3_000_000));
+    const modules = path.join(path.dirname(kernel), 'lib/modules');
+    const out = path.join(dir, 'cut.txt');
+    const r = spawnSync(process.execPath, [cli, 'record', FIXTURE, '--kernel', cut, '--modules', path.join(modules, readdirSync(modules)[0]!), '--accel', 'tcg', '--out', out], { encoding: 'utf8', timeout: 60_000 });
+    expect(r.status).toBe(1);
+    expect(r.stderr.split('\n').filter(Boolean).pop()).toMatch(/^memhp: the VM reset or powered off during boot .*; the kernel printed nothing on the console/);
+    expect(existsSync(out)).toBe(false);
+  }, 70_000);
 
   it('replaying the recording with merging turned off diverges at the first plug', () => {
     const out = path.join(dir, 'trace.txt');
