@@ -46,6 +46,7 @@ export class Vm {
   private stderr = '';
   private exited: { code: number | null; signal: string | null } | null = null;
   private readonly exitWaiters: (() => void)[] = [];
+  private readonly onExit = (): void => killGroup(this.proc);
 
   private constructor(
     private readonly proc: ChildProcess,
@@ -67,6 +68,8 @@ export class Vm {
       const { qmp, version } = await Qmp.connect(paths.qmpSocket, 30_000, signal);
       const guest = await GuestChannel.connect(paths.guestSocket, 10_000, signal);
       const vm = new Vm(proc, paths, qmp, guest, version);
+      // A detached QEMU would outlive a recorder that dies: take it down on the way out.
+      process.on('exit', vm.onExit);
       vm.stderr = early.stderr;
       proc.stderr!.on('data', (d: string) => (vm.stderr += d));
       if (early.exit) vm.exited = early.exit;
@@ -122,14 +125,6 @@ export class Vm {
     return `${how}${err ? `: ${err}` : ''}; ${why}`;
   }
 
-  get stderrText(): string {
-    return this.stderr;
-  }
-
-  get alive(): boolean {
-    return this.exited === null;
-  }
-
   /** Quits QEMU (over QMP, then by signal) and closes the sockets. */
   async stop(): Promise<void> {
     if (this.exited === null) {
@@ -139,13 +134,9 @@ export class Vm {
       await gone;
       clearTimeout(t);
     }
+    process.off('exit', this.onExit);
     this.qmp.close();
     this.guest.close();
-  }
-
-  /** Kills QEMU at once (the recorder is exiting). */
-  kill(): void {
-    killGroup(this.proc);
   }
 }
 
