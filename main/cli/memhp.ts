@@ -8,6 +8,7 @@ import { registerReplay } from './commands/replay.js';
 import { registerIomem } from './commands/iomem.js';
 import { registerRun } from './commands/run.js';
 import { registerCompare } from './commands/compare.js';
+import { registerRecord } from './record/command.js';
 import { CliError } from './errors.js';
 
 export function buildProgram(): Command {
@@ -19,6 +20,7 @@ export function buildProgram(): Command {
   registerIomem(program);
   registerRun(program);
   registerCompare(program);
+  registerRecord(program);
   return program;
 }
 
