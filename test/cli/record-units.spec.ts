@@ -13,7 +13,7 @@ import { kernelCmdline, qemuArgs, qemuSize } from '../../main/cli/record/qemu-ar
 import { formatDump, traceHeader, traceStep } from '../../main/cli/record/trace-text.js';
 import { initramfsEntries } from '../../main/cli/record/initramfs.js';
 import { parseQemuVersion, readHead } from '../../main/cli/record/tools.js';
-import { resolveScenario } from '../../main/cli/commands/run.js';
+import { resolveScenario } from '../../main/cli/shared/index.js';
 import { normalizeScenario } from '../../worker/engine/scenario/normalize.js';
 import { getPreset } from '../../worker/engine/scenario/presets.js';
 import { Runner } from '../../worker/engine/runner/runner.js';

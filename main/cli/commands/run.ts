@@ -12,7 +12,7 @@ import os from 'node:os';
 import { performance } from 'node:perf_hooks';
 import { CliError } from '../errors.js';
 import { writeFileAtomic } from '../../atomic-write.js';
-import { checkOverrides, parseSeed, resolveScenario, StepProgress, type ProgressSink } from '../shared/index.js';
+import { checkOverrides, originLabel, parseSeed, resolveScenario, StepProgress, type ProgressSink } from '../shared/index.js';
 import { presetNames } from '../../../worker/engine/scenario/presets.js';
 import { Runner, plainState, type RunSummary } from '../../../worker/engine/runner/runner.js';
 import type { StepRecord } from '../../../worker/engine/runner/step-record.js';
@@ -84,7 +84,7 @@ export async function runRun(arg: string, opts: RunCliOptions, io: RunIo): Promi
   const over = checkOverrides(opts);
   const seed = parseSeed(opts.seed);
   const { scenario, origin } = resolveScenario(arg);
-  const source = origin.kind === 'preset' ? `preset ${origin.name}` : origin.path;
+  const source = originLabel(origin);
   const now = io.now ?? (() => performance.now());
   const created = Runner.create(scenario, { ...over, seed, now });
   if (!created.ok) throw new CliError(`${source}: ${created.error}`);

@@ -13,7 +13,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { CliError } from '../errors.js';
-import { resolveScenario } from '../commands/run.js';
+import { originLabel, resolveScenario } from '../shared/index.js';
 import { runReplay } from '../commands/replay.js';
 import { planRecording, type VmPlan } from './plan.js';
 import { requireQemu, requireStaticBusybox } from './tools.js';
@@ -42,7 +42,8 @@ const ACCELS: readonly AccelChoice[] = ['auto', 'kvm', 'tcg'];
 
 /** The plan of a scenario, or a CliError listing every refusal (one line each). */
 export function planOrRefuse(arg: string): { plan: VmPlan; source: string } {
-  const { scenario, source } = resolveScenario(arg);
+  const { scenario, origin } = resolveScenario(arg);
+  const source = originLabel(origin);
   const r = planRecording(scenario);
   if (!r.ok) {
     const n = r.refusals.length;

@@ -26,6 +26,11 @@ export interface ResolvedScenario {
   origin: ScenarioOrigin;
 }
 
+/** How messages name where a scenario came from: "preset <name>" or the file's path. */
+export function originLabel(origin: ScenarioOrigin): string {
+  return origin.kind === 'preset' ? `preset ${origin.name}` : origin.path;
+}
+
 /** "<n> problem(s)" */
 function problems(n: number): string {
   return `${n} problem${n === 1 ? '' : 's'}`;
