@@ -22,6 +22,19 @@ export interface ProfileResourceSemantics {
   releaseAdjustable: 'pre-5.10' | '5.10';
   walkScope: 'top-level' | 'whole-tree';
   regionIntersects: '5.10' | '6.12';
+  /**
+   * release_mem_region_adjustable() still has the IORESOURCE_SYSRAM check that e686c32590f4
+   * ("dax/kmem: Fix leak of memory-hotplug resources", 6.3) removed. Of the releases modelled,
+   * 5.9, the RFC and 5.10 (5.10.0; the backport came in 5.10.173) have it; 6.1.192 (backported in
+   * March 2023 with 5.10.173/5.15.99), 6.12.95 and later do not.
+   */
+  releaseSysramCheck: boolean;
+  /**
+   * find_next_iomem_res() skips the children of top-level nodes ending before the range. True in
+   * 5.9/5.10 (756398750e11, siblings_only) and again in 6.1.192 and 6.12.95 (6fb3acdebf65, queued
+   * for 6.1.160 and 6.12.63 stable in Dec 2025/Jan 2026); false only from 5.13 until that backport.
+   */
+  findNextSkipsChildren: boolean;
 }
 
 /** How virtio-mem picks its mode and subblock size in this release. */
@@ -88,7 +101,7 @@ export const PROFILES: Record<ProfileName, Profile> = {
     name: '5.9',
     release: 'Linux 5.9',
     defaultStrategy: 'none',
-    resource: { releaseAdjustable: 'pre-5.10', walkScope: 'top-level', regionIntersects: '5.10' },
+    resource: { releaseAdjustable: 'pre-5.10', walkScope: 'top-level', regionIntersects: '5.10', releaseSysramCheck: true, findNextSkipsChildren: true },
     driverManagedFlag: 0x80,
     offlineAndRemoveMultiBlock: false,
     mhpFlags: false,
@@ -101,7 +114,7 @@ export const PROFILES: Record<ProfileName, Profile> = {
     release: 'RFCv1 "selective merging of memory resources" (Jul 2020, on 5.8/5.9)',
     defaultStrategy: 'rfc-v1',
     // RFC patch 1/5 already made release_mem_region_adjustable() never fail.
-    resource: { releaseAdjustable: '5.10', walkScope: 'top-level', regionIntersects: '5.10' },
+    resource: { releaseAdjustable: '5.10', walkScope: 'top-level', regionIntersects: '5.10', releaseSysramCheck: true, findNextSkipsChildren: true },
     driverManagedFlag: 0x80,
     offlineAndRemoveMultiBlock: false,
     mhpFlags: false,
@@ -113,7 +126,7 @@ export const PROFILES: Record<ProfileName, Profile> = {
     name: '5.10',
     release: 'Linux 5.10',
     defaultStrategy: 'mhp-merge',
-    resource: { releaseAdjustable: '5.10', walkScope: 'top-level', regionIntersects: '5.10' },
+    resource: { releaseAdjustable: '5.10', walkScope: 'top-level', regionIntersects: '5.10', releaseSysramCheck: true, findNextSkipsChildren: true },
     driverManagedFlag: 0x02000000,
     offlineAndRemoveMultiBlock: false,
     mhpFlags: true,
@@ -125,7 +138,7 @@ export const PROFILES: Record<ProfileName, Profile> = {
     name: '6.1',
     release: 'Linux 6.1',
     defaultStrategy: 'mhp-merge',
-    resource: { releaseAdjustable: '5.10', walkScope: 'whole-tree', regionIntersects: '5.10' },
+    resource: { releaseAdjustable: '5.10', walkScope: 'whole-tree', regionIntersects: '5.10', releaseSysramCheck: false, findNextSkipsChildren: true },
     driverManagedFlag: 0x02000000,
     offlineAndRemoveMultiBlock: true,
     mhpFlags: true,
@@ -137,7 +150,7 @@ export const PROFILES: Record<ProfileName, Profile> = {
     name: '6.12',
     release: 'Linux 6.12',
     defaultStrategy: 'mhp-merge',
-    resource: { releaseAdjustable: '5.10', walkScope: 'whole-tree', regionIntersects: '6.12' },
+    resource: { releaseAdjustable: '5.10', walkScope: 'whole-tree', regionIntersects: '6.12', releaseSysramCheck: false, findNextSkipsChildren: true },
     driverManagedFlag: 0x02000000,
     offlineAndRemoveMultiBlock: true,
     mhpFlags: true,
