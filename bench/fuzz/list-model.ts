@@ -41,6 +41,11 @@ export class ListModel {
    * allocate_resource; the driver resets it before an operation.
    */
   visits = 0;
+  /**
+   * release_mem_region_adjustable() still stops at a containing node without SYSRAM (before
+   * e686c32590f4, 6.3): false like the engine's default (6.12) semantics.
+   */
+  sysramCheck = false;
 
   constructor(rootHandle: number, rootEnd: bigint, rootName: number) {
     this.root = new MNode(rootHandle, 0n, rootEnd, F_MEM, rootName);
@@ -223,7 +228,7 @@ export class ListModel {
         i++;
         continue;
       }
-      if ((r.flags & F_SYSRAM) === 0) break;
+      if (this.sysramCheck && (r.flags & F_SYSRAM) === 0) break;
       if ((r.flags & F_MEM) === 0) break;
       if ((r.flags & F_BUSY) === 0) {
         kids = r.children;

@@ -281,17 +281,18 @@ describe('hv_balloon ballooning and the never-removed rule', () => {
 });
 
 describe('hv_balloon and kdump', () => {
-  it('unmerged chunks (5.9) break kexec-tools 2.0.1 at 56 chunks; merged (5.10) stays one line', () => {
+  it('unmerged chunks (5.9) break kexec-tools 2.0.1 at 64 chunks; merged (5.10) stays one line', () => {
     const crashKernel = [{ start: 0x6f000000n, end: 0x7effffffn }];
     for (const [profile, ok] of [['5.9', false], ['5.10', true]] as const) {
       const { m, hv } = boot(profile);
-      hv.request({ type: 'hot-add', startPfn: PFN_4G, pages: 56n * CHUNK_PAGES });
+      // v2.0.1 keeps the 2 boot System RAM lines only (no "Reserved" before v2.0.18): 66 − 2 − 1 split.
+      hv.request({ type: 'hot-add', startPfn: PFN_4G, pages: 64n * CHUNK_PAGES });
       m.settle();
       const v = kdumpView(iomemEntries(m.tree), { release: '2.0.1', crashKernel });
       expect(v.ok && v.view.loaded).toBe(ok);
     }
     const { m, hv } = boot('5.9');
-    hv.request({ type: 'hot-add', startPfn: PFN_4G, pages: 55n * CHUNK_PAGES });
+    hv.request({ type: 'hot-add', startPfn: PFN_4G, pages: 63n * CHUNK_PAGES });
     m.settle();
     const v = kdumpView(iomemEntries(m.tree), { release: '2.0.1', crashKernel });
     expect(v.ok && v.view.loaded && v.view.headroom?.blocks).toBe(0);

@@ -17,12 +17,13 @@ import {
   REGION_MIXED,
   ResourceTree,
   resourceContains,
-  resourceIntersection,
   resourceOverlaps,
-  resourceUnion,
   x86ArchRemoveReservations,
 } from '../../../worker/engine/kernel/resource.js';
 import type { Res, ResCopy } from '../../../worker/engine/kernel/resource.js';
+import { iomemEntries } from '../../../worker/engine/kernel/iomem.js';
+import { PROFILES, PROFILE_NAMES, type ProfileName } from '../../../worker/engine/profiles.js';
+import { fixture } from '../userspace/iomem-lines.js';
 import { at, dedent, dump, dumpFlags, mk } from './helpers.js';
 
 const MiB = 1n << 20n;
@@ -37,34 +38,49 @@ function blocks(n: number, semantics?: ConstructorParameters<typeof ResourceTree
   return { t, rs };
 }
 
-describe('ioport.h helpers: kunit resource_test_union / resource_test_intersection (both orders)', () => {
-  const r = {
-    r0: { start: 0x0000n, end: 0xffffn },
-    r1: { start: 0x1234n, end: 0x2345n },
-    r2: { start: 0x4567n, end: 0x5678n },
-    r3: { start: 0x6789n, end: 0x789an },
-    r4: { start: 0x2000n, end: 0x7000n },
-  };
-  const cases: [keyof typeof r, keyof typeof r, [bigint, bigint] | null, [bigint, bigint] | null][] = [
-    ['r1', 'r0', [0x0000n, 0xffffn], [0x1234n, 0x2345n]],
-    ['r2', 'r0', [0x0000n, 0xffffn], [0x4567n, 0x5678n]],
-    ['r3', 'r0', [0x0000n, 0xffffn], [0x6789n, 0x789an]],
-    ['r4', 'r0', [0x0000n, 0xffffn], [0x2000n, 0x7000n]],
-    ['r2', 'r1', null, null],
-    ['r3', 'r1', null, null],
-    ['r4', 'r1', [0x1234n, 0x7000n], [0x2000n, 0x2345n]],
-    ['r2', 'r3', null, null],
-    ['r2', 'r4', [0x2000n, 0x7000n], [0x4567n, 0x5678n]],
-    ['r3', 'r4', [0x2000n, 0x789an], [0x6789n, 0x7000n]],
-  ];
-  it.each(cases)('%s, %s', (a, b, union, inter) => {
-    for (const [x, y] of [[r[a], r[b]], [r[b], r[a]]] as const) {
-      const u = resourceUnion(x, y);
-      const i = resourceIntersection(x, y);
-      expect(u ? [u.start, u.end] : null).toEqual(union);
-      expect(i ? [i.start, i.end] : null).toEqual(inter);
-    }
+/**
+ * The kernel's walk_system_ram_res(0, ~0) written out naively over the pre-order list of `t`
+ * (find_next_iomem_res() per call, next_resource() with or without skip_children), counting the
+ * nodes it looks at: the reference the emulator's O(log n) visit counts must equal.
+ */
+function kernelWalkVisits(t: ResourceTree, skipChildren: boolean): number {
+  const nodes = [...iomemEntries(t)];
+  // Index of the first node after each node's subtree.
+  const after = nodes.map((e, i) => {
+    let k = i + 1;
+    while (k < nodes.length && nodes[k]!.depth > e.depth) k++;
+    return k;
   });
+  const want = SYSRAM_BUSY;
+  let visits = 0;
+  let start = 0n;
+  const end = (1n << 64n) - 1n;
+  for (;;) {
+    let skip = skipChildren;
+    let hit = -1;
+    for (let i = 0; i < nodes.length; ) {
+      visits++;
+      const e = nodes[i]!;
+      if (e.start > end) break;
+      if (e.end < start) {
+        i = skip ? after[i]! : i + 1;
+        continue;
+      }
+      skip = false;
+      if ((t.flags(e.res) & want) >>> 0 === want) {
+        hit = i;
+        break;
+      }
+      i++;
+    }
+    if (hit < 0 || nodes[hit]!.end === end) return visits;
+    start = nodes[hit]!.end + 1n;
+  }
+}
+
+// The kunit vectors of resource_test_union / resource_test_intersection / resource_test_region_intersects
+// are in resource-kunit.spec.ts, in the kernel's order.
+describe('ioport.h helpers', () => {
   it('overlap is closed-interval and adjacency is not overlap; contains checks type and UNSET', () => {
     expect(resourceOverlaps({ start: 0n, end: 9n }, { start: 9n, end: 12n })).toBe(true);
     expect(resourceOverlaps({ start: 0n, end: 9n }, { start: 10n, end: 12n })).toBe(false);
@@ -406,6 +422,34 @@ describe('walks (§3.9) and the kunit walk_iomem_res_desc test (§6.2)', () => {
     expect(w.visits).toBe(1);
   });
 
+  it('find_next_iomem_res: 5.13 until 6fb3acdebf65 walks the subtrees of top-level nodes before the range', () => {
+    // The boot map of the oracle traces (q35, 2 GiB) with 4 hot-added 128 MiB blocks in virtio0,
+    // unmerged and merged; walk_system_ram_res over everything, as kexec_file_load's crash walk.
+    const trace = fixture('oracle/a-grow-shrink-4g.txt');
+    const seed = trace.split('--- iomem\n')[1]!.split('--- memory-blocks')[0]!;
+    const block = (i: number): string => `  ${(0x100000000 + i * 0x8000000).toString(16)}-${(0x100000000 + (i + 1) * 0x8000000 - 1).toString(16)} : System RAM (virtio_mem)\n`;
+    const withBlocks = (added: string): string => seed.replace('100000000-10ffffffff : virtio0\n', `100000000-10ffffffff : virtio0\n${added}`);
+    const unmerged = withBlocks([0, 1, 2, 3].map(block).join(''));
+    const merged = withBlocks('  100000000-11fffffff : System RAM (virtio_mem)\n');
+    const walk = (text: string, skip: boolean): { found: number; visits: number } => {
+      const t = mk(text, { semantics: { findNextSkipsChildren: skip } });
+      let found = 0;
+      const w = t.walkSystemRamRes(0n, (1n << 64n) - 1n, () => {
+        found++;
+        return 0;
+      });
+      expect(w.visits).toBe(kernelWalkVisits(t, skip));
+      return { found, visits: w.visits };
+    };
+    // 29 boot lines + virtio0's children. With the skip each search passes the earlier top-level
+    // nodes alone; without it, "Kernel code" .. "Kernel bss", "System ROM", "Reserved" under ECAM …
+    // are visited again by every later search.
+    expect(walk(unmerged, true)).toEqual({ found: 6, visits: 113 });
+    expect(walk(unmerged, false)).toEqual({ found: 6, visits: 166 });
+    expect(walk(merged, true)).toEqual({ found: 3, visits: 53 });
+    expect(walk(merged, false)).toEqual({ found: 3, visits: 70 });
+  });
+
   it('walk scope: 5.10 walk_system_ram_res misses System RAM nested under virtio0, 5.13+ sees it', () => {
     const text = `
       00100000-7fffffff : System RAM
@@ -468,50 +512,7 @@ describe('walks (§3.9) and the kunit walk_iomem_res_desc test (§6.2)', () => {
   });
 });
 
-describe('region_intersects: kunit vectors, 6.12 vs 5.10 (§6.3)', () => {
-  function kunitTree(version: '5.10' | '6.12'): { t: ResourceTree; base: bigint } {
-    const t = new ResourceTree({ semantics: { regionIntersects: version } });
-    const parent = t.alloc(t.internName('test resources'), 0n, 0n, IORESOURCE_MEM);
-    expect(t.allocateResource(t.root, parent, 7n * MiB, 0n, (1n << 64n) - 1n, MiB).err).toBe(0);
-    const base = t.start(parent);
-    const ins = (name: string, off: bigint, size: bigint, flags: number): void => {
-      const r = t.alloc(t.internName(name), base + off, base + off + size - 1n, flags);
-      expect(t.insertResource(parent, r).err).toBe(0);
-    };
-    const ram = (off: bigint, size: bigint): void => {
-      expect(t.requestRegion(parent, base + off, size, t.internName('Test System RAM'), SYSRAM_BUSY).res).not.toBe(NIL);
-    };
-    ins('Test CXL Window 0', 2n * MiB, MiB, IORESOURCE_MEM);
-    ins('Test CXL Window 1', 4n * MiB, 3n * MiB, IORESOURCE_MEM);
-    ram(0n, MiB);
-    ram(3n * MiB, MiB);
-    ram(4n * MiB, MiB);
-    ram(5n * MiB, MiB);
-    ins('Test Code', 4n * MiB + 128n * 1024n, 128n * 1024n, SYSRAM_BUSY);
-    expect(t.removeResource(parent).err).toBe(0);
-    expect(t.checkInvariants(t.root)).toEqual([]);
-    return { t, base };
-  }
-  const P = 4096n;
-  const rows: [string, bigint, bigint, number, number][] = [
-    ['RAM0 start, P', 0n, P, REGION_INTERSECTS, REGION_INTERSECTS],
-    ['RAM0 end-P, 2P', MiB - P, 2n * P, REGION_INTERSECTS, REGION_INTERSECTS],
-    ['hole start, P', MiB, P, REGION_DISJOINT, REGION_DISJOINT],
-    ['hole end-P, 2P', 2n * MiB - P, 2n * P, REGION_DISJOINT, REGION_DISJOINT],
-    ['WIN0 end-P, 2P', 3n * MiB - P, 2n * P, REGION_MIXED, REGION_MIXED],
-    ['RAM1 end-P, 2P', 4n * MiB - P, 2n * P, REGION_INTERSECTS, REGION_MIXED],
-    ['Code start, P', 4n * MiB + 128n * 1024n, P, REGION_INTERSECTS, REGION_DISJOINT],
-    ['RAM2 start, 1M+P', 4n * MiB, MiB + P, REGION_INTERSECTS, REGION_DISJOINT],
-    ['RAM3 start, 1M+P', 5n * MiB, MiB + P, REGION_MIXED, REGION_DISJOINT],
-  ];
-  it.each(rows)('%s', (_n, off, size, v612, v510) => {
-    const a = kunitTree('6.12');
-    expect(a.t.regionIntersects(a.base + off, size, IORESOURCE_SYSTEM_RAM, IORES_DESC_NONE).result).toBe(v612);
-    const b = kunitTree('5.10');
-    const r = b.t.regionIntersects(b.base + off, size, IORESOURCE_SYSTEM_RAM, IORES_DESC_NONE);
-    expect(r.result).toBe(v510);
-    expect(r.visits).toBe(b.t.topLevelCount()); // 5.10 always visits every top-level node
-  });
+describe('region_intersects: 6.12 vs 6.13 vs 5.10 (§6.3)', () => {
   it('6.12 walks on past the subtree (until a match or the end of the tree), 6.13 stops at its end: same results', () => {
     const text = `
       00001000-00001fff : PCI Bus 0000:00
@@ -583,13 +584,45 @@ describe('release_mem_region_adjustable (§3.11), 5.10 and pre-5.10', () => {
       100000000-13fffffff : System RAM
       140000000-17fffffff : PCI Bus 0000:00
     `;
-    const pre = mk(text, { semantics: { releaseAdjustable: 'pre-5.10' } });
+    const pre = mk(text, { semantics: { releaseAdjustable: 'pre-5.10', releaseSysramCheck: true } });
     expect(pre.releaseMemRegionAdjustable(0x200000000n, 128n * MiB).err).toBe(EINVAL);
     expect(pre.releaseMemRegionAdjustable(0x140000000n, 128n * MiB).err).toBe(0);
     expect(pre.releaseMemRegionAdjustable(0x138000000n, 256n * MiB).err).toBe(EINVAL); // straddles two nodes
     const now = mk(text);
     expect(now.releaseMemRegionAdjustable(0x200000000n, 128n * MiB).err).toBe(0);
     expect(dump(now)).toBe(dedent(text));
+  });
+  it('the IORESOURCE_SYSRAM check (until e686c32590f4): hot-added RAM under a plain MEM node stays', () => {
+    // The dax/kmem case of e686c32590f4's message: e820's "Persistent Memory" (MEM, not busy) holds
+    // namespace3.0 and dax3.0 (SYSTEM_RAM, not busy), which holds the driver-managed "System RAM (kmem)".
+    const build = (check: boolean | ProfileName): ResourceTree => {
+      const t = new ResourceTree({ semantics: typeof check === 'boolean' ? { releaseSysramCheck: check } : PROFILES[check].resource });
+      const add = (parent: Res, name: string, start: bigint, end: bigint, flags: number): Res => {
+        const r = t.alloc(t.internName(name), start, end, flags >>> 0);
+        expect(t.requestResource(parent, r).err).toBe(0);
+        return r;
+      };
+      const pmem = add(t.root, 'Persistent Memory', 0x480000000n, 0x243fffffffn, IORESOURCE_MEM);
+      add(pmem, 'namespace3.0', 0x480000000n, 0x57e1fffffn, IORESOURCE_MEM | IORESOURCE_BUSY);
+      const dax = add(pmem, 'dax3.0', 0x580000000n, 0x243fffffffn, IORESOURCE_SYSTEM_RAM);
+      add(dax, 'System RAM (kmem)', 0x580000000n, 0x243fffffffn, IORESOURCE_SYSTEM_RAM | IORESOURCE_BUSY | IORESOURCE_SYSRAM_DRIVER_MANAGED);
+      return t;
+    };
+    const before = '480000000-243fffffff : Persistent Memory\n  480000000-57e1fffff : namespace3.0\n  580000000-243fffffff : dax3.0\n';
+    const kept = build(true);
+    expect(kept.releaseMemRegionAdjustable(0x580000000n, 0x1ec0000000n)).toEqual({ err: 0, visits: 1 });
+    expect(dump(kept)).toBe(before + '    580000000-243fffffff : System RAM (kmem)\n');
+    const freed = build(false);
+    // root: Persistent Memory (1); inside it namespace3.0 ends below, dax3.0 (1 + 1); inside dax3.0 (1)
+    expect(freed.releaseMemRegionAdjustable(0x580000000n, 0x1ec0000000n)).toEqual({ err: 0, visits: 1 + 2 + 1 });
+    expect(dump(freed)).toBe(before);
+    // Per profile: 5.9, the RFC and 5.10.0 predate the removal; 6.1.192 and 6.12.95 carry it.
+    const leaks = PROFILE_NAMES.filter((name) => {
+      const t = build(name);
+      t.releaseMemRegionAdjustable(0x580000000n, 0x1ec0000000n);
+      return dump(t) !== before;
+    });
+    expect(leaks).toEqual(['5.9', 'rfc-v1', '5.10']);
   });
   it('its stop test is start >= end: a 1-byte range at a node start is never found', () => {
     const t = mk('100000000-13fffffff : System RAM\n', { semantics: { releaseAdjustable: 'pre-5.10' } });

@@ -62,8 +62,9 @@ describe('kexec-tools releases', () => {
 describe('drivers-and-consumers.md §4.3 on the seed boot map (kexec_load)', () => {
   // The series' cover letter (2020): "The current kexec-tools resource count limit does not allow
   // for more than ~100GB of memory with a memory block size of 128MB on x86-64" — quoted, not
-  // asserted: with the caps below that is 1015 blocks (~127 GiB) for 1026 and 2039 (~255 GiB) for
-  // 2050; drivers-and-consumers.md §4.3 explains why "~100GB" follows from neither exactly.
+  // asserted: with the caps below that is 1023 blocks (~128 GiB) for 1026 (those releases keep no
+  // "Reserved" line) and 2039 (~255 GiB) for 2050; drivers-and-consumers.md §4.3 explains why
+  // "~100GB" follows from neither exactly.
   const boot = view(SEED, { release: '2.0.22', syscall: 'kexec_load', crashKernel: CRASH_256M });
 
   it('counts every kept boot line: 2 System RAM + 8 Reserved (one nested under PCI ECAM)', () => {
@@ -76,13 +77,15 @@ describe('drivers-and-consumers.md §4.3 on the seed boot map (kexec_load)', () 
   });
 
   it.each([
-    ['2.0.1', 66, 55],
-    ['2.0.14', 1026, 1015],
-    ['2.0.21', 2050, 2039],
-    ['2.0.22', 32768, 32757],
-  ])('kexec-tools %s (cap %i): %i unmerged 128 MiB blocks fit, one more breaks the load', (release, cap, blocks) => {
+    ['2.0.1', 66, 2, 63],
+    ['2.0.14', 1026, 2, 1023],
+    ['2.0.21', 2050, 10, 2039],
+    ['2.0.22', 32768, 10, 32757],
+  ])('kexec-tools %s (cap %i, %i kept boot lines): %i unmerged 128 MiB blocks fit, one more breaks the load', (release, cap, kept, blocks) => {
     // max blocks = CRASH_MAX_MEMORY_RANGES − kept boot lines − crash-kernel split
-    expect(blocks).toBe(cap - boot.recorded - 1);
+    const bootHere = view(SEED, { release, syscall: 'kexec_load', crashKernel: CRASH_256M });
+    expect(bootHere.recorded).toBe(kept);
+    expect(blocks).toBe(cap - kept - 1);
     const fits = view(seedWithBlocks(blocks), { release, crashKernel: CRASH_256M });
     expect(fits.syscall).toBe('kexec_load');
     expect(fits.cap).toBe(cap);
@@ -90,7 +93,7 @@ describe('drivers-and-consumers.md §4.3 on the seed boot map (kexec_load)', () 
     expect(fits.ok).toBe(true);
     expect(fits.ranges).toHaveLength(cap);
     expect(fits.headroom).toEqual({ lines: 0, blocks: 0, bytes: 0n });
-    expect(boot.headroom!.lines - (32768 - cap)).toBe(blocks);
+    expect(bootHere.headroom!.lines).toBe(blocks);
 
     const breaks = view(seedWithBlocks(blocks + 1), { release, crashKernel: CRASH_256M, kernelImage: '/boot/vmlinuz-6.12' });
     expect(breaks.loaded).toBe(false);
@@ -100,8 +103,9 @@ describe('drivers-and-consumers.md §4.3 on the seed boot map (kexec_load)', () 
   });
 
   it('gives the headroom in blocks and bytes for a given block size', () => {
+    // 66 − (2 RAM lines + 40 blocks) − 1 split
     const v = view(seedWithBlocks(40), { release: '2.0.1', crashKernel: CRASH_256M, blockSize: BLOCK });
-    expect(v.headroom).toEqual({ lines: 15, blocks: 15, bytes: 15n * BLOCK });
+    expect(v.headroom).toEqual({ lines: 23, blocks: 23, bytes: 23n * BLOCK });
   });
 });
 
@@ -109,15 +113,27 @@ describe('kexec_load details', () => {
   it('stops reading silently at the cap; with no split needed the load succeeds but misses memory', () => {
     // Crash reservation at the start of the boot RAM range: a trim, not a split.
     const crash = [{ start: 0x100000n, end: 0x10ffffffn }];
-    const v = view(seedWithBlocks(60), { release: '2.0.1', crashKernel: crash });
+    const v = view(seedWithBlocks(70), { release: '2.0.1', crashKernel: crash });
     expect(v.truncated).toBe(true);
     expect(v.loaded).toBe(true);
     expect(v.messages).toEqual([]);
     expect(v.ranges).toHaveLength(66);
-    // 9 kept boot lines lie before virtio0: 57 blocks are read, 3 blocks (and the Reserved line
-    // at 0xfd00000000) are dropped.
-    expect(v.missedBytes).toBe(3n * BLOCK);
+    // v2.0.1 keeps only the 2 boot System RAM lines before virtio0 (its "Reserved" lines are not
+    // kept): 64 blocks are read, 6 are dropped.
+    expect(v.missedBytes).toBe(6n * BLOCK);
     expect(v.ok).toBe(false);
+  });
+
+  it('before v2.0.18 only a lowercase "reserved" line is kept; since then "Reserved" too', () => {
+    // The seed boot map names its 8 reservations "Reserved" (e820 since 4.x): v2.0.17 keeps the two
+    // System RAM lines only; v2.0.18 adds memcmp(str, "Reserved\n", 9) and keeps all ten.
+    const v17 = view(SEED, { release: '2.0.17', syscall: 'kexec_load', crashKernel: CRASH_256M });
+    expect(v17.recorded).toBe(2);
+    expect(v17.ranges.filter((r) => r.type === 'reserved')).toHaveLength(0);
+    const v18 = view(SEED, { release: '2.0.18', syscall: 'kexec_load', crashKernel: CRASH_256M });
+    expect(v18.recorded).toBe(10);
+    const lower = SEED.map((l) => (l.name === 'Reserved' ? { ...l, name: 'reserved' } : l));
+    expect(view(lower, { release: '2.0.15', syscall: 'kexec_load', crashKernel: CRASH_256M }).recorded).toBe(10);
   });
 
   it('before v2.0.22 only an exact "System RAM" counts — at any depth; since then any name containing it', () => {
@@ -228,9 +244,15 @@ describe('kexec_file_load path', () => {
   });
 
   it('with crash hotplug, the header holds a fixed number of ranges', () => {
-    // memsz = 64 + (2 + 64 + 8192) * 56 = 462512; the page-aligned header must fit in 458752 bytes:
-    // 64 + (1 cpu + 2 + n) * 56 <= 458752  →  n <= 8187.
-    expect(crashHotplugRangeCapacity({ maxMemoryRanges: 8192, nrCpusDefault: 64 }, 1)).toEqual({ capacity: 8187, memsz: 462512 });
+    // crash_load_segments asks for 64 + (2 + 64 + 8192) * 56 = 462512 bytes; kexec_add_buffer rounds
+    // the segment up to a page, 462848. A page-aligned header of 64 + (cpus + 2 + n) * 56 bytes fits
+    // while that sum is <= 462848: n <= 8264 - cpus - 2.
+    expect(crashHotplugRangeCapacity({ maxMemoryRanges: 8192, nrCpusDefault: 64 }, 1)).toEqual({ capacity: 8261, memsz: 462848 });
+    expect(crashHotplugRangeCapacity({ maxMemoryRanges: 8192, nrCpusDefault: 64 }, 4)).toEqual({ capacity: 8258, memsz: 462848 });
+    // Up to the next page, not past it: 64 + (2 + 1 + 5) * 56 = 512 → 4096; 64 + (2 + 1 + 69) * 56 is
+    // 4096 already and stays.
+    expect(crashHotplugRangeCapacity({ maxMemoryRanges: 5, nrCpusDefault: 1 }, 1)).toEqual({ capacity: 69, memsz: 4096 });
+    expect(crashHotplugRangeCapacity({ maxMemoryRanges: 69, nrCpusDefault: 1 }, 1)).toEqual({ capacity: 69, memsz: 4096 });
     const hp = { maxMemoryRanges: 100, nrCpusDefault: 64 };
     const cap = crashHotplugRangeCapacity(hp, 1).capacity;
     // Walked: 2 boot RAM + n blocks; the low 1 MiB drops one, the reservation splits one.
@@ -240,7 +262,10 @@ describe('kexec_file_load path', () => {
     expect(fits.headroom!.blocks).toBe(0);
     const over = view(seedWithBlocks(cap), { release: '2.0.28', crashKernel: CRASH_256M, kernel: { crashHotplug: hp } });
     expect(over.ok).toBe(false);
-    expect(over.messages[0]).toMatch(/^crash hp: update elfcorehdr elfsz \d+ > memsz \d+$/);
+    // memsz: 64 + (2 + 64 + 100) * 56 = 9360, rounded up to 12288; elfsz: 64 + (1 + 2 + cap + 1) * 56
+    // page aligned. The message prints the segment's (rounded) size.
+    expect(cap).toBe(215);
+    expect(over.messages).toEqual(['crash hp: update elfcorehdr elfsz 16384 > memsz 12288']);
     expect(over.missedBytes).toBe(2n * BLOCK);
   });
 });

@@ -593,7 +593,11 @@ export abstract class ResourceCore extends ResourceStore {
     const [sh, sl] = split64(start);
     const [eh, el] = split64(end);
     const root = this.root;
-    this.v += this.belowEnd(root, sh, sl);
+    const before = this.belowEnd(root, sh, sl);
+    // Top-level nodes ending before `start`: alone when the walk skips children until a top-level
+    // node overlaps (756398750e11; lost in 5.13 by 97523a4edb7b, reinstated by 6fb3acdebf65),
+    // with their whole subtrees in between.
+    this.v += firstLvl || this.findNextSkipsChildren() ? before : this.qAgg;
     for (let c = this.qNode; c !== NIL; c = this.nxt[c]!) {
       this.v++;
       if (!this.startLe(c, eh, el)) return STOP;
@@ -604,6 +608,14 @@ export abstract class ResourceCore extends ResourceStore {
       }
     }
     return NIL;
+  }
+
+  /**
+   * Whether find_next_iomem_res() skips the children of top-level nodes that end before `start`
+   * (true in every kernel but 5.13 up to the stable backports of 6fb3acdebf65).
+   */
+  protected findNextSkipsChildren(): boolean {
+    return true;
   }
 
   /** Pre-order part of find_next_iomem_res inside `p`'s subtree: node, STOP, or NIL (exhausted). */
@@ -680,7 +692,12 @@ export abstract class ResourceCore extends ResourceStore {
     return hit === NIL ? this.count() - after : this.preorderIndex(hit) - after + 1;
   }
 
-  protected releaseMemRegionAdjustableLocked(s: bigint, e: bigint): number {
+  /**
+   * release_mem_region_adjustable()'s descent. `sysramCheck`: stop (successfully, touching nothing)
+   * at a containing node without IORESOURCE_SYSRAM, as from 65c78784135f (4.20) until e686c32590f4
+   * (6.3; in stable 5.10.173, 5.15.99 and 6.1.x) removed that check.
+   */
+  protected releaseMemRegionAdjustableLocked(s: bigint, e: bigint, sysramCheck: boolean): number {
     let p = this.root;
     if (s < this.start(p) || e > this.end(p)) return EINVAL;
     const [eh, el] = split64(e);
@@ -698,7 +715,7 @@ export abstract class ResourceCore extends ResourceStore {
         return EINVAL;
       }
       const f = this.fl[c]!;
-      if ((f & IORESOURCE_SYSRAM) === 0) return 0;
+      if (sysramCheck && (f & IORESOURCE_SYSRAM) === 0) return 0;
       if ((f & IORESOURCE_MEM) === 0) return EINVAL;
       if ((f & IORESOURCE_BUSY) === 0) {
         p = c;

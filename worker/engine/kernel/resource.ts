@@ -36,9 +36,27 @@ export interface ResourceSemantics {
    * visits). '6.13': the same with the walk kept inside the subtree.
    */
   regionIntersects: '5.10' | '6.12' | '6.13';
+  /**
+   * release_mem_region_adjustable() stops at a containing node without IORESOURCE_SYSRAM
+   * (65c78784135f, 4.20) — true until e686c32590f4 (6.3; stable 5.10.173, 5.15.99, 6.1.x) removed
+   * the check, so hot-added RAM under e.g. a plain "Persistent Memory" node is released too.
+   */
+  releaseSysramCheck: boolean;
+  /**
+   * find_next_iomem_res() visits top-level nodes that end before the range without their children
+   * (756398750e11, 5.0): false only from 97523a4edb7b (5.13) until 6fb3acdebf65 (Dec 2025, in the
+   * 6.1, 6.6, 6.12, 6.17 and 6.18 stable lines), when the walk went through every subtree.
+   */
+  findNextSkipsChildren: boolean;
 }
-/** The 6.12 behaviour (what the oracle traces were recorded on). */
-export const DEFAULT_SEMANTICS: ResourceSemantics = { releaseAdjustable: '5.10', walkScope: 'whole-tree', regionIntersects: '6.12' };
+/** The 6.12 behaviour (what the oracle traces were recorded on: 6.12.95). */
+export const DEFAULT_SEMANTICS: ResourceSemantics = {
+  releaseAdjustable: '5.10',
+  walkScope: 'whole-tree',
+  regionIntersects: '6.12',
+  releaseSysramCheck: false,
+  findNextSkipsChildren: true,
+};
 
 export interface Visits {
   visits: number;
@@ -228,6 +246,10 @@ export class ResourceTree extends ResourceCore {
     return { res: NIL, visits: this.finish() };
   }
 
+  protected override findNextSkipsChildren(): boolean {
+    return this.semantics.findNextSkipsChildren;
+  }
+
   /** walk_iomem_res_desc(): whole tree, every matching range clipped to [start, end]. */
   walkIomemResDesc(desc: number, flags: number, start: bigint, end: bigint, fn: WalkFn): { ret: number } & Visits {
     this.v = 0;
@@ -312,13 +334,14 @@ export class ResourceTree extends ResourceCore {
 
   /**
    * release_mem_region_adjustable(): removes [start, start+size-1] from the single busy System RAM
-   * node that contains it (descending into non-busy SYSRAM containers): free, trim the start, trim
-   * the end, or split (the upper part is a new node with the same name, flags and desc).
+   * node that contains it (descending into non-busy containers; with `releaseSysramCheck`, only
+   * SYSRAM ones): free, trim the start, trim the end, or split (the upper part is a new node with
+   * the same name, flags and desc).
    * Pre-5.10 returns the error; 5.10 never fails (it WARNs and leaves the tree as it was).
    */
   releaseMemRegionAdjustable(start: bigint, size: bigint): { err: number } & Visits {
     this.v = 0;
-    const err = this.releaseMemRegionAdjustableLocked(u64(start), u64(start + size - 1n));
+    const err = this.releaseMemRegionAdjustableLocked(u64(start), u64(start + size - 1n), this.semantics.releaseSysramCheck);
     return { err: this.semantics.releaseAdjustable === '5.10' ? 0 : err, visits: this.finish() };
   }
 

@@ -160,6 +160,7 @@ const CRASH_RESERVED_MEM_NR = 8;
 const ELF64_EHDR = 64;
 const ELF64_PHDR = 56;
 const ELF_CORE_HEADER_ALIGN = 4096;
+const PAGE_SIZE = 4096;
 const MIB128 = 128n << 20n;
 
 const KEPT_NAMES: Record<string, CrashRangeType> = {
@@ -168,8 +169,23 @@ const KEPT_NAMES: Record<string, CrashRangeType> = {
   'Persistent Memory (legacy)': 'pram',
   'Persistent Memory': 'pmem',
   reserved: 'reserved',
-  Reserved: 'reserved',
 };
+
+/** How a release of `get_crash_memory_ranges` reads a line's name. */
+export interface CrashNameRules {
+  /** 'exact': only "System RAM" is RAM (before v2.0.22); 'substring': any name containing it. */
+  ram: 'exact' | 'substring';
+  /** "Reserved" (capital R, e820's name since Linux 4.x) is kept like "reserved" (v2.0.18+). */
+  capitalReserved: boolean;
+}
+
+/**
+ * The name rules of a kexec-tools release: the substring RAM match arrived in v2.0.22, the
+ * `memcmp(str, "Reserved\n", 9)` case in v2.0.18 (v2.0.15–v2.0.17 match only "reserved\n").
+ */
+export function crashNameRules(release: Release): CrashNameRules {
+  return { ram: systemRamRule(release), capitalReserved: atLeast(release, 2, 0, 18) };
+}
 
 function isRam(name: string, rule: 'exact' | 'substring'): boolean {
   return rule === 'exact' ? name === 'System RAM' : name.includes('System RAM');
@@ -177,13 +193,15 @@ function isRam(name: string, rule: 'exact' | 'substring'): boolean {
 
 /**
  * The type `get_crash_memory_ranges` gives a line, 'gart', or null for a skipped line.
- * Assumption: every release keeps v2.0.21's set of names (RAM, ACPI, NVS, PMEM, reserved/Reserved);
- * the earliest releases kept fewer (RAM, ACPI, NVS only), which is not modelled.
+ * Assumption: every release keeps v2.0.21's set of names (RAM, ACPI, NVS, PMEM, reserved, and
+ * "Reserved" from v2.0.18); the earliest releases kept fewer (RAM, ACPI, NVS only), which is not
+ * modelled.
  */
-function classify(name: string | null, rule: 'exact' | 'substring'): CrashRangeType | 'gart' | null {
+function classify(name: string | null, rules: CrashNameRules): CrashRangeType | 'gart' | null {
   if (name === null) return null;
-  if (isRam(name, rule)) return 'ram';
+  if (isRam(name, rules.ram)) return 'ram';
   if (name === 'GART') return 'gart';
+  if (name === 'Reserved') return rules.capitalReserved ? 'reserved' : null;
   return KEPT_NAMES[name] ?? null;
 }
 
@@ -214,7 +232,7 @@ interface Scan {
  */
 function scanIomem(
   entries: Iterable<IomemLine>,
-  rule: 'exact' | 'substring',
+  rules: CrashNameRules,
   cap: number,
   lowmemLimit: bigint | null,
   walkScope: 'top-level' | 'whole-tree',
@@ -245,7 +263,7 @@ function scanIomem(
         s.walkedBytes += bytes;
       }
     }
-    const type = classify(name, rule);
+    const type = classify(name, rules);
     if (type === 'ram') s.ramLines++;
     if (walk) continue;
     if (reading && s.recorded.length >= cap) reading = false;
@@ -367,9 +385,12 @@ function viewKexecLoad(s: Scan, cap: number, crash: readonly { start: bigint; en
 
 /** Program headers the hotplug-sized elfcorehdr can hold for memory ranges (x86 crash.c). */
 export function crashHotplugRangeCapacity(hp: { maxMemoryRanges: number; nrCpusDefault: number }, possibleCpus: number): { capacity: number; memsz: number } {
-  const memsz = ELF64_EHDR + (2 + hp.nrCpusDefault + hp.maxMemoryRanges) * ELF64_PHDR;
-  const usable = Math.floor(memsz / ELF_CORE_HEADER_ALIGN) * ELF_CORE_HEADER_ALIGN;
-  const capacity = Math.floor((usable - ELF64_EHDR) / ELF64_PHDR) - possibleCpus - 2;
+  // crash_load_segments() asks for room for every CPU of the build and the maximum ranges;
+  // kexec_add_buffer() rounds the segment's memsz up to a page, and that rounded size is what
+  // crash_update_elfcorehdr() compares the new header with (and prints).
+  const requested = ELF64_EHDR + (2 + hp.nrCpusDefault + hp.maxMemoryRanges) * ELF64_PHDR;
+  const memsz = Math.ceil(requested / PAGE_SIZE) * PAGE_SIZE;
+  const capacity = Math.floor((memsz - ELF64_EHDR) / ELF64_PHDR) - possibleCpus - 2;
   return { capacity: Math.max(0, capacity), memsz };
 }
 
@@ -456,7 +477,7 @@ export function kdumpView(entries: Iterable<IomemLine>, settings: KdumpSettings)
   const cap = crashMaxMemoryRanges(release);
   const lowmem = settings.arch === 'i386' ? I386_LOWMEM_LIMIT : null;
   const { syscall, fail } = chooseSyscall(settings, release);
-  const scan = scanIomem(entries, systemRamRule(release), cap, lowmem, kernel.walkScope, syscall);
+  const scan = scanIomem(entries, crashNameRules(release), cap, lowmem, kernel.walkScope, syscall);
   const crash = settings.crashKernel ? [...settings.crashKernel] : scan.crashKernel;
   const base = { release: release.text, syscall, lines: scan.lines, ramLines: scan.ramLines, ramBytes: scan.ramBytes };
   const failed = (messages: string[], capOf: number | null): KdumpResult => ({
