@@ -55,15 +55,17 @@ export interface RunSummary {
   totalSteps: number;
   done: boolean;
   simTimeMs: number;
-  resources: { total: number; topLevel: number; systemRam: number };
-  iomem: { lines: number; bytes: number };
+  /** The last step's counters (the same fields as its StepRecord). */
+  resources: StepRecord['resources'];
+  iomem: StepRecord['iomem'];
   kdump: { ranges: number; cap: number; ok: boolean; missedBytes: string; headroomBlocks: number | null; messages: string[] };
   /** Visits of all steps (boot and device probing excluded). */
   visits: { total: number };
+  /** Wall time of all steps, from the injected timer: differs from run to run. */
   wallMs: number;
-  plugged: string;
-  requested: string;
-  blocks: { online: number; offline: number };
+  plugged: StepRecord['plugged'];
+  requested: StepRecord['requested'];
+  blocks: StepRecord['blocks'];
   /** Largest values seen at the end of any step. */
   peak: { resources: number; systemRam: number; iomemLines: number };
   /** Steps that did not converge within stepTimeout, or that the host/guest refused in part. */
