@@ -18,7 +18,7 @@ function newestMtime(dir) {
   return newest;
 }
 
-const stale = !existsSync(cli) || ['main', 'worker'].some((d) => newestMtime(path.join(root, d)) > statSync(cli).mtimeMs);
+const stale = !existsSync(cli) || ['main', 'worker', 'common'].some((d) => newestMtime(path.join(root, d)) > statSync(cli).mtimeMs);
 if (stale) {
   const r = spawnSync(process.execPath, [path.join(root, 'scripts/build.mjs'), 'node'], { stdio: 'inherit' });
   if (r.status !== 0) process.exit(r.status ?? 1);

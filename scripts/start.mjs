@@ -50,7 +50,7 @@ export function needsBuild(dir = root) {
   const outputs = ['out/main/index.js', 'out/main/lab.worker.js', 'out/preload/index.cjs', 'out/renderer/index.html'].map((f) => path.join(dir, f));
   if (!outputs.every((f) => existsSync(f))) return true;
   const built = Math.min(...outputs.map((f) => statSync(f).mtimeMs));
-  const src = Math.max(...['main', 'worker', 'renderer'].map((d) => newestMtime(path.join(dir, d))));
+  const src = Math.max(...['main', 'worker', 'common', 'renderer'].map((d) => newestMtime(path.join(dir, d))));
   return src > built;
 }
 

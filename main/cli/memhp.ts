@@ -43,5 +43,20 @@ export async function main(argv: string[]): Promise<number> {
 // Run when executed as the CLI (the built out/cli/memhp.js), not when imported by a test.
 const invokedAsCli = process.argv[1] !== undefined && /memhp\.(m?js|ts)$/.test(process.argv[1]);
 if (invokedAsCli) {
-  main(process.argv.slice(2)).then((code) => process.exit(code));
+  main(process.argv.slice(2)).then(async (code) => {
+    // process.exit() right away would drop what a pipe has not taken yet (Node writes to pipes
+    // asynchronously: `memhp iomem big.txt | wc -c` stopped at 64 KiB). Wait until both streams
+    // have handed everything over, then end with the command's status.
+    await Promise.all([flushed(process.stdout), flushed(process.stderr)]);
+    process.exit(code);
+  });
+}
+
+/** Resolves once everything written to `stream` so far has been handed to the OS (or the stream failed). */
+function flushed(stream: NodeJS.WriteStream): Promise<void> {
+  return new Promise((resolve) => {
+    if (stream.destroyed || !stream.writable) return resolve();
+    stream.once('error', () => resolve());
+    stream.write('', () => resolve());
+  });
 }
