@@ -13,8 +13,7 @@
  * of simulated time apart, so the log's timestamps and the drivers' timers move on between them.
  *
  * Per step it records counts that are O(1) or O(log n) to get from the tree (resources, /proc/iomem
- * lines and bytes, blocks, plugged bytes, visits), the "System RAM" line count (one walk by name,
- * only when the tree changed), the devices' states, the kdump verdict (O(lines); past
+ * lines and bytes, blocks, plugged bytes, visits, and the "System RAM" line count), the devices' states, the kdump verdict (O(lines); past
  * KDUMP_LINES_PER_STEP lines it is computed only at the last step, see `kdump`) and, while the
  * file is small, the lines the step changed.
  */
@@ -22,7 +21,6 @@ import { Machine, type LogEntry } from '../machine/machine.js';
 import type { Device } from '../drivers/device.js';
 import { BUILTIN_DRIVERS, type DriverRegistry } from '../drivers/index.js';
 import type { AnyDriver, HostEnv, HostOutcome } from '../drivers/driver.js';
-import { NIL } from '../kernel/resource.js';
 import { iomemEntries, iomemStats, type IomemEntry } from '../kernel/iomem.js';
 import { E2BIG, EBUSY, EEXIST, EINVAL, ENOMEM, ENOSPC, errnoName } from '../errno.js';
 import { formatSize } from '../sizes.js';
@@ -112,8 +110,6 @@ export class Runner {
   private readonly hostFaulted = new Set<string>();
   /** Each device's host-side state (its driver's `host.init`), by id, made on first use. */
   private readonly hostStates = new Map<string, unknown>();
-  private readonly ramNames = new Map<number, boolean>();
-  private ramCache: { key: string; value: number } | null = null;
   private lastKdump: KdumpVerdict;
   /** /proc/iomem lines after the previous step, while few enough to compare (see CHANGED_LINES_LIMIT). */
   private prevLines: IomemEntry[] | null = null;
@@ -473,7 +469,6 @@ export class Runner {
 
   private measure(index: number, label: string, op: StepOp | 'boot', result: string, wallMs: number, visits: number, final: boolean): StepRecord {
     const m = this.machine;
-    // Not m.stats(): its systemRam walks the whole tree by flags; ours counts names (one walk, cached).
     const iomem = iomemStats(m.tree);
     const counts = m.blocks.counts();
     const devices = m.devices().map(plainState);
@@ -483,7 +478,8 @@ export class Runner {
       requested += BigInt(d.requested);
       plugged += BigInt(d.plugged);
     }
-    const systemRam = this.systemRamLines();
+    // Kept up to date by every tree operation (names containing "System RAM", nested ones too): O(1).
+    const systemRam = m.tree.systemRamLines();
     let kdump: StepRecord['kdump'];
     if (final || index === 0 || iomem.lines <= KDUMP_LINES_PER_STEP) {
       this.lastKdump = kdumpVerdict(m.tree, this.kdumpCfg);
@@ -537,28 +533,6 @@ export class Runner {
     while (tail < now.length - head && tail < before.length - head && same(now[now.length - 1 - tail]!, before[before.length - 1 - tail]!)) tail++;
     const to = now.length - tail;
     return to > head ? [[head, to]] : [];
-  }
-
-  /** /proc/iomem lines whose name contains "System RAM" (cached until the tree changes). */
-  private systemRamLines(): number {
-    const t = this.machine.tree;
-    const key = `${t.totalVisits}:${t.count()}`;
-    if (this.ramCache?.key === key) return this.ramCache.value;
-    let n = 0;
-    const stack: number[] = [];
-    for (let c = t.child(t.root); c !== NIL; c = t.sibling(c)) stack.push(c);
-    while (stack.length) {
-      const r = stack.pop()!;
-      const id = t.nameId(r);
-      if (id !== null) {
-        let ram = this.ramNames.get(id);
-        if (ram === undefined) this.ramNames.set(id, (ram = t.nameText(id).includes('System RAM')));
-        if (ram) n++;
-      }
-      for (let c = t.child(r); c !== NIL; c = t.sibling(c)) stack.push(c);
-    }
-    this.ramCache = { key, value: n };
-    return n;
   }
 }
 
