@@ -142,7 +142,7 @@ describe('Electron main', () => {
     state.headersHandler!({ responseHeaders: { 'X-A': ['1'] } }, (r) => (out = r as typeof out));
     expect(out!.responseHeaders['Content-Security-Policy']).toEqual([CSP]);
     const html = readFileSync(path.join(root, 'renderer/index.html'), 'utf8');
-    const meta = /<meta http-equiv="Content-Security-Policy" content="([^"]+)"/.exec(html);
+    const meta = /<meta\s+http-equiv="Content-Security-Policy"\s+content="([^"]+)"/.exec(html);
     expect(meta?.[1]).toBe(CSP_META);
     expect(CSP.startsWith(CSP_META)).toBe(true);
   });
