@@ -48,6 +48,14 @@ describe('memhp replay (built CLI)', () => {
     expect(r.err.split('\n').filter(Boolean)).toHaveLength(1);
   });
 
+  it.each([['6.18'], ['7.3']])('a %s trace replays with its own profile and no note', (v) => {
+    const f = path.join(root, `test/fixtures/oracle-${v}/d-split-on-unplug.txt`);
+    const r = memhp('replay', f);
+    expect(r.code).toBe(0);
+    expect(r.out).toContain(`-> profile ${v}, strategy mhp-merge\n`);
+    expect(r.out).not.toContain('note:');
+  });
+
   it('names file and line of a malformed trace, without a stack trace', () => {
     const dir = mkdtempSync(path.join(os.tmpdir(), 'memhp-replay-'));
     const f = path.join(dir, 'bad.txt');

@@ -111,7 +111,7 @@ export class MemoryHotplug {
     let flags = (IORESOURCE_SYSTEM_RAM | IORESOURCE_BUSY) >>> 0;
     if (this.tree.nameText(name) !== 'System RAM') flags = (flags | this.profile.driverManagedFlag) >>> 0;
     // mhp_range_allowed() came with 5.11; older kernels only fail in __request_region() (-EEXIST).
-    if ((this.profile.name === '6.1' || this.profile.name === '6.12') && !this.rangeAllowed(start, size)) return { res: NIL, err: E2BIG, visits: 0 };
+    if (this.profile.mhpRangeCheck && !this.rangeAllowed(start, size)) return { res: NIL, err: E2BIG, visits: 0 };
     const r = this.tree.requestRegion(this.tree.root, start, size, name, flags);
     if (r.res === NIL) {
       this.log('info', `Unable to reserve System RAM region: ${pad16(start)}->${pad16(start + size)}`);

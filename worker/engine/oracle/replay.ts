@@ -9,7 +9,7 @@
  * whether a guest command's exit status was zero.
  */
 import { Machine } from '../machine/machine.js';
-import { profileForKernel, type ProfileName, type StrategyName } from '../profiles.js';
+import { PROFILES, profileForKernel, type ProfileName, type StrategyName } from '../profiles.js';
 import { parseMemoryBlocks, ONLINE_POLICIES, type OnlinePolicy } from '../base/memory.js';
 import { NIL } from '../kernel/resource.js';
 import { formatSize, parseSize } from '../sizes.js';
@@ -228,8 +228,8 @@ function boot(trace: Trace, opts: ReplayOptions): { ok: true; replayer: Replayer
   let policy: OnlinePolicy;
   const p = trace.header.onlinePolicy;
   if (p === null) {
-    // Debian's 6.12 kernels set CONFIG_MEMORY_HOTPLUG_DEFAULT_ONLINE, 6.1 does not.
-    policy = profile === '6.12' ? 'online' : 'offline';
+    // The build's default online type (Debian's 6.12 and later set one, 6.1 does not).
+    policy = PROFILES[profile].defaultOnlinePolicy;
     warnings.push(`no memhp_default_state= on the command line; assuming "${policy}"`);
   } else if ((ONLINE_POLICIES as readonly string[]).includes(p)) policy = p as OnlinePolicy;
   else return { ok: false, error: { line: 1, message: `memhp_default_state=${p} is not one of ${ONLINE_POLICIES.join(', ')}` } };

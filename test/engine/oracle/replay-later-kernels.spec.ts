@@ -1,0 +1,52 @@
+import { describe, expect, it } from 'vitest';
+import { replayTrace } from '../../../worker/engine/oracle/replay.js';
+import { bootMapIomem } from '../../../worker/engine/machine/boot-maps.js';
+import { LATER_KERNELS, bootSections, laterKernelTraces } from './helpers.js';
+
+const SCENARIOS = ['a', 'b', 'c', 'd', 'e', 'f', 'g', 'h', 'i', 'j'];
+
+describe.each(LATER_KERNELS)('the traces recorded on %s', (profile) => {
+  const traces = laterKernelTraces(profile);
+
+  it('are the ten visible scenarios a-j, each on that kernel', () => {
+    expect(traces.map((t) => t.name.slice(profile.length + 1, profile.length + 2))).toEqual(SCENARIOS);
+    for (const t of traces) expect(t.text).toMatch(new RegExp(`^# kernel: ${profile.replace('.', '\\.')}\\.\\d+\\+deb13-cloud-amd64$`, 'm'));
+  });
+
+  it.each(traces.map((t) => [t.name, t] as const))('%s replays byte for byte with its own profile, without a note about it', (_name, t) => {
+    const r = replayTrace(t.text, t.name);
+    expect(r.error).toBeNull();
+    expect(r.profile).toBe(profile);
+    expect(r.warnings.filter((w) => w.includes('profile'))).toEqual([]);
+    const failing = r.steps.filter((s) => !s.ok).map((s) => `step ${s.index}: ${s.mismatches.map((m) => m.diff || `${m.what} ${m.expected} != ${m.actual}`).join('\n')}`);
+    expect(failing).toEqual([]);
+    expect(r.steps.length).toBe((t.text.match(/^=== step \d+:/gm) ?? []).length);
+    expect(r.ok).toBe(true);
+  });
+
+  it(`the built-in boot map q35-2g-${profile} is step 0 of every trace with a virtio-mem device, without the virtio0 line`, () => {
+    const withDevice = traces.filter((t) => !/^# device: none\b/m.test(t.text));
+    expect(withDevice.length).toBe(9);
+    for (const t of withDevice) {
+      const recorded = bootSections(t.text).iomem.replace(/^100000000-[0-9a-f]+ : virtio0\n/m, '');
+      expect(bootMapIomem(`q35-2g-${profile}`)).toBe(recorded);
+    }
+  });
+});
+
+describe('scenario g on the later kernels', () => {
+  const g = (profile: (typeof LATER_KERNELS)[number]) => laterKernelTraces(profile).find((t) => t.name.endsWith('/g-online-kernel-zone.txt'))!;
+
+  it('6.18.12 keeps 66M of memory32 plugged (the hint carries the memmaps it never gives back), 7.3.4 4M as 6.12', () => {
+    expect(g('6.18').text).toMatch(/^hint: unmovable memory32 66M$/m);
+    expect(g('7.3').text).toMatch(/^hint: unmovable memory32 4M$/m);
+    expect(replayTrace(g('6.18').text, 'g').steps[4]!.actual.plugged).toBe(66n << 20n);
+    expect(replayTrace(g('7.3').text, 'g').steps[4]!.actual.plugged).toBe(4n << 20n);
+  });
+
+  it('without its hint the 6.18 trace fails at step 4 (the emulator unplugs memory32 entirely)', () => {
+    const r = replayTrace(g('6.18').text.replace(/^hint:.*\n/m, ''), 'g');
+    expect(r.steps[4]!.actual.plugged).toBe(0n);
+    expect(r.steps[4]!.mismatches.map((m) => m.what)).toContain('plugged');
+  });
+});
