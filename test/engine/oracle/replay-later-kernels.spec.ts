@@ -50,3 +50,27 @@ describe('scenario g on the later kernels', () => {
     expect(r.steps[4]!.mismatches.map((m) => m.what)).toContain('plugged');
   });
 });
+
+describe('a trace of a kernel no profile stands for', () => {
+  const a = laterKernelTraces('7.3')[0]!;
+  const as = (kernel: string) => a.text.replace(/^# kernel: .*$/m, `# kernel: ${kernel}`);
+
+  it.each([
+    ['7.1.2+deb13-cloud-amd64', '6.18'],
+    ['6.6.30', '6.1'],
+    ['8.0.0', '7.3'],
+    ['4.19.0', '5.9'],
+  ])('%s is refused, naming the nearest profile (%s) and how to force it', (kernel, nearest) => {
+    const r = replayTrace(as(kernel), 't.txt');
+    expect(r.ok).toBe(false);
+    expect(r.steps).toEqual([]);
+    expect(r.error).toEqual({ line: 3, message: `no profile for kernel ${kernel}; the nearest is ${nearest}: pass --profile ${nearest} to replay with it` });
+  });
+
+  it('replays when the profile is forced, with no note', () => {
+    const r = replayTrace(as('7.1.2'), 't.txt', { profile: '7.3' });
+    expect(r.profile).toBe('7.3');
+    expect(r.ok).toBe(true);
+    expect(r.warnings.filter((w) => w.includes('profile'))).toEqual([]);
+  });
+});
