@@ -8,10 +8,10 @@
  * spec folder beside the repository).
  */
 import type { ResourceSemantics } from './kernel/resource.js';
-import { PROFILE_NAMES, STRATEGY_NAMES, type OnlinePolicy, type ProfileName, type StrategyName } from './names.js';
+import { DEFAULT_PROFILE, PROFILE_NAMES, STRATEGY_NAMES, type OnlinePolicy, type ProfileName, type StrategyName } from './names.js';
 import { GiB, MiB } from './sizes.js';
 
-export { PROFILE_NAMES, STRATEGY_NAMES, type ProfileName, type StrategyName };
+export { DEFAULT_PROFILE, PROFILE_NAMES, STRATEGY_NAMES, type ProfileName, type StrategyName };
 
 /** How virtio-mem picks its mode and subblock size in this release. */
 export interface VirtioMemProfile {
