@@ -88,6 +88,28 @@ const VM_NOW: VirtioMemProfile = {
   retryMaxMs: 300_000,
 };
 
+/** 6.12 (6.12.95, the release the main oracle traces were recorded on), without its name. */
+const LINUX_6_12: Omit<Profile, 'name' | 'release'> = {
+  defaultStrategy: 'mhp-merge',
+  resource: { releaseAdjustable: '5.10', walkScope: 'whole-tree', regionIntersects: '6.12', releaseSysramCheck: false, findNextSkipsChildren: true },
+  driverManagedFlag: 0x02000000,
+  offlineAndRemoveMultiBlock: true,
+  mhpFlags: true,
+  virtioMem: VM_NOW,
+  hvChunk: 'memory-block',
+  blockZoneField: true,
+  mhpRangeCheck: true,
+  defaultOnlinePolicy: 'online',
+  memmapFreedOnRemove: true,
+};
+
+/**
+ * What 6.18 and 7.3 share: 6.12's behaviour, except that region_intersects() keeps its descendant
+ * walk inside the overlapping node since "resource: Avoid unnecessary resource tree walking in
+ * __region_intersects()" (6.13; visit counts only).
+ */
+const SINCE_6_13: Omit<Profile, 'name' | 'release'> = { ...LINUX_6_12, resource: { ...LINUX_6_12.resource, regionIntersects: '6.13' } };
+
 export const PROFILES: Record<ProfileName, Profile> = {
   '5.9': {
     name: '5.9',
@@ -153,17 +175,7 @@ export const PROFILES: Record<ProfileName, Profile> = {
   '6.12': {
     name: '6.12',
     release: 'Linux 6.12',
-    defaultStrategy: 'mhp-merge',
-    resource: { releaseAdjustable: '5.10', walkScope: 'whole-tree', regionIntersects: '6.12', releaseSysramCheck: false, findNextSkipsChildren: true },
-    driverManagedFlag: 0x02000000,
-    offlineAndRemoveMultiBlock: true,
-    mhpFlags: true,
-    virtioMem: VM_NOW,
-    hvChunk: 'memory-block',
-    blockZoneField: true,
-    mhpRangeCheck: true,
-    defaultOnlinePolicy: 'online',
-    memmapFreedOnRemove: true,
+    ...LINUX_6_12,
   },
   /**
    * 6.18.12 as Debian's trixie-backports cloud build runs it, proven on the traces in
@@ -188,18 +200,7 @@ export const PROFILES: Record<ProfileName, Profile> = {
   '6.18': {
     name: '6.18',
     release: 'Linux 6.18 (6.18.12, Debian trixie-backports)',
-    defaultStrategy: 'mhp-merge',
-    // region_intersects() keeps its descendant walk inside the overlapping node since "resource:
-    // Avoid unnecessary resource tree walking in __region_intersects()" (6.13).
-    resource: { releaseAdjustable: '5.10', walkScope: 'whole-tree', regionIntersects: '6.13', releaseSysramCheck: false, findNextSkipsChildren: true },
-    driverManagedFlag: 0x02000000,
-    offlineAndRemoveMultiBlock: true,
-    mhpFlags: true,
-    virtioMem: VM_NOW,
-    hvChunk: 'memory-block',
-    blockZoneField: true,
-    mhpRangeCheck: true,
-    defaultOnlinePolicy: 'online',
+    ...SINCE_6_13,
     memmapFreedOnRemove: false,
   },
   /**
@@ -212,17 +213,7 @@ export const PROFILES: Record<ProfileName, Profile> = {
   '7.3': {
     name: '7.3',
     release: 'Linux 7.3 (7.3.4, Debian trixie-backports)',
-    defaultStrategy: 'mhp-merge',
-    resource: { releaseAdjustable: '5.10', walkScope: 'whole-tree', regionIntersects: '6.13', releaseSysramCheck: false, findNextSkipsChildren: true },
-    driverManagedFlag: 0x02000000,
-    offlineAndRemoveMultiBlock: true,
-    mhpFlags: true,
-    virtioMem: VM_NOW,
-    hvChunk: 'memory-block',
-    blockZoneField: true,
-    mhpRangeCheck: true,
-    defaultOnlinePolicy: 'online',
-    memmapFreedOnRemove: true,
+    ...SINCE_6_13,
   },
 };
 
