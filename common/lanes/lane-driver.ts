@@ -6,6 +6,7 @@
  * from any call ends the lane as failed, with the steps recorded so far.
  */
 import type { CommandArgs, CommandName, CommandResult, IpcReply, LabError, ProfileName, Snapshot, StepPoint, StrategyName } from '../../worker/protocol.js';
+import { DEFAULT_PROFILE } from '../../worker/engine/names.js';
 import { IOMEM_EXCERPT_LINES, type LaneOutcome, type LaneSpec } from '../report/build.js';
 import type { IomemExcerpt } from '../report/model.js';
 import { formatLaneParams, paramsRecord, type LaneParam } from './lane-grammar.js';
@@ -65,7 +66,7 @@ class LaneError extends Error {
 
 /** The lane as failed, with whatever steps were recorded. */
 export function failedLane(job: LaneJob, error: { code: string; message: string }, steps: readonly StepPoint[] = []): LaneResult {
-  return { spec: withParams({ profile: job.profile ?? '6.12', strategy: job.strategy ?? 'mhp-merge' }, job), outcome: { ok: false, error, steps } };
+  return { spec: withParams({ profile: job.profile ?? DEFAULT_PROFILE, strategy: job.strategy ?? 'mhp-merge' }, job), outcome: { ok: false, error, steps } };
 }
 
 /** The lane's spec with its device parameters, as the report keeps them. */
@@ -112,7 +113,7 @@ export async function driveLane(call: LaneCall, job: LaneJob, onProgress: (p: La
     const hello = await must('hello', {});
     if (!hello.engine) throw new LaneError({ code: 'ENGINE_UNAVAILABLE', message: 'the lab worker was built without the engine' });
     let snap = await loadJob(must, job);
-    const spec = withParams({ profile: snap.profile ?? job.profile ?? '6.12', strategy: snap.strategy ?? job.strategy ?? 'mhp-merge' }, job);
+    const spec = withParams({ profile: snap.profile ?? job.profile ?? DEFAULT_PROFILE, strategy: snap.strategy ?? job.strategy ?? 'mhp-merge' }, job);
     const total = snap.step.total;
     const chunk = chunkOf(total);
     onProgress({ lane: job.lane, done: snap.step.index, total });

@@ -37,7 +37,7 @@ describe('planLanes', () => {
     [{ strategies: 'none' }, 'compare runs 2 to 6 lanes; --strategies none gives 1'],
     [{ strategies: 'none,fast' }, '--strategies: unknown strategy "fast" (one of none, rfc-v1, mhp-merge)'],
     [{ strategies: ',' }, '--strategies: give at least one of'],
-    [{ profiles: '4.19' }, '--profiles: unknown profile "4.19" (one of 5.9, rfc-v1, 5.10, 6.1, 6.12)'],
+    [{ profiles: '4.19' }, '--profiles: unknown profile "4.19" (one of 5.9, rfc-v1, 5.10, 6.1, 6.12, 6.18, 7.3)'],
     [{ profiles: '5.9,5.10,6.1', strategies: 'none,rfc-v1,mhp-merge', cross: true }, 'gives 9'],
   ];
   for (const [opts, message] of bad) {

@@ -236,7 +236,7 @@ describe('scenario -> VM plan', () => {
 
   it('refuses machines QEMU does not make and devices a trace cannot hold', () => {
     expect(refusals({ machine: { boot: { iomem: '00000000-7fffffff : System RAM\n' }, blockSize: '128M', physBits: 46, onlinePolicy: 'online' }, devices: [], timeline: [{ op: 'mark' }] })).toEqual([
-      'machine.boot: an inline /proc/iomem is not a machine QEMU can be asked for; use one of the q35 boot maps (q35-2g, q35-2g-6.1)',
+      'machine.boot: an inline /proc/iomem is not a machine QEMU can be asked for; use one of the q35 boot maps (q35-2g, q35-2g-6.1, q35-2g-6.18, q35-2g-7.3)',
     ]);
     expect(refusals({ machine: { boot: 'q35-2g', blockSize: '256M', physBits: 46, onlinePolicy: 'online' }, devices: [], timeline: [] })[0]).toMatch(/^machine.blockSize 256M: /);
     expect(refusals({ devices: [VMEM, { ...VMEM, id: 'vm1', addr: '12G' }], timeline: [] })).toEqual(['devices[1] (virtio-mem vm1): a second virtio-mem device; a recorded trace holds one (vm0)']);

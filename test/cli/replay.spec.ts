@@ -48,6 +48,30 @@ describe('memhp replay (built CLI)', () => {
     expect(r.err.split('\n').filter(Boolean)).toHaveLength(1);
   });
 
+  it('refuses a trace of a kernel without a profile in one line naming the nearest profile; --profile forces it', () => {
+    const dir = mkdtempSync(path.join(os.tmpdir(), 'memhp-replay-'));
+    const f = path.join(dir, 'd-7.1.txt');
+    const text = readFileSync(path.join(oracle, 'd-split-on-unplug.txt'), 'utf8').replace(/^# kernel: .*$/m, '# kernel: 7.1.0-1-amd64');
+    writeFileSync(f, text);
+    const line = text.split('\n').findIndex((l) => l.startsWith('# kernel:')) + 1;
+    const r = memhp('replay', f);
+    expect(r.code).toBe(1);
+    expect(r.out).toBe('');
+    expect(r.err).toBe(`memhp: ${f}:${line}: no profile for kernel 7.1.0-1-amd64; the nearest is 6.18: pass --profile 6.18 to replay with it\n`);
+    const forced = memhp('replay', f, '--profile', '6.18');
+    expect(forced.code).toBe(0);
+    expect(forced.out).toContain('-> profile 6.18, strategy mhp-merge\n');
+    expect(forced.out).not.toContain('note:');
+  });
+
+  it.each([['6.18'], ['7.3']])('a %s trace replays with its own profile and no note', (v) => {
+    const f = path.join(root, `test/fixtures/oracle-${v}/d-split-on-unplug.txt`);
+    const r = memhp('replay', f);
+    expect(r.code).toBe(0);
+    expect(r.out).toContain(`-> profile ${v}, strategy mhp-merge\n`);
+    expect(r.out).not.toContain('note:');
+  });
+
   it('names file and line of a malformed trace, without a stack trace', () => {
     const dir = mkdtempSync(path.join(os.tmpdir(), 'memhp-replay-'));
     const f = path.join(dir, 'bad.txt');

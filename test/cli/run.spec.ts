@@ -39,12 +39,12 @@ describe('memhp run', () => {
     const err = sink(false);
     const code = await runRun('unplug-fragmentation', {}, { out, err });
     expect(code).toBe(0);
-    expect(err.text()).toMatch(/^running unplug-fragmentation \(preset unplug-fragmentation\): 9 steps, profile 6.12, strategy mhp-merge, seed 1\n/);
+    expect(err.text()).toMatch(/^running unplug-fragmentation \(preset unplug-fragmentation\): 9 steps, profile 6.18, strategy mhp-merge, seed 1\n/);
     expect(err.text()).toContain('step 3/9 shrink by 4 GiB: the offline blocks go first: ok\n');
     expect(err.text()).toContain('step 5/9 shrink to 0: memory32 stays: timeout: vm0 plugged 4M of 0\n');
     expect(err.text()).not.toContain('\r');
     const table = out.text();
-    expect(table).toMatch(/^unplug-fragmentation: profile 6.12, strategy mhp-merge, seed 1; 9\/9 steps/);
+    expect(table).toMatch(/^unplug-fragmentation: profile 6.18, strategy mhp-merge, seed 1; 9\/9 steps/);
     expect(table).toMatch(/"System RAM" lines\s+2\s+3\n/);
     expect(table).toContain('steps that timed out: 2\n');
     expect(table).toContain('peak: 62 resources, 34 "System RAM" lines, 62 /proc/iomem lines\n');

@@ -38,7 +38,7 @@ describe('cli shared: options', () => {
   });
   it('checks profile and strategy names, one message for all commands', () => {
     expect(checkOverrides({ profile: '6.1', strategy: 'none' })).toEqual({ profile: '6.1', strategy: 'none' });
-    expect(() => checkOverrides({ profile: '4.19' })).toThrow('--profile: unknown profile "4.19" (one of 5.9, rfc-v1, 5.10, 6.1, 6.12)');
+    expect(() => checkOverrides({ profile: '4.19' })).toThrow('--profile: unknown profile "4.19" (one of 5.9, rfc-v1, 5.10, 6.1, 6.12, 6.18, 7.3)');
     expect(() => checkOverrides({ strategy: 'fast' })).toThrow('--strategy: unknown strategy "fast" (one of none, rfc-v1, mhp-merge)');
     expect(parseList('--profiles', ' 6.1, 6.12,', [], checkProfile)).toEqual(['6.1', '6.12']);
     expect(() => parseList('--profiles', ' , ', ['6.1'], checkProfile)).toThrow('--profiles: give at least one of 6.1');

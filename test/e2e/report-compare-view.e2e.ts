@@ -69,11 +69,11 @@ describe('Compare view in Chromium', () => {
     await page.click('[data-testid="compare-run"]');
     await page.waitForSelector('[data-testid="compare-final-table"] tbody tr >> nth=2', { timeout: 90_000 });
     const rows = await rowsText();
-    expect(rows.map((r) => r.split(' ').slice(0, 3).join(' '))).toEqual(['6.12 / none', '6.12 / rfc-v1', '6.12 / mhp-merge']);
+    expect(rows.map((r) => r.split(' ').slice(0, 3).join(' '))).toEqual(['6.18 / none', '6.18 / rfc-v1', '6.18 / mhp-merge']);
     expect(await page.$$eval('[data-testid="compare-final-table"] td[data-best="true"]', (tds) => tds.length)).toBeGreaterThanOrEqual(5);
     const legends = await page.$$eval('[data-testid^="compare-chart-"]', (charts) => charts.map((c) => (c as HTMLElement).innerText));
     expect(legends.length).toBe(4);
-    for (const l of legends) for (const lane of ['6.12 / none', '6.12 / rfc-v1', '6.12 / mhp-merge']) expect(l).toContain(lane);
+    for (const l of legends) for (const lane of ['6.18 / none', '6.18 / rfc-v1', '6.18 / mhp-merge']) expect(l).toContain(lane);
     expect(await page.textContent('[data-testid="compare-diff-stat"]')).toMatch(/^−\d+ \+\d+ lines$/);
     expect(pageErrors).toEqual([]);
   });

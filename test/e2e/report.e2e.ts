@@ -125,7 +125,7 @@ describe('HTML report in Chromium, network blocked', () => {
     const { page, status, blocked, failed, consoleErrors, charts } = await openBlocked('/seed.html');
     expect(status).toBe(200);
     expect(charts.map((c) => c.metric)).toEqual(STEP_METRICS.map((m) => m.id));
-    for (const c of charts) for (const label of ['6.12 / none', '6.12 / rfc-v1', '6.12 / mhp-merge']) expect(c.texts).toContain(label);
+    for (const c of charts) for (const label of ['6.18 / none', '6.18 / rfc-v1', '6.18 / mhp-merge']) expect(c.texts).toContain(label);
     expect(await page.$$eval('article.lane', (a) => a.length)).toBe(3);
     expect(await page.$eval('pre.diff', (p) => p.textContent ?? '')).toContain('System RAM (virtio_mem)');
     expect(blocked).toEqual([]);

@@ -9,8 +9,11 @@
  */
 
 /** Kernel profiles (see profiles.ts), oldest first; the RFC series sits between 5.9 and 5.10. */
-export const PROFILE_NAMES = ['5.9', 'rfc-v1', '5.10', '6.1', '6.12'] as const;
+export const PROFILE_NAMES = ['5.9', 'rfc-v1', '5.10', '6.1', '6.12', '6.18', '7.3'] as const;
 export type ProfileName = (typeof PROFILE_NAMES)[number];
+
+/** The profile a scenario that names none runs on: 6.18, the current LTS. */
+export const DEFAULT_PROFILE: ProfileName = '6.18';
 
 /** How hot-added "System RAM" resources are merged: not at all, the RFC's way, or MHP_MERGE_RESOURCE. */
 export const STRATEGY_NAMES = ['none', 'rfc-v1', 'mhp-merge'] as const;

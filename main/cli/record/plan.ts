@@ -6,7 +6,7 @@
  * VM cannot play is refused here, before anything boots, one line per step or device.
  */
 import type { AcpiDimmDecl, BootMapName, DeviceDecl, OnlinePolicy, Scenario, Step, VirtioMemDecl } from '../../../worker/engine/scenario/scenario.js';
-import { DEFAULT_STEP_TIMEOUT_MS } from '../../../worker/engine/scenario/scenario.js';
+import { BOOT_MAP_NAMES, DEFAULT_STEP_TIMEOUT_MS } from '../../../worker/engine/scenario/scenario.js';
 import { TimelineCursor, describeStep, type TimelineLeaf } from '../../../worker/engine/scenario/timeline.js';
 import { parseBlocks } from '../../../worker/engine/scenario/normalize.js';
 import { SeededRng } from '../../../worker/engine/rng.js';
@@ -87,7 +87,7 @@ function deviceLine(d: DeviceDecl, i: number): string {
 function planMachine(s: Scenario, out: string[]): VmMachine | null {
   const boot = s.machine.boot;
   if (!('map' in boot)) {
-    out.push(`machine.boot: an inline /proc/iomem${boot.source ? ` (${boot.source})` : ''} is not a machine QEMU can be asked for; use one of the q35 boot maps (q35-2g, q35-2g-6.1)`);
+    out.push(`machine.boot: an inline /proc/iomem${boot.source ? ` (${boot.source})` : ''} is not a machine QEMU can be asked for; use one of the q35 boot maps (${BOOT_MAP_NAMES.join(', ')})`);
     return null;
   }
   if (BigInt(s.machine.blockSize) !== X86_BLOCK_SIZE) {

@@ -57,7 +57,7 @@ describe('lane grammar: one error naming the lane and what is wrong', () => {
   const cases: [string, string][] = [
     ['6.12/none,6.12', 'lane 2 "6.12": expected <profile>/<strategy> (either may be "default"), e.g. 6.12/none'],
     ['6.12/none,6.12/fast', 'lane 2 "6.12/fast": character 6: the strategy is "fast", expected one of default, none, rfc-v1, mhp-merge'],
-    ['4.19/none', 'lane 1 "4.19/none": character 1: the profile is "4.19", expected one of default, 5.9, rfc-v1, 5.10, 6.1, 6.12'],
+    ['4.19/none', 'lane 1 "4.19/none": character 1: the profile is "4.19", expected one of default, 5.9, rfc-v1, 5.10, 6.1, 6.12, 6.18, 7.3'],
     ['/none', 'lane 1 "/none": character 1: the profile is nothing'],
     ['6.12/none,,6.1/none', 'lane 2 "": empty'],
     ['6.12/none[vm0.blockSize=4M', 'lane 1 "6.12/none[vm0.blockSize=4M": character 10: "[" is never closed'],

@@ -91,7 +91,7 @@ timeline:
       expect.arrayContaining([
         'name: must not be empty',
         'seed: must be at least 0',
-        'profile: must be one of "5.9", "rfc-v1", "5.10", "6.1", "6.12"',
+        'profile: must be one of "5.9", "rfc-v1", "5.10", "6.1", "6.12", "6.18", "7.3"',
         'machine.colour: is not a known field here',
         'machine.physBits: must be at most 52',
         'devices[2].kind: unknown device kind "floppy"',

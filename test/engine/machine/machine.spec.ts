@@ -97,18 +97,23 @@ describe('devices and stats', () => {
 describe('profiles', () => {
   it.each([
     ['6.12.95+deb12-cloud-amd64', '6.12', false],
+    ['6.18.12+deb13-cloud-amd64', '6.18', false],
+    ['7.3.4+deb13-cloud-amd64', '7.3', false],
+    ['6.19.1', '6.18', true],
+    ['7.5.0', '7.3', true],
     ['6.1.0-56-cloud-amd64', '6.1', false],
     ['5.10.0-30-amd64', '5.10', false],
     ['5.9.16', '5.9', false],
     ['6.6.30', '6.1', true],
     ['5.15.0-91-generic', '5.10', true],
-    ['7.0.1', '6.12', true],
+    ['7.0.1', '6.18', true],
     ['4.19.0', '5.9', true],
     ['garbage', '6.12', true],
   ] as const)('%s -> %s', (version, name, warns) => {
     const r = profileForKernel(version);
     expect(r.profile.name).toBe(name);
     expect(r.warning !== undefined).toBe(warns);
+    expect(r.exact).toBe(!warns);
   });
 
   it.each([
@@ -117,9 +122,23 @@ describe('profiles', () => {
     ['5.10', 'mhp-merge', 0x02000000, 'sbm-only', 4n << 20n, false],
     ['6.1', 'mhp-merge', 0x02000000, 'sbm-bbm', 2n << 20n, true],
     ['6.12', 'mhp-merge', 0x02000000, 'sbm-bbm', 2n << 20n, true],
+    ['6.18', 'mhp-merge', 0x02000000, 'sbm-bbm', 2n << 20n, true],
+    ['7.3', 'mhp-merge', 0x02000000, 'sbm-bbm', 2n << 20n, true],
   ] as const)('%s: strategy %s, driver-managed 0x%s, %s, subblock %s', (name, strategy, dm, modes, sb, excl) => {
     const p = PROFILES[name];
     expect([p.defaultStrategy, p.driverManagedFlag, p.virtioMem.modes, p.virtioMem.minSubblockSize, p.virtioMem.exclusiveContainer]).toEqual([strategy, dm, modes, sb, excl]);
+  });
+
+  it.each([
+    ['5.9', 'offline', false, '5.10'],
+    ['5.10', 'offline', false, '5.10'],
+    ['6.1', 'offline', true, '5.10'],
+    ['6.12', 'online', true, '6.12'],
+    ['6.18', 'online', true, '6.13'],
+    ['7.3', 'online', true, '6.13'],
+  ] as const)('%s: default online type %s, mhp_range_allowed %s, region_intersects %s', (name, policy, rangeCheck, ri) => {
+    const p = PROFILES[name];
+    expect([p.defaultOnlinePolicy, p.mhpRangeCheck, p.resource.regionIntersects]).toEqual([policy, rangeCheck, ri]);
   });
 });
 

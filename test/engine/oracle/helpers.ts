@@ -15,6 +15,18 @@ export function goldenTraces(): { name: string; file: string; text: string }[] {
   return out;
 }
 
+/** The profiles of the later kernels recorded in their own fixture folders (test/fixtures/oracle-<profile>/). */
+export const LATER_KERNELS = ['6.18', '7.3'] as const;
+
+/** Every trace of test/fixtures/oracle-<profile>/, named `<profile>/<file>`. */
+export function laterKernelTraces(profile: (typeof LATER_KERNELS)[number]): { name: string; file: string; text: string }[] {
+  const dir = path.resolve(ORACLE_DIR, `../oracle-${profile}`);
+  return readdirSync(dir).filter((x) => x.endsWith('.txt')).sort().map((f) => {
+    const file = path.join(dir, f);
+    return { name: `${profile}/${f}`, file, text: readFileSync(file, 'utf8') };
+  });
+}
+
 /** Step 0's boot sections of a trace (allowed replay inputs). */
 export function bootSections(text: string): { iomem: string; blocks: string } {
   const s0 = text.split(/^=== step 1:/m)[0]!;

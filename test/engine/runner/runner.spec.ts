@@ -72,6 +72,11 @@ describe('the seed\'s numbers: "System RAM" lines after 100 GiB in 128 MiB block
     expect(runner.summary().resources.systemRam).toBe(systemRam);
   });
 
+  it('a scenario that names no profile runs on 6.18, the current LTS; the one it names wins', () => {
+    expect(runAll(scenario([], [{ op: 'mark' }])).runner.profile).toBe('6.18');
+    expect(runAll(scenario([], [{ op: 'mark' }], {}, { profile: '7.3' })).runner.profile).toBe('7.3');
+  });
+
   it('merging also keeps the line count flat while it grows, and costs fewer visits than none', () => {
     const none = runAll(getPreset('seed-100g-hv-balloon')!, { strategy: 'none' });
     const merge = runAll(getPreset('seed-100g-hv-balloon')!, { strategy: 'mhp-merge' });

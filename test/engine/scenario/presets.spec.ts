@@ -42,7 +42,8 @@ describe('presets', () => {
     for (const name of ['seed-100g-virtio-mem', 'seed-100g-hv-balloon', 'seed-100g-xen-balloon']) {
       const s = getPreset(name)!;
       expect(s.machine.blockSize).toBe(String(128n << 20n));
-      expect(s.machine.boot).toMatchObject({ map: 'q35-2g' });
+      expect(s.machine.boot).toMatchObject({ map: 'q35-2g-6.18' });
+      expect(s.profile).toBe('6.18');
       expect(expandedStepCount(s.timeline)).toBe(800);
     }
     expect(getPreset('scale-64t')!.machine.physBits).toBe(52);

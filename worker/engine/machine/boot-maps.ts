@@ -1,7 +1,8 @@
 /**
  * Built-in boot memory maps: the root-view /proc/iomem of the q35 guest the oracle traces were
  * recorded on (`-machine q35 -m 2G,maxmem=66G,slots=4 -cpu max`, step 0 of
- * test/fixtures/oracle/a-grow-shrink-4g.txt and its 6.1 twin), as it reads before virtio_mem
+ * test/fixtures/oracle/a-grow-shrink-4g.txt, its 6.1 twin and those of test/fixtures/oracle-6.18/
+ * and oracle-7.3/), as it reads before virtio_mem
  * probes. The "virtio0" line of the recording is left out: the emulated virtio-mem driver makes
  * it when its device is attached, as the real one did at module load.
  *
@@ -74,6 +75,26 @@ fee00000-fee00fff : Local APIC
 fffc0000-ffffffff : Reserved
 `;
 
+/**
+ * A later kernel's map: LOW_6_12 with that build's kernel image lines (code, rodata, data, bss, in
+ * this order) and, from 7.x, ACPI's own name for the motherboard reservation under the ECAM window.
+ */
+function laterLow(image: readonly [string, string, string, string], motherboard = 'pnp 00:05'): string {
+  const names = ['Kernel code', 'Kernel rodata', 'Kernel data', 'Kernel bss'];
+  let text = LOW_6_12;
+  for (const [i, name] of names.entries()) text = text.replace(new RegExp(`^  \\S+ : ${name}$`, 'm'), `  ${image[i]!} : ${name}`);
+  return text.replace('    b0000000-bfffffff : pnp 00:05\n', `    b0000000-bfffffff : ${motherboard}\n`);
+}
+
+/** 6.18.12 (Debian trixie-backports cloud build): only the kernel image lines move. */
+const LOW_6_18 = laterLow(['01000000-0208eeb7', '02200000-02e3cfff', '03000000-03338dbf', '03c56000-03ffffff']);
+
+/** 7.3.4: the kernel image lines move and ACPI claims the PNP0C01 reservation itself ("PNP0C01:00"). */
+const LOW_7_3 = laterLow(['01000000-0216f05f', '02200000-02f67fff', '03000000-0335b67f', '03cfc000-041fffff'], 'PNP0C01:00');
+
+/** The part below 4 GiB of each built-in map. */
+const LOW: Record<BootMapName, string> = { 'q35-2g': LOW_6_12, 'q35-2g-6.1': LOW_6_1, 'q35-2g-6.18': LOW_6_18, 'q35-2g-7.3': LOW_7_3 };
+
 const RAM = 2n * GiB;
 const PCI_HOLE64 = 32n * GiB;
 const AMD_HT_START = 0xfd00000000n;
@@ -95,7 +116,7 @@ function line(start: bigint, end: bigint, name: string): string {
 
 /** The boot /proc/iomem text of a built-in map. */
 export function bootMapIomem(name: BootMapName, opts: { maxmem?: bigint; slots?: number } = {}): string {
-  const low = name === 'q35-2g-6.1' ? LOW_6_1 : LOW_6_12;
+  const low = LOW[name];
   const { pciStart, pciEnd } = q35Layout(opts.maxmem, opts.slots);
   const high: [bigint, string][] = [
     [pciStart, line(pciStart, pciEnd, 'PCI Bus 0000:00')],
@@ -109,4 +130,6 @@ export function bootMapIomem(name: BootMapName, opts: { maxmem?: bigint; slots?:
 export const BOOT_MAP_INFO: Record<BootMapName, string> = {
   'q35-2g': 'QEMU q35, 2 GiB boot RAM, Linux 6.12 (the oracle traces\' step 0, before virtio_mem loads)',
   'q35-2g-6.1': 'QEMU q35, 2 GiB boot RAM, Linux 6.1 (the 6.1 oracle traces\' step 0, before virtio_mem loads)',
+  'q35-2g-6.18': 'QEMU q35, 2 GiB boot RAM, Linux 6.18 (the 6.18 oracle traces\' step 0, before virtio_mem loads)',
+  'q35-2g-7.3': 'QEMU q35, 2 GiB boot RAM, Linux 7.3 (the 7.3 oracle traces\' step 0, before virtio_mem loads)',
 };

@@ -19,6 +19,8 @@ export interface AddMemoryFailure {
 
 export class Faults {
   private readonly unmovable = new Map<number, bigint>();
+  /** Memmaps of removed blocks that the kernel never gave back (6.18.12), by the block holding them. */
+  private readonly leakedMemmaps = new Map<number, bigint>();
   private readonly keepOffline = new Set<number>();
   private addFailures: AddMemoryFailure[] = [];
 
@@ -33,6 +35,27 @@ export class Faults {
     return this.unmovable.get(block) ?? 0n;
   }
 
+  /**
+   * Kernel state rather than an injected fault: `bytes` more of `block` stay allocated for good (a
+   * removed block's memmap that was never freed). They are pinned after the injected pins, and
+   * fault-clear does not remove them; only removing `block` does.
+   */
+  pinLeakedMemmap(block: number, bytes: bigint): void {
+    if (!Number.isInteger(block) || block < 0 || bytes <= 0n) return;
+    this.leakedMemmaps.set(block, (this.leakedMemmaps.get(block) ?? 0n) + bytes);
+  }
+
+  leakedMemmapBytes(block: number): bigint {
+    return this.leakedMemmaps.get(block) ?? 0n;
+  }
+
+  /** Injected and leaked pins of a block together, from its start. */
+  private pinnedBytes(block: number): bigint | undefined {
+    const a = this.unmovable.get(block);
+    const b = this.leakedMemmaps.get(block);
+    return a === undefined && b === undefined ? undefined : (a ?? 0n) + (b ?? 0n);
+  }
+
   /** Every block with pinned memory, ascending. */
   unmovableBlocks(): { block: number; bytes: bigint }[] {
     return [...this.unmovable.entries()].sort((a, b) => a[0] - b[0]).map(([block, bytes]) => ({ block, bytes }));
@@ -43,17 +66,19 @@ export class Faults {
    * [b*blockSize, b*blockSize + pinned).
    */
   rangeHasUnmovable(start: bigint, size: bigint, blockSize: bigint): boolean {
-    if (this.unmovable.size === 0 || size <= 0n) return false;
+    const pinnedBlocks = this.unmovable.size + this.leakedMemmaps.size;
+    if (pinnedBlocks === 0 || size <= 0n) return false;
     const first = Number(start / blockSize);
     const last = Number((start + size - 1n) / blockSize);
-    if (last - first > this.unmovable.size) {
-      for (const [b, bytes] of this.unmovable) if (b >= first && b <= last && this.overlaps(b, bytes, start, size, blockSize)) return true;
+    const hit = (b: number): boolean => {
+      const bytes = this.pinnedBytes(b);
+      return bytes !== undefined && this.overlaps(b, bytes, start, size, blockSize);
+    };
+    if (last - first > pinnedBlocks) {
+      for (const b of new Set([...this.unmovable.keys(), ...this.leakedMemmaps.keys()])) if (b >= first && b <= last && hit(b)) return true;
       return false;
     }
-    for (let b = first; b <= last; b++) {
-      const bytes = this.unmovable.get(b);
-      if (bytes !== undefined && this.overlaps(b, bytes, start, size, blockSize)) return true;
-    }
+    for (let b = first; b <= last; b++) if (hit(b)) return true;
     return false;
   }
 
@@ -65,7 +90,10 @@ export class Faults {
 
   /** Memory that is removed from the guest takes its pinned pages with it. */
   forgetBlocks(first: number, count: number): void {
-    for (let b = first; b < first + count; b++) this.unmovable.delete(b);
+    for (let b = first; b < first + count; b++) {
+      this.unmovable.delete(b);
+      this.leakedMemmaps.delete(b);
+    }
   }
 
   /** User space keeps this block offline: auto-onlining skips it. */

@@ -17,7 +17,7 @@ import {
   type Res,
   type ResourceTree,
 } from '../kernel/resource.js';
-import { ZONE_MOVABLE, type MemoryBlocks } from '../base/memory.js';
+import { ZONE_MOVABLE, ZONE_NORMAL, type MemoryBlocks } from '../base/memory.js';
 import type { Faults } from '../machine/faults.js';
 import type { Profile, StrategyName } from '../profiles.js';
 import { E2BIG, EBUSY, EEXIST, EINVAL } from '../errno.js';
@@ -68,6 +68,15 @@ export class MemoryHotplug {
   readonly systemRamName: NameId;
   /** Counters for the lab's metrics. */
   readonly counters = { adds: 0, addFailures: 0, removes: 0, removeFailures: 0, merges: 0 };
+  /**
+   * Where each hot-added block's memmap lives (block → the block holding it) and how many memmap
+   * bytes each holder carries; kept only for profiles whose kernel never frees a removed block's
+   * memmap (see `Profile.memmapFreedOnRemove`).
+   */
+  private readonly memmapHolder = new Map<number, number>();
+  private readonly memmapLoad = new Map<number, bigint>();
+  /** Where the holder search resumes (holders below it are full); -1: at the Normal zone's start. */
+  private holderCursor = -1;
 
   constructor(opts: MemoryHotplugOptions) {
     this.tree = opts.tree;
@@ -78,6 +87,13 @@ export class MemoryHotplug {
     this.pluggableEnd = opts.pluggableEnd;
     this.log = opts.log;
     this.systemRamName = this.tree.internName('System RAM', 'mm/memory_hotplug');
+    if (!this.profile.memmapFreedOnRemove) {
+      // A block onlined below the cursor may hold memmaps again: search from the start next time.
+      this.blocks.registerNotifier((n) => {
+        if (n.action === 'online' && n.block < this.holderCursor) this.holderCursor = -1;
+        return 0;
+      });
+    }
   }
 
   get blockSize(): bigint {
@@ -111,7 +127,7 @@ export class MemoryHotplug {
     let flags = (IORESOURCE_SYSTEM_RAM | IORESOURCE_BUSY) >>> 0;
     if (this.tree.nameText(name) !== 'System RAM') flags = (flags | this.profile.driverManagedFlag) >>> 0;
     // mhp_range_allowed() came with 5.11; older kernels only fail in __request_region() (-EEXIST).
-    if ((this.profile.name === '6.1' || this.profile.name === '6.12') && !this.rangeAllowed(start, size)) return { res: NIL, err: E2BIG, visits: 0 };
+    if (this.profile.mhpRangeCheck && !this.rangeAllowed(start, size)) return { res: NIL, err: E2BIG, visits: 0 };
     const r = this.tree.requestRegion(this.tree.root, start, size, name, flags);
     if (r.res === NIL) {
       this.log('info', `Unable to reserve System RAM region: ${pad16(start)}->${pad16(start + size)}`);
@@ -139,6 +155,7 @@ export class MemoryHotplug {
       this.counters.addFailures++;
       return { err, visits: 0, res: NIL };
     }
+    if (!this.profile.memmapFreedOnRemove) this.placeMemmaps(start, size);
     let visits = 0;
     let survivor = res;
     if (flags.merge && this.strategy === 'mhp-merge') {
@@ -157,6 +174,52 @@ export class MemoryHotplug {
     }
     this.counters.adds++;
     return { err: 0, visits, res: survivor };
+  }
+
+  /** Bytes of one block's memmap: a 64-byte struct page per page (memmap_on_memory off). */
+  private get memmapBytes(): bigint {
+    return BigInt(this.blocks.blockPages) * 64n;
+  }
+
+  /**
+   * sparse_add_section() → vmemmap_populate(): each new block's memmap is a GFP_KERNEL allocation on
+   * its node, served from ZONE_NORMAL first. The model takes it from the lowest online Normal block
+   * with room (on a guest whose boot RAM is all below 4 GiB, that is the first hot-added block
+   * onlined to ZONE_NORMAL); with no Normal block online it comes from boot memory (not tracked).
+   */
+  private placeMemmaps(start: bigint, size: bigint): void {
+    const span = this.blocks.zoneSpan(ZONE_NORMAL);
+    if (span === null) return;
+    const first = this.blocks.blockOf(start);
+    const count = Number(size / this.blocks.blockSize);
+    let holder = Math.max(this.holderCursor, this.blocks.blockOf(span.start));
+    const lastHolder = this.blocks.blockOf(span.end - 1n);
+    for (let b = first; b < first + count; b++) {
+      while (holder <= lastHolder && !this.canHoldMemmap(holder)) holder++;
+      if (holder > lastHolder) break;
+      this.memmapHolder.set(b, holder);
+      this.memmapLoad.set(holder, (this.memmapLoad.get(holder) ?? 0n) + this.memmapBytes);
+    }
+    this.holderCursor = holder;
+  }
+
+  private canHoldMemmap(block: number): boolean {
+    if (this.blocks.zoneOf(block) !== ZONE_NORMAL) return false;
+    const used = (this.memmapLoad.get(block) ?? 0n) + this.faults.unmovableBytes(block);
+    return used + this.memmapBytes <= this.blocks.blockSize;
+  }
+
+  /**
+   * The removed blocks' memmaps stay allocated where they live (6.18.12): pinned in their holder
+   * for good. A removed holder takes its load with it.
+   */
+  private leakMemmaps(first: number, count: number): void {
+    for (let b = first; b < first + count; b++) {
+      const holder = this.memmapHolder.get(b);
+      this.memmapHolder.delete(b);
+      this.memmapLoad.delete(b);
+      if (holder !== undefined && holder !== b && this.blocks.exists(holder)) this.faults.pinLeakedMemmap(holder, this.memmapBytes);
+    }
   }
 
   /** The child of `parent` that contains `addr` (after a merge freed the node we had). */
@@ -223,6 +286,7 @@ export class MemoryHotplug {
     }
     this.blocks.removeMemoryBlockDevices(start, size);
     this.faults.forgetBlocks(this.blocks.blockOf(start), Number(size / bs));
+    if (!this.profile.memmapFreedOnRemove) this.leakMemmaps(this.blocks.blockOf(start), Number(size / bs));
     const r = this.tree.releaseMemRegionAdjustable(start, size);
     if (r.err) this.log('warn', `Unable to release resource <${hex(start)}-${hex(start + size - 1n)}> (${r.err})`);
     this.counters.removes++;

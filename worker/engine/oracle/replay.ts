@@ -9,7 +9,7 @@
  * whether a guest command's exit status was zero.
  */
 import { Machine } from '../machine/machine.js';
-import { profileForKernel, type ProfileName, type StrategyName } from '../profiles.js';
+import { PROFILES, profileForKernel, type ProfileName, type StrategyName } from '../profiles.js';
 import { parseMemoryBlocks, ONLINE_POLICIES, type OnlinePolicy } from '../base/memory.js';
 import { NIL } from '../kernel/resource.js';
 import { formatSize, parseSize } from '../sizes.js';
@@ -218,18 +218,34 @@ function failed(source: string, trace: Trace | null, error: { line: number; mess
   return { ok: false, source, kernel: trace?.header.kernel ?? null, profile: null, strategy: null, warnings: [], steps: [], error, machine: null, ...extra };
 }
 
+/**
+ * The profile a trace replays with: the one of its kernel's major.minor, or the forced one. A
+ * kernel that no profile stands for is refused (a replay must not pass for one of that kernel),
+ * naming the nearest profile to force; a header without a readable version falls back to 6.12
+ * with a warning, as before.
+ */
+function pickProfile(trace: Trace, opts: ReplayOptions): { profile: ProfileName; warning?: string } | { error: { line: number; message: string } } {
+  if (opts.profile) return { profile: opts.profile };
+  const kernel = trace.header.kernel;
+  const pf = profileForKernel(kernel ?? '');
+  if (pf.exact || kernel === null || !/^\s*v?\d+\.\d+/.test(kernel)) return { profile: pf.profile.name, warning: pf.warning };
+  const message = `no profile for kernel ${kernel}; the nearest is ${pf.profile.name}: pass --profile ${pf.profile.name} to replay with it`;
+  return { error: { line: trace.header.kernelLine ?? 1, message } };
+}
+
 /** Sets up the machine from a parsed trace's boot inputs. */
 function boot(trace: Trace, opts: ReplayOptions): { ok: true; replayer: Replayer; profile: ProfileName; strategy: StrategyName; warnings: string[] } | { ok: false; error: { line: number; message: string } } {
   const warnings: string[] = [];
   const s0 = trace.steps[0]!;
-  const pf = profileForKernel(trace.header.kernel ?? '');
-  if (pf.warning && !opts.profile) warnings.push(pf.warning);
-  const profile = opts.profile ?? pf.profile.name;
+  const picked = pickProfile(trace, opts);
+  if ('error' in picked) return { ok: false, error: picked.error };
+  if (picked.warning) warnings.push(picked.warning);
+  const profile = picked.profile;
   let policy: OnlinePolicy;
   const p = trace.header.onlinePolicy;
   if (p === null) {
-    // Debian's 6.12 kernels set CONFIG_MEMORY_HOTPLUG_DEFAULT_ONLINE, 6.1 does not.
-    policy = profile === '6.12' ? 'online' : 'offline';
+    // The build's default online type (Debian's 6.12 and later set one, 6.1 does not).
+    policy = PROFILES[profile].defaultOnlinePolicy;
     warnings.push(`no memhp_default_state= on the command line; assuming "${policy}"`);
   } else if ((ONLINE_POLICIES as readonly string[]).includes(p)) policy = p as OnlinePolicy;
   else return { ok: false, error: { line: 1, message: `memhp_default_state=${p} is not one of ${ONLINE_POLICIES.join(', ')}` } };

@@ -37,6 +37,8 @@ export interface TraceDevice {
 
 export interface TraceHeader {
   kernel: string | null;
+  /** Line number of the `# kernel:` line, or null when the trace has none. */
+  kernelLine: number | null;
   /** null: `# device: none`. */
   device: TraceDevice | null;
   cmdline: string | null;
@@ -120,7 +122,7 @@ export function parseTrace(text: string, source = 'trace'): TraceParseResult {
   if (typeof text !== 'string') return { ok: false, error: { line: 0, message: 'trace must be text' } };
   if (text.length > MAX_TRACE_CHARS) return { ok: false, error: { line: 0, message: `trace larger than ${MAX_TRACE_CHARS} characters` } };
   const rows = text.split('\n');
-  const header: TraceHeader = { kernel: null, device: null, cmdline: null, onlinePolicy: null, lines: [] };
+  const header: TraceHeader = { kernel: null, kernelLine: null, device: null, cmdline: null, onlinePolicy: null, lines: [] };
   let deviceSeen = false;
   const steps: TraceStep[] = [];
   let cur: TraceStep | null = null;
@@ -157,7 +159,10 @@ export function parseTrace(text: string, source = 'trace'): TraceParseResult {
         if (kv) {
           const key = kv[1]!.trim();
           const val = kv[2]!;
-          if (key === 'kernel') header.kernel = val.trim();
+          if (key === 'kernel') {
+            header.kernel = val.trim();
+            header.kernelLine = lineNo;
+          }
           else if (key === 'kernel cmdline') {
             header.cmdline = val;
             const p = /(?:^|\s)memhp_default_state=(\S+)/.exec(val);

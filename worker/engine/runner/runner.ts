@@ -26,6 +26,7 @@ import { E2BIG, EBUSY, EEXIST, EINVAL, ENOMEM, ENOSPC, errnoName } from '../errn
 import { formatSize } from '../sizes.js';
 import { SeededRng } from '../rng.js';
 import { bootMapIomem } from '../machine/boot-maps.js';
+import { DEFAULT_PROFILE } from '../names.js';
 import { formatIssue, normalizeScenario, parseBlocks } from '../scenario/normalize.js';
 import { TimelineCursor, describeStep } from '../scenario/timeline.js';
 import type { TimelineLeaf } from '../scenario/timeline.js';
@@ -86,7 +87,6 @@ export interface RunnerOptions {
 export type RunnerCreateResult = { ok: true; runner: Runner } | { ok: false; error: string };
 
 const ERRNO: Record<AddMemoryErrno, number> = { ENOMEM, EBUSY, EEXIST, EINVAL, E2BIG, ENOSPC };
-const DEFAULT_PROFILE: ProfileName = '6.12';
 
 export class Runner {
   readonly machine: Machine;

@@ -18,7 +18,8 @@ export interface PresetEntry {
   input: Record<string, unknown>;
 }
 
-const q35 = (maxmem: string) => ({ map: 'q35-2g', maxmem, slots: 4 });
+/** The oracle's q35 guest with a larger maxmem; the 6.18 presets boot on 6.18's map, the 5.9 one on q35-2g. */
+const q35 = (maxmem: string, map = 'q35-2g-6.18') => ({ map, maxmem, slots: 4 });
 
 /**
  * The virtio-mem presets read the kdump view with kexec-tools 2.0.22, the first release that
@@ -35,7 +36,7 @@ const PRESETS: PresetEntry[] = [
       name: 'seed-100g-virtio-mem',
       description: '800 × 128 MiB added by virtio-mem, nested under virtio0.',
       seed: 1,
-      profile: '6.12',
+      profile: '6.18',
       machine: { boot: q35('102G'), blockSize: '128M', physBits: 46, onlinePolicy: 'online_movable', kdump: VIRTIO_KDUMP },
       devices: [{ kind: 'virtio-mem', id: 'vm0', addr: '4G', regionSize: '100G', blockSize: '2M' }],
       timeline: [{ op: 'repeat', count: 800, steps: [{ op: 'resize', device: 'vm0', by: '+128M', label: 'vm0 +128M' }] }],
@@ -48,7 +49,7 @@ const PRESETS: PresetEntry[] = [
       name: 'seed-100g-hv-balloon',
       description: '800 × 128 MiB hot-added by hv_balloon at the top level of iomem.',
       seed: 1,
-      profile: '6.12',
+      profile: '6.18',
       machine: { boot: q35('102G'), blockSize: '128M', physBits: 46, onlinePolicy: 'online_movable' },
       devices: [{ kind: 'hv-balloon', id: 'hv0', hotAddBase: '4G' }],
       timeline: [{ op: 'repeat', count: 800, steps: [{ op: 'hv-hot-add', device: 'hv0', size: '128M', label: 'hv0 hot-add 128M' }] }],
@@ -61,7 +62,7 @@ const PRESETS: PresetEntry[] = [
       name: 'seed-100g-xen-balloon',
       description: '800 target raises of 128 MiB; memory placed first-fit from 4 GiB up.',
       seed: 1,
-      profile: '6.12',
+      profile: '6.18',
       machine: { boot: q35('102G'), blockSize: '128M', physBits: 46, onlinePolicy: 'online_movable' },
       devices: [{ kind: 'xen-balloon', id: 'xen0' }],
       timeline: [{ op: 'repeat', count: 800, steps: [{ op: 'xen-target', device: 'xen0', by: '+128M', label: 'xen0 target +128M' }] }],
@@ -76,7 +77,7 @@ const PRESETS: PresetEntry[] = [
       seed: 1,
       profile: '5.9',
       machine: {
-        boot: q35('302G'), blockSize: '128M', physBits: 46, onlinePolicy: 'online',
+        boot: q35('302G', 'q35-2g'), blockSize: '128M', physBits: 46, onlinePolicy: 'online',
         kdump: { kexecTools: '2.0.20', loadPath: 'kexec_load' },
       },
       devices: [{ kind: 'hv-balloon', id: 'hv0', hotAddBase: '4G' }],
@@ -90,8 +91,8 @@ const PRESETS: PresetEntry[] = [
       name: 'unplug-fragmentation',
       description: 'Merging undone by unplug: offline blocks go first, each removal splits the merged resource.',
       seed: 1,
-      profile: '6.12',
-      machine: { boot: 'q35-2g', blockSize: '128M', physBits: 46, onlinePolicy: 'online_movable', kdump: VIRTIO_KDUMP },
+      profile: '6.18',
+      machine: { boot: 'q35-2g-6.18', blockSize: '128M', physBits: 46, onlinePolicy: 'online_movable', kdump: VIRTIO_KDUMP },
       devices: [{ kind: 'virtio-mem', id: 'vm0', addr: '4G', regionSize: '64G', blockSize: '2M' }],
       timeline: [
         { op: 'resize', device: 'vm0', size: '8G', label: 'plug 8 GiB (memory32-95)' },
@@ -113,7 +114,7 @@ const PRESETS: PresetEntry[] = [
       name: 'scale-64t',
       description: 'Scale test: 524,288 blocks; one merged resource, or 524,288 lines without merging.',
       seed: 1,
-      profile: '6.12',
+      profile: '6.18',
       machine: { boot: q35('64T'), blockSize: '128M', physBits: 52, onlinePolicy: 'online_movable', kdump: VIRTIO_KDUMP },
       devices: [{ kind: 'virtio-mem', id: 'vm0', addr: '1T', regionSize: '64T', blockSize: '128M' }],
       // 128 GiB (1,024 blocks) per step: short enough for the worker to report between steps at
@@ -128,8 +129,8 @@ const PRESETS: PresetEntry[] = [
       name: 'soak-virtio-mem',
       description: 'Random plug/unplug within bounds; the seed reproduces the run.',
       seed: 42,
-      profile: '6.12',
-      machine: { boot: 'q35-2g', blockSize: '128M', physBits: 46, onlinePolicy: 'online_movable', kdump: VIRTIO_KDUMP },
+      profile: '6.18',
+      machine: { boot: 'q35-2g-6.18', blockSize: '128M', physBits: 46, onlinePolicy: 'online_movable', kdump: VIRTIO_KDUMP },
       devices: [{ kind: 'virtio-mem', id: 'vm0', addr: '4G', regionSize: '64G', blockSize: '2M' }],
       timeline: [
         { op: 'soak', device: 'vm0', count: 500, min: '0', max: '16G', granularity: '128M' },

@@ -29,8 +29,8 @@ export type SizeText = string;
 export type DeltaText = string;
 
 /** The named boot memory maps built into the engine (see ./boot-maps.ts). */
-export type BootMapName = 'q35-2g' | 'q35-2g-6.1';
-export const BOOT_MAP_NAMES: readonly BootMapName[] = ['q35-2g', 'q35-2g-6.1'];
+export type BootMapName = 'q35-2g' | 'q35-2g-6.1' | 'q35-2g-6.18' | 'q35-2g-7.3';
+export const BOOT_MAP_NAMES: readonly BootMapName[] = ['q35-2g', 'q35-2g-6.1', 'q35-2g-6.18', 'q35-2g-7.3'];
 
 /**
  * The boot /proc/iomem: a built-in map (optionally re-laid out for a larger `maxmem`, as QEMU
