@@ -25,6 +25,17 @@ export function parseSize(text: string): bigint | null {
   return n * SUFFIX[m[2]!.toUpperCase()]!;
 }
 
+/**
+ * A byte count given to a driver in code or a payload: a non-negative bigint, a non-negative safe
+ * integer, or text `parseSize` reads. Null for anything else.
+ */
+export function bytesValue(v: unknown): bigint | null {
+  if (typeof v === 'bigint') return v >= 0n ? v : null;
+  if (typeof v === 'number') return Number.isSafeInteger(v) && v >= 0 ? BigInt(v) : null;
+  if (typeof v === 'string') return parseSize(v);
+  return null;
+}
+
 /** "128M", "1G", "130M", "0" — the largest binary unit that divides the size exactly. */
 export function formatSize(bytes: bigint): string {
   if (bytes === 0n) return '0';

@@ -1,7 +1,8 @@
 /**
  * A device kind of the test's own ("fake-ram", defined only here) goes through everything a real
  * kind does: a scenario file that declares it (common/scenario-io), the protocol's payload check and
- * the worker's mapping of a UI payload, the runner's timeline (soak, host faults) and its host resize.
+ * the worker's mapping of a UI payload, the runner's timeline (resize and soak steps, host faults,
+ * each step checked by the kind's own `checkStep`) and its host resize.
  * Adding a kind takes a driver object and its line in a registry list; nothing else is edited.
  */
 import { describe, expect, it } from 'vitest';
@@ -78,11 +79,19 @@ const fakeRamDriver: DeviceDriver<'fake-ram', FakeDecl, FakeSpec, FakeRam, { fau
   ],
   checkDecl: (d) => (BigInt(d.size) % (128n * MiB) === 0n ? [] : [{ key: 'size', message: 'must be a multiple of 128 MiB' }]),
   toSpec: (d) => ({ kind: 'fake-ram', ...(d.id !== undefined ? { id: d.id } : {}), size: BigInt(d.size ?? 0), ...(d.addr !== undefined ? { addr: BigInt(d.addr) } : {}) }),
+  checkStep: (d, s) =>
+    s.op === 'resize' && s.size !== undefined && BigInt(s.size) > BigInt(d.size) ? [{ key: 'size', message: `is more than ${d.id} holds` }] : [],
   create: (spec, ctx) => ({ ok: true, device: new FakeRam(spec.id ?? `fake${ctx.countOf('fake-ram')}`, spec.addr ?? 16n * GiB, spec.size, ctx) }),
   host: {
     init: () => ({ faults: 0 }),
     resize: (env, size) => env.device?.request({ type: 'resize', size }) ?? EINVAL,
-    ops: {},
+    ops: {
+      resize(env, s) {
+        const cur = env.device?.state().requested ?? 0n;
+        const rc = env.device?.request({ type: 'resize', size: s.size !== undefined ? BigInt(s.size) : cur + BigInt(s.by!) }) ?? EINVAL;
+        return rc < 0 ? { result: 'rejected: refused' } : env.converge();
+      },
+    },
     soak(env, size) {
       const rc = env.device?.request({ type: 'resize', size }) ?? EINVAL;
       return rc < 0 ? { result: `rejected: ${rc === EBUSY ? 'busy' : 'refused'}` } : env.converge();
@@ -109,6 +118,8 @@ timeline:
   - { op: soak, device: f0, count: 2, min: 256M, max: 512M, granularity: 256M }
   - { op: fault-host, device: f0, response: busy }
   - { op: fault-clear, fault: host }
+  - { op: resize, device: f0, size: 512M }
+  - { op: resize, device: f0, by: +256M }
 `;
 
 describe('a registry with a device kind of its own', () => {
@@ -116,6 +127,7 @@ describe('a registry with a device kind of its own', () => {
     expect(registry.kinds).toEqual([...DEVICE_KINDS, 'fake-ram']);
     expect(BUILTIN_DRIVERS.get('fake-ram')).toBeUndefined();
     expect(registry.kindsFor('soak')).toEqual(['virtio-mem', 'xen-balloon', 'fake-ram']);
+    expect(registry.kindsFor('resize')).toEqual(['virtio-mem', 'fake-ram']);
     expect(registry.kindsFor('fault-host')).toEqual(['virtio-mem', 'hv-balloon', 'xen-balloon', 'fake-ram']);
   });
 
@@ -162,19 +174,27 @@ describe('a registry with a device kind of its own', () => {
     const r = Runner.create(loaded.scenario, { drivers: registry, seed: 7 });
     if (!r.ok) throw new Error(r.error);
     const run = r.runner;
-    const steps = [run.step()!, run.step()!, run.step()!, run.step()!];
-    expect(steps.map((s) => s.result)).toEqual(['ok', 'ok', 'ok', 'ok']);
+    const steps = [run.step()!, run.step()!, run.step()!, run.step()!, run.step()!, run.step()!];
+    expect(steps.map((s) => s.result)).toEqual(['ok', 'ok', 'ok', 'ok', 'ok', 'ok']);
     expect(steps[0]!.label).toMatch(/soak/);
     const plugged = BigInt(steps[1]!.plugged);
     expect([256n * MiB, 512n * MiB]).toContain(plugged);
     expect(run.machine.tree.count()).toBeGreaterThan(run.initial.resources.total);
-    expect(run.hostResize('f0', 768n * MiB)).toBe(0);
+    // The resize steps set the requested size (512M, then 256M more) and the guest plugs it.
+    expect([BigInt(steps[4]!.plugged), BigInt(steps[5]!.plugged)]).toEqual([512n * MiB, 768n * MiB]);
+    expect(run.machine.device('f0')!.state().requested).toBe(768n * MiB);
+    expect(run.hostResize('f0', GiB)).toBe(0);
     run.machine.settle();
-    expect(run.machine.device('f0')!.state().plugged).toBe(768n * MiB);
+    expect(run.machine.device('f0')!.state().plugged).toBe(GiB);
     expect(run.hostResize('f0', 100n)).toBe(EINVAL);
     expect(run.hostResize('nope', GiB)).toBeNull();
     expect(run.machine.addDevice(deviceSpec({ kind: 'fake-ram', id: 'f1', addr: '32G', size: '256M' }, registry) as never).ok).toBe(true);
     expect(run.machine.device('f1')!.kind).toBe('fake-ram');
+  });
+
+  it('checks its resize steps itself (checkStep), naming the step field', () => {
+    const r = loadScenarioText(YAML.replace('size: 512M', 'size: 2G'), { drivers: registry });
+    expect(r.ok ? [] : r.errors).toEqual([{ path: 'timeline[3].size', message: 'is more than f0 holds' }]);
   });
 
   it('a host fault the kind does not list is refused by normalization, naming the kinds it supports', () => {

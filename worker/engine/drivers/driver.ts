@@ -75,6 +75,22 @@ export interface HostStep {
   readonly target?: string;
 }
 
+/**
+ * A timeline step as its device's driver checks it (`checkStep`): the fields every op of the
+ * step's kind may carry, already parsed (sizes and deltas as decimal strings of bytes).
+ */
+export interface StepFields extends HostStep {
+  readonly min?: string;
+  readonly max?: string;
+  readonly granularity?: string;
+}
+
+/** A problem a driver finds in a declaration or a step: the field it is about (none: the whole thing). */
+export interface DeclIssue {
+  key?: string;
+  message: string;
+}
+
 /** A `fault-host` step as the driver sees it. */
 export interface HostFaultStep {
   readonly response: string;
@@ -133,7 +149,13 @@ export interface DeviceDriver<K extends string = string, D extends DeclBase<K> =
    * Checks between fields of one declaration, after each field parsed (alignments, the region
    * inside the physical address space). Issues name the field (`key`) or the device (no key).
    */
-  checkDecl?(decl: D, physBits: number): { key?: string; message: string }[];
+  checkDecl?(decl: D, physBits: number): DeclIssue[];
+  /**
+   * Checks a timeline step that names a device of this kind against its declaration, after the
+   * step's own fields parsed (a resize within the region, a hot-add the host protocol can carry).
+   * Issues name the step's field (`key`) or the step (no key). Absent: every parsed step is fine.
+   */
+  checkStep?(decl: D, step: StepFields): DeclIssue[];
   /** The engine spec for a declaration; fields a UI payload left out stay to the driver's defaults. */
   toSpec(decl: D | PartialDecl<D>): S;
   /** Creates (and probes) the guest-side device. */

@@ -18,7 +18,7 @@ import { bootSystemRamPages, type Device, type DeviceContext, type DeviceFactory
 import { bytesOf, noDevice, specBase, type DeclBase, type DeviceDriver, type HostEnv, type HostOutcome, type PartialDecl } from './driver.js';
 import type { MemoryNotify } from '../base/memory.js';
 import { EAGAIN, EEXIST, EINVAL, ENODEV, ENOMEM, errnoName } from '../errno.js';
-import { GiB, formatSize, parseSize } from '../sizes.js';
+import { GiB, bytesValue, formatSize } from '../sizes.js';
 
 const PAGE_SHIFT = 12n;
 /** HA_CHUNK of the old driver: 32 Ki pages = 128 MiB. */
@@ -135,13 +135,6 @@ interface ChunkRun {
 
 const DEFAULT_PARAMS: HvBalloonParams = { protocol: 'win10', capabilitiesAccepted: true, allowHibernation: false, maxDynamicMemory: null, guestUsed: 0n };
 
-function asBytes(v: unknown): bigint | null {
-  if (typeof v === 'bigint') return v >= 0n ? v : null;
-  if (typeof v === 'number') return Number.isSafeInteger(v) && v >= 0 ? BigInt(v) : null;
-  if (typeof v === 'string') return parseSize(v);
-  return null;
-}
-
 /** Reads the driver's parameters from a spec; the error names the field. */
 export function parseHvBalloonParams(spec: { readonly [K in keyof HvBalloonSpec]?: unknown }): { ok: true; params: HvBalloonParams } | { ok: false; error: string } {
   const p: HvBalloonParams = { ...DEFAULT_PARAMS };
@@ -157,12 +150,12 @@ export function parseHvBalloonParams(spec: { readonly [K in keyof HvBalloonSpec]
     p[key] = spec[key] as boolean;
   }
   if (spec.maxDynamicMemory !== undefined && spec.maxDynamicMemory !== null) {
-    const b = asBytes(spec.maxDynamicMemory);
+    const b = bytesValue(spec.maxDynamicMemory);
     if (b === null) return { ok: false, error: 'hv-balloon: maxDynamicMemory must be a size in bytes (e.g. "16G")' };
     p.maxDynamicMemory = b;
   }
   if (spec.guestUsed !== undefined) {
-    const b = asBytes(spec.guestUsed);
+    const b = bytesValue(spec.guestUsed);
     if (b === null) return { ok: false, error: 'hv-balloon: guestUsed must be a size in bytes (e.g. "512M")' };
     p.guestUsed = b;
   }
@@ -695,6 +688,15 @@ export const hvBalloonDriver: DeviceDriver<'hv-balloon', HvBalloonDecl, HvBalloo
     { key: 'maxDynamicMemory', type: 'size', ui: 'optional', slot: 'max', placeholder: 'max dyn.', lane: true, title: 'Maximum dynamic memory', description: "The host's maximum dynamic memory (its DM_INFO message), e.g. 16G. Default: none sent." },
     { key: 'guestUsed', type: 'size', ui: 'optional', slot: 'used', placeholder: 'used', lane: true, title: 'Guest workload memory', description: "Memory the guest's workload uses (never ballooned out). Default 0." },
   ],
+  checkStep(_d, s) {
+    if (s.op !== 'hv-hot-add') return [];
+    const pages = 'must be a multiple of 4 KiB (Hyper-V pages)';
+    const n = BigInt(s.size!);
+    if (n % PAGE !== 0n) return [{ key: 'size', message: pages }];
+    if (n / PAGE >= 1n << 24n) return [{ key: 'size', message: 'must be below 64 GiB: one hot-add request carries a 24-bit page count' }];
+    if (s.start !== undefined && BigInt(s.start) % PAGE !== 0n) return [{ key: 'start', message: pages }];
+    return [];
+  },
   toSpec(d: HvBalloonDecl | PartialDecl<HvBalloonDecl>): HvBalloonSpec {
     const spec: HvBalloonSpec = specBase<'hv-balloon'>(d);
     if (d.protocol !== undefined) spec.protocol = d.protocol;

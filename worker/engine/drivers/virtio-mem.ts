@@ -1116,6 +1116,21 @@ export const virtioMemDriver: DeviceDriver<'virtio-mem', VirtioMemDecl, VirtioMe
     if (addr + regionSize > 1n << BigInt(physBits)) issues.push({ key: 'regionSize', message: `the region ends beyond the ${physBits}-bit physical address space` });
     return issues;
   },
+  checkStep(d, s) {
+    const [regionSize, blockSize] = [BigInt(d.regionSize), BigInt(d.blockSize)];
+    const multiple = `must be a multiple of ${d.id}'s block size`;
+    if (s.op === 'resize' && s.size !== undefined) {
+      const n = BigInt(s.size);
+      if (n > regionSize) return [{ key: 'size', message: `must not exceed the region size of ${d.id} (${fmtBytes(regionSize)})` }];
+      if (n % blockSize !== 0n) return [{ key: 'size', message: `${multiple} (${fmtBytes(blockSize)})` }];
+    }
+    if (s.op === 'resize' && s.by !== undefined && BigInt(s.by) % blockSize !== 0n) return [{ key: 'by', message: `${multiple} (${fmtBytes(blockSize)})` }];
+    if (s.op === 'soak') {
+      if (BigInt(s.max!) > regionSize) return [{ key: 'max', message: `must not exceed the region size of ${d.id}` }];
+      if (BigInt(s.granularity!) % blockSize !== 0n) return [{ key: 'granularity', message: multiple }];
+    }
+    return [];
+  },
   toSpec(d: VirtioMemDecl | PartialDecl<VirtioMemDecl>): VirtioMemSpec {
     const spec: VirtioMemSpec = { ...specBase<'virtio-mem'>(d), regionSize: BigInt(d.regionSize ?? 0) };
     const addr = bytesOf(d.addr);

@@ -19,7 +19,7 @@ import { bytesOf, noDevice, specBase, type DeclBase, type DeviceDriver, type Hos
 import type { MemoryNotify } from '../base/memory.js';
 import { IORESOURCE_BUSY, IORESOURCE_SYSTEM_RAM, type NameId } from '../kernel/resource.js';
 import { EBUSY, EINVAL, ENODEV, errnoName } from '../errno.js';
-import { U64_MAX, parseSize } from '../sizes.js';
+import { U64_MAX, bytesValue } from '../sizes.js';
 
 const PAGE_SHIFT = 12n;
 /** PAGES_PER_SECTION on x86-64 (SECTION_SIZE_BITS 27). */
@@ -87,13 +87,6 @@ interface Segment {
 
 const DEFAULT_PARAMS: XenBalloonParams = { memoryHotplug: true, maxmem: null, guestUsed: 0n };
 
-function asBytes(v: unknown): bigint | null {
-  if (typeof v === 'bigint') return v >= 0n ? v : null;
-  if (typeof v === 'number') return Number.isSafeInteger(v) && v >= 0 ? BigInt(v) : null;
-  if (typeof v === 'string') return parseSize(v);
-  return null;
-}
-
 /** Reads the driver's parameters from a spec; the error names the field. */
 export function parseXenBalloonParams(spec: { readonly [K in keyof XenBalloonSpec]?: unknown }): { ok: true; params: XenBalloonParams } | { ok: false; error: string } {
   const p: XenBalloonParams = { ...DEFAULT_PARAMS };
@@ -102,12 +95,12 @@ export function parseXenBalloonParams(spec: { readonly [K in keyof XenBalloonSpe
     p.memoryHotplug = spec.memoryHotplug;
   }
   if (spec.maxmem !== undefined && spec.maxmem !== null) {
-    const b = asBytes(spec.maxmem);
+    const b = bytesValue(spec.maxmem);
     if (b === null) return { ok: false, error: 'xen-balloon: maxmem must be a size in bytes (e.g. "8G")' };
     p.maxmem = b;
   }
   if (spec.guestUsed !== undefined) {
-    const b = asBytes(spec.guestUsed);
+    const b = bytesValue(spec.guestUsed);
     if (b === null) return { ok: false, error: 'xen-balloon: guestUsed must be a size in bytes (e.g. "512M")' };
     p.guestUsed = b;
   }
@@ -185,7 +178,7 @@ export class XenBalloon implements Device<XenBalloonDetails> {
         this.maxPages = null;
         return 0;
       }
-      const b = asBytes(args.bytes);
+      const b = bytesValue(args.bytes);
       if (b === null) return EINVAL;
       this.maxPages = b >> PAGE_SHIFT;
       return 0;

@@ -302,42 +302,33 @@ function step(ctx: Ctx, v: unknown, path: string, env: StepEnv, depth: number): 
   switch (op) {
     case 'resize': {
       if (!exactlyOne(ctx, v, path, 'size', 'by')) return undefined;
-      const vm = dev as Extract<DeviceDecl, { kind: 'virtio-mem' }>;
       if (v.size !== undefined) {
         const n = size(ctx, v, 'size', path);
-        if (n === undefined) return undefined;
-        if (n > BigInt(vm.regionSize)) return ctx.fail(at(path, 'size'), `must not exceed the region size of ${id} (${fmt(BigInt(vm.regionSize))})`);
-        if (n % BigInt(vm.blockSize) !== 0n) return ctx.fail(at(path, 'size'), `must be a multiple of ${id}'s block size (${fmt(BigInt(vm.blockSize))})`);
-        return withLabel({ op, device: id, size: String(n) });
+        return n === undefined ? undefined : hostStep(ctx, path, env, dev!, { op, device: id, size: String(n) }, label);
       }
       const d = delta(ctx, v, 'by', path);
-      if (d === undefined) return undefined;
-      if (d % BigInt(vm.blockSize) !== 0n) return ctx.fail(at(path, 'by'), `must be a multiple of ${id}'s block size (${fmt(BigInt(vm.blockSize))})`);
-      return withLabel({ op, device: id, by: String(d) });
+      return d === undefined ? undefined : hostStep(ctx, path, env, dev!, { op, device: id, by: String(d) }, label);
     }
     case 'hv-hot-add': {
       const n = size(ctx, v, 'size', path, { required: true, positive: true });
       const start = size(ctx, v, 'start', path);
       if (n === undefined || (v.start !== undefined && start === undefined)) return undefined;
-      if (n % (4n * KiB) !== 0n) return ctx.fail(at(path, 'size'), 'must be a multiple of 4 KiB (Hyper-V pages)');
-      if (n / (4n * KiB) >= 1n << 24n) return ctx.fail(at(path, 'size'), 'must be below 64 GiB: one hot-add request carries a 24-bit page count');
-      if (start !== undefined && start % (4n * KiB) !== 0n) return ctx.fail(at(path, 'start'), 'must be a multiple of 4 KiB (Hyper-V pages)');
       const s: Step = { op, device: id, size: String(n) };
       if (start !== undefined) s.start = String(start);
-      return withLabel(s);
+      return hostStep(ctx, path, env, dev!, s, label);
     }
     case 'xen-target': {
       if (!exactlyOne(ctx, v, path, 'target', 'by')) return undefined;
       if (v.target !== undefined) {
         const n = size(ctx, v, 'target', path, { positive: true });
-        return n === undefined ? undefined : withLabel({ op, device: id, target: String(n) });
+        return n === undefined ? undefined : hostStep(ctx, path, env, dev!, { op, device: id, target: String(n) }, label);
       }
       const d = delta(ctx, v, 'by', path);
-      return d === undefined ? undefined : withLabel({ op, device: id, by: String(d) });
+      return d === undefined ? undefined : hostStep(ctx, path, env, dev!, { op, device: id, by: String(d) }, label);
     }
     case 'dimm-add':
     case 'dimm-remove':
-      return withLabel({ op, device: id });
+      return hostStep(ctx, path, env, dev!, { op, device: id }, label);
     case 'online':
     case 'offline': {
       const b = blocks(ctx, v, path);
@@ -379,7 +370,7 @@ function step(ctx: Ctx, v: unknown, path: string, env: StepEnv, depth: number): 
         if (n === undefined) return undefined;
         s.size = String(n);
       } else if (v.size !== undefined) return ctx.fail(at(path, 'size'), 'only a maxmem fault takes a size');
-      return withLabel(s);
+      return hostStep(ctx, path, env, dev!, s, label);
     }
     case 'fault-keep-offline': {
       const b = blocks(ctx, v, path);
@@ -412,13 +403,21 @@ function step(ctx: Ctx, v: unknown, path: string, env: StepEnv, depth: number): 
       if (count === undefined || min === undefined || max === undefined || gran === undefined) return undefined;
       if (min > max) return ctx.fail(at(path, 'max'), 'must not be below min');
       if (min % gran !== 0n || max % gran !== 0n) return ctx.fail(path, 'min and max must be multiples of granularity');
-      if (dev!.kind === 'virtio-mem') {
-        if (max > BigInt(dev!.regionSize)) return ctx.fail(at(path, 'max'), `must not exceed the region size of ${id}`);
-        if (gran % BigInt(dev!.blockSize) !== 0n) return ctx.fail(at(path, 'granularity'), `must be a multiple of ${id}'s block size`);
-      }
-      return withLabel({ op, device: id, count, min: String(min), max: String(max), granularity: String(gran) }, count);
+      return hostStep(ctx, path, env, dev!, { op, device: id, count, min: String(min), max: String(max), granularity: String(gran) }, label, count);
     }
   }
+}
+
+/**
+ * A parsed step that names a device, checked by that device's driver (`checkStep`), so the fields
+ * a kind cares about (its region, its host protocol's limits) are checked in its own file.
+ */
+function hostStep(ctx: Ctx, path: string, env: StepEnv, dev: DeviceDecl, s: Step, label: string | undefined, count = 1): { step: Step; count: number } | undefined {
+  const issues = env.drivers.get(dev.kind)!.checkStep?.(dev, s) ?? [];
+  for (const issue of issues) ctx.fail(issue.key ? at(path, issue.key) : path, issue.message);
+  if (issues.length > 0) return undefined;
+  if (label !== undefined) s.label = label;
+  return { step: s, count };
 }
 
 function steps(ctx: Ctx, v: unknown, path: string, env: StepEnv, depth: number): { steps: Step[]; count: number } | undefined {
