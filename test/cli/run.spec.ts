@@ -201,3 +201,32 @@ describe('the built CLI', () => {
     expect(r.stderr).not.toMatch(/\n\s+at /);
   });
 });
+
+/** "863 ms" / "2.02 s" / "2 min 3 s" back to milliseconds. */
+function msOf(text: string): number {
+  const m = /^(?:(\d+) min (\d+) s|([\d.]+) (ms|s))$/.exec(text);
+  if (!m) throw new Error(`not a duration: ${text}`);
+  if (m[1] !== undefined) return (Number(m[1]) * 60 + Number(m[2])) * 1000;
+  return Number(m[3]) * (m[4] === 's' ? 1000 : 1);
+}
+
+describe('memhp run: the printed wall time', () => {
+  it('is the whole run as the user waited for it (process start included), the engine time labelled beside it', () => {
+    // A preload that keeps the process busy for 700 ms before the CLI even loads: a slow start
+    // the user waits through, outside the engine.
+    const dir = tmp();
+    const slow = path.join(dir, 'slow-start.cjs');
+    writeFileSync(slow, 'const end = Date.now() + 700; while (Date.now() < end) {}\n');
+    const t0 = Date.now();
+    const r = spawnSync(process.execPath, ['-r', slow, path.join(root, 'out/cli/memhp.js'), 'run', 'unplug-fragmentation'], { cwd: root, encoding: 'utf8' });
+    const waited = Date.now() - t0;
+    expect(r.status, r.stderr).toBe(0);
+    const m = /wall time: (.+?) \(engine time: (.+?)\)\n/.exec(r.stdout);
+    expect(m, r.stdout).not.toBeNull();
+    const wall = msOf(m![1]!);
+    const engine = msOf(m![2]!);
+    expect(wall).toBeGreaterThanOrEqual(700);
+    expect(wall).toBeLessThanOrEqual(waited);
+    expect(engine).toBeLessThan(wall);
+  });
+});
